@@ -188,11 +188,17 @@ EVENT_NAMES = (
 
 
 class StepBase(Node):
-    """Keys every step has: `id`, optional `next` and `when` guard."""
+    """Keys every step has: `id`, optional `next`, `when` guard and `max_visits` loop bound.
+
+    `max_visits` is wactl's addition to LANGUAGE.md: a loop that does not wait for the
+    customer is allowed when one of its steps carries it; a run that enters that step
+    more than N times ends with an error instead of looping.
+    """
 
     id: str
     next: str | None = None
     when: Expr | None = None
+    max_visits: int | None = None  # explicit loop bound: the run stops after N visits
     comments: list[str] = Field(default_factory=list, exclude=True, repr=False)
 
 

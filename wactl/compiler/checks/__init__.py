@@ -1,0 +1,38 @@
+"""The check families, run in pipeline order; each appends diagnostics and never raises.
+
+A family runs even when an earlier one found problems (all diagnostics in one run);
+each family skips on its own what it cannot judge (e.g. a flow with a broken step list).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from wactl.compiler.checks import (
+    cycles,
+    expressions,
+    languages,
+    limits,
+    names,
+    reachability,
+    structure,
+    tests,
+    triggers,
+    variables,
+)
+from wactl.compiler.context import Context
+
+CHECKS: tuple[Callable[[Context], None], ...] = (
+    names.check,
+    expressions.check,
+    reachability.check,
+    cycles.check,
+    structure.check,
+    variables.check,
+    limits.check,
+    languages.check,
+    triggers.check,
+    tests.check,
+)
+
+__all__ = ["CHECKS"]
