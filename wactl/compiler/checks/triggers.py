@@ -1,9 +1,156 @@
-"""Placeholder: being written."""
+"""Triggers across flows: conflicts, shadowing, and patterns that cannot work.
+
+An inbound message starts the best matching flow.  Two keyword triggers with the same
+keyword and the same priority leave the choice to file order, which nobody reviews
+(WA601); a regex trigger whose messages also contain a keyword of an equal or higher
+priority never fires for them (WA602).  Invalid regexes (WA603), cron expressions
+(WA604) and event names (WA605) would otherwise only fail after deploy.
+Rule flows are left out of conflicts: every matching rule runs.
+"""
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from wactl.compiler import _regex_samples
+from wactl.compiler._cron import cron_error
 from wactl.compiler.context import Context
+from wactl.diagnostics import did_you_mean
+from wactl.dsl import ast
+from wactl.dsl.expr import regex_problem
+
+_WORD = re.compile(r"\w+")
+MAX_KEYWORD_WORDS = 8
+
+
+def normalise(text: str) -> str:
+    """How keywords compare: lowercase, no diacritics (đ → d), words joined by one space."""
+    decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d").replace("Đ", "d"))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(_WORD.findall(plain))
+
+
+@dataclass(frozen=True, slots=True)
+class _Keyword:
+    flow: ast.Flow
+    trigger: ast.KeywordTrigger
+
+    @property
+    def priority(self) -> int:
+        return self.flow.priority or 0
 
 
 def check(ctx: Context) -> None:
-    """Placeholder until the family is written."""
+    """Per-trigger validity, then keyword conflicts and regex shadowing across flows."""
+    keywords: dict[str, list[_Keyword]] = {}
+    regexes: list[tuple[ast.Flow, ast.RegexTrigger]] = []
+    for flow in ctx.flows.values():
+        trigger = flow.trigger
+        if isinstance(trigger, ast.KeywordTrigger):
+            for word in _unique_keywords(ctx, trigger):
+                keywords.setdefault(word, []).append(_Keyword(flow, trigger))
+        elif isinstance(trigger, ast.RegexTrigger):
+            if _check_regex(ctx, trigger) and not flow.rule:
+                regexes.append((flow, trigger))
+        elif isinstance(trigger, ast.ScheduleTrigger):
+            _check_cron(ctx, trigger)
+        elif isinstance(trigger, ast.EventTrigger):
+            _check_event(ctx, trigger)
+    _check_conflicts(ctx, keywords)
+    for flow, trigger in regexes:
+        _check_shadowed(ctx, flow, trigger, keywords)
+
+
+# --------------------------------------------------------------------------- one trigger
+
+
+def _unique_keywords(ctx: Context, trigger: ast.KeywordTrigger) -> list[str]:
+    """The trigger's normalised keywords; WA606 for each repeat."""
+    seen: dict[str, str] = {}
+    for word in trigger.keywords:
+        key = normalise(word)
+        if key in seen:
+            same = "" if seen[key] == word else f" (same as `{seen[key]}` once case and " \
+                "diacritics are ignored)"
+            ctx.bag.add("WA606", f"keyword `{word}` is listed twice{same}", trigger.span,
+                        hint="remove the repeat")
+        elif key:
+            seen[key] = word
+    return list(seen)
+
+
+def _check_regex(ctx: Context, trigger: ast.RegexTrigger) -> bool:
+    """WA603 when the pattern does not compile; True when it does."""
+    error = regex_problem(trigger.pattern)
+    if error is None:
+        return True
+    ctx.bag.add("WA603", f"regex trigger `{trigger.pattern}` refused: {error}", trigger.span,
+                hint="check brackets and escapes; in YAML, single quotes keep `\\` as written")
+    return False
+
+
+def _check_cron(ctx: Context, trigger: ast.ScheduleTrigger) -> None:
+    error = cron_error(trigger.cron)
+    if error is not None:
+        ctx.bag.add("WA604", f"invalid cron expression `{trigger.cron}`: {error}", trigger.span,
+                    hint="five fields: minute hour day-of-month month day-of-week, "
+                    "e.g. `0 9 * * MON-FRI`")
+
+
+def _check_event(ctx: Context, trigger: ast.EventTrigger) -> None:
+    if trigger.event not in ast.EVENT_NAMES:
+        ctx.bag.add("WA605", f"unknown event `{trigger.event}`", trigger.span,
+                    hint=did_you_mean(trigger.event, ast.EVENT_NAMES)
+                    or f"known events: {', '.join(ast.EVENT_NAMES)}")
+
+
+# --------------------------------------------------------------------------- across flows
+
+
+def _check_conflicts(ctx: Context, keywords: dict[str, list[_Keyword]]) -> None:
+    """WA601 once per pair of flows sharing keywords at the same priority, without `if`."""
+    shared: dict[tuple[int, int], list[str]] = {}
+    pairs: dict[tuple[int, int], tuple[_Keyword, _Keyword]] = {}
+    for word, users in keywords.items():
+        plain = [u for u in users if u.trigger.if_ is None and not u.flow.rule]
+        first: dict[int, _Keyword] = {}
+        for user in plain:
+            other = first.setdefault(user.priority, user)
+            if other is not user:
+                key = (id(other.flow), id(user.flow))
+                shared.setdefault(key, []).append(word)
+                pairs[key] = (other, user)
+    for key, words in shared.items():
+        first_kw, second = pairs[key]
+        listed = ", ".join(f"`{w}`" for w in words)
+        ctx.bag.add("WA601", f"flows `{first_kw.flow.id}` and `{second.flow.id}` both trigger on "
+                    f"{listed} with priority {second.priority}", second.trigger.span,
+                    related=[(first_kw.trigger.span, f"`{first_kw.flow.id}`'s trigger")],
+                    hint="give one flow a higher `priority`, or add an `if:` to tell them apart")
+
+
+def _check_shadowed(ctx: Context, flow: ast.Flow, trigger: ast.RegexTrigger,
+                    keywords: dict[str, list[_Keyword]]) -> None:
+    """WA602 when a message the regex matches contains a keyword of priority >= the flow's."""
+    priority = flow.priority or 0
+    for sample in _regex_samples.samples(trigger.pattern):
+        for word in _phrases(normalise(sample)):
+            for user in keywords.get(word, ()):
+                if user.flow is flow or user.flow.rule or user.trigger.if_ is not None:
+                    continue
+                if user.priority >= priority:
+                    ctx.bag.add("WA602", f"regex trigger of `{flow.id}` is shadowed by keyword "
+                                f"`{word}` of flow `{user.flow.id}` (priority {user.priority}): "
+                                f"a message like \"{sample}\" starts `{user.flow.id}` instead",
+                                trigger.span, related=[(user.trigger.span, "the keyword trigger")],
+                                hint=f"give `{flow.id}` a higher priority than {user.priority}")
+                    return
+
+
+def _phrases(text: str) -> list[str]:
+    """Every run of up to MAX_KEYWORD_WORDS consecutive words (keywords match whole words)."""
+    words = text.split(" ")
+    return [" ".join(words[i:j]) for i in range(len(words))
+            for j in range(i + 1, min(i + MAX_KEYWORD_WORDS, len(words)) + 1)]
