@@ -1,0 +1,118 @@
+"""What several commands share: reading PATHS, compiling, printing diagnostics, exiting.
+
+Commands stay thin (parse options, call these, return an exit code); the decisions
+"which files", "is a missing path a usage error" and "is this output coloured" are
+made here once, so every command answers them the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, NoReturn
+
+import typer
+
+from wactl.cli import sources as src
+from wactl.cli.exit_codes import ExitCode
+from wactl.diagnostics import Diagnostic, DiagnosticBag
+
+if TYPE_CHECKING:
+    from wactl.compiler import CompileResult
+
+
+class OutputFormat(StrEnum):
+    """`--format` of commands that print diagnostics."""
+
+    TEXT = "text"
+    JSON = "json"
+    GITHUB = "github"
+    SARIF = "sarif"
+
+
+def use_color(stream: object = None) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    isatty = getattr(stream or sys.stdout, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def finish(code: ExitCode) -> NoReturn:
+    """End the command with `code` (typer turns this into the process exit status)."""
+    raise typer.Exit(int(code))
+
+
+def echo(text: str, err: bool = False) -> None:
+    """Print already-rendered text (which ends in its own newline)."""
+    typer.echo(text, nl=False, err=err)
+
+
+def print_diagnostics(diags: Sequence[Diagnostic], sources: dict[str, str],
+                      err: bool = True) -> None:
+    """Text diagnostics without a summary (for commands whose output is something else)."""
+    from wactl.cli.render import render_text
+
+    if diags:
+        echo(render_text(diags, sources, color=use_color(sys.stderr if err else None)), err)
+
+
+@dataclass
+class Compiled:
+    """The outcome of reading and compiling PATHS."""
+
+    sources: dict[str, str]
+    diagnostics: list[Diagnostic]
+    result: CompileResult
+    unreadable: int
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.severity.value == "error" for d in self.diagnostics)
+
+    @property
+    def file_count(self) -> int:
+        return len(self.sources) + self.unreadable
+
+
+def usage_error_for_missing(paths: Sequence[str]) -> list[Diagnostic]:
+    """WA100 per missing path: calling a command on a path that is not there is a usage error."""
+    return src.missing_paths(paths)
+
+
+def read_and_compile(paths: Sequence[str] | None) -> Compiled:
+    """Read PATHS (default: the project), add the project file, compile everything."""
+    from wactl.compiler import compile_project
+
+    sources, read_diags = src.read_sources(list(paths) if paths else src.default_paths())
+    src.add_project_file(sources, read_diags)
+    result = compile_project(sources)
+    bag = DiagnosticBag([*read_diags, *result.diagnostics])
+    return Compiled(sources, bag.sorted(), result, len(read_diags))
+
+
+def compile_or_exit(paths: Sequence[str] | None) -> Compiled:
+    """`read_and_compile`, exiting 2 on a missing path and 1 (with diagnostics) on errors."""
+    missing = usage_error_for_missing(paths or [])
+    if missing:
+        print_diagnostics(missing, {})
+        finish(ExitCode.USAGE)
+    compiled = read_and_compile(paths)
+    if compiled.has_errors:
+        print_diagnostics(compiled.diagnostics, compiled.sources)
+        finish(ExitCode.INVALID)
+    return compiled
+
+
+def write_output(text: str, output: str | None) -> None:
+    """Write `text` to the file `output`, or to stdout when it is None or `-`."""
+    if output is None or output == "-":
+        echo(text)
+        return
+    with open(output, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)

@@ -1,0 +1,31 @@
+"""`wactl compile`: the IR bundle (`bundle.json`) that `deploy` ships and `diff` compares.
+
+Only a project without errors compiles; on errors the diagnostics are printed (as
+`validate` would) and nothing is written, so a half-built bundle never reaches a shop.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from wactl.cli._common import compile_or_exit, finish, print_diagnostics, write_output
+from wactl.cli.exit_codes import ExitCode
+
+
+def command(
+    paths: Annotated[list[str] | None, typer.Argument(
+        help="Files and folders to compile (default: the project).", show_default=False)] = None,
+    output: Annotated[str | None, typer.Option(
+        "--output", "-o", help="Write the bundle here (default: stdout).")] = None,
+) -> None:
+    """Compile flows and agents into the JSON step-graph bundle."""
+    compiled = compile_or_exit(paths)
+    program = compiled.result.program
+    if program is None:
+        print_diagnostics(compiled.diagnostics, compiled.sources)
+        finish(ExitCode.INVALID)
+    print_diagnostics(compiled.diagnostics, compiled.sources)  # warnings, if any
+    write_output(program.to_json(), output)
+    finish(ExitCode.OK)

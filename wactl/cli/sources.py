@@ -1,0 +1,143 @@
+"""Reading a project's files from disk, the only place the CLI touches flow files.
+
+The compiler is pure (it takes `{path: text}`), so everything that can go wrong with a
+file system — a missing path, an unreadable file, bytes that are not UTF-8, a file far
+too large — becomes a diagnostic here, before any parser runs.  Paths are shown
+relative to the working directory with `/` separators, so diagnostics read the same in
+a terminal, in CI annotations and in golden tests.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from wactl.diagnostics import CODES, Diagnostic, Span, did_you_mean
+from wactl.dsl.source import MAX_SOURCE_BYTES, SOURCE_SUFFIXES, decode_source
+
+PROJECT_FILE = "wactl.yaml"
+SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__"})
+"""Directories never searched for flows (besides every hidden directory)."""
+
+
+def display_path(path: Path) -> str:
+    """`path` relative to the working directory when below it, always with `/`."""
+    absolute = path.absolute()
+    try:
+        shown = os.path.relpath(absolute)
+    except ValueError:  # another drive on Windows
+        shown = str(absolute)
+    return Path(shown).as_posix()
+
+
+def _wa100(path: str, message: str, hint: str | None = None) -> Diagnostic:
+    return Diagnostic("WA100", CODES["WA100"].severity, message, Span(path, 1, 1, 1, 1), hint)
+
+
+def missing_path_diagnostic(raw: str) -> Diagnostic:
+    """WA100 for a path that does not exist, with a 'did you mean' among its siblings."""
+    path = Path(raw)
+    parent = path.parent if str(path.parent) else Path(".")
+    siblings = sorted(p.name for p in parent.iterdir()) if parent.is_dir() else []
+    return _wa100(Path(raw).as_posix(), f"path `{raw}` does not exist",
+                  did_you_mean(path.name, siblings))
+
+
+def missing_paths(paths: Sequence[str]) -> list[Diagnostic]:
+    """A WA100 diagnostic per path that does not exist (a usage error for commands)."""
+    return [missing_path_diagnostic(p) for p in paths if not os.path.exists(p)]
+
+
+def iter_source_files(root: Path) -> Iterator[Path]:
+    """Every .yaml/.yml/.flow file below `root`, sorted, skipping hidden and tool dirs."""
+    for current, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
+        for name in sorted(files):
+            if name.endswith(SOURCE_SUFFIXES) and not name.startswith("."):
+                yield Path(current) / name
+
+
+def read_source(path: Path, max_bytes: int = MAX_SOURCE_BYTES) -> tuple[str, str | Diagnostic]:
+    """The display path of one file and its decoded text, or the diagnostic saying why not."""
+    key = display_path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        return key, _wa100(key, f"cannot read `{key}`: {reason}")
+    return key, decode_source(key, data, max_bytes)
+
+
+def read_sources(
+    paths: Sequence[str], max_bytes: int | None = None
+) -> tuple[dict[str, str], list[Diagnostic]]:
+    """The text of every source file under `paths` (files named explicitly are always read).
+
+    Returns `{display path: text}` in path order and the WA100/WA107/WA108 diagnostics of
+    the paths and files that could not be read; those files are left out of the mapping.
+    """
+    limit = MAX_SOURCE_BYTES if max_bytes is None else max_bytes
+    sources: dict[str, str] = {}
+    diags: list[Diagnostic] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            diags.append(missing_path_diagnostic(raw))
+            continue
+        for file in [path] if path.is_file() else iter_source_files(path):
+            key, text = read_source(file, limit)
+            if key in sources:
+                continue
+            if isinstance(text, Diagnostic):
+                diags.append(text)
+            else:
+                sources[key] = text
+    return sources, diags
+
+
+def find_project_file(start: Path | None = None) -> Path | None:
+    """The nearest `wactl.yaml` in `start` (default: the working directory) or above it."""
+    here = (start or Path.cwd()).absolute()
+    for directory in (here, *here.parents):
+        candidate = directory / PROJECT_FILE
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def project_paths(project_file: Path) -> list[str]:
+    """The existing folders the project file's `paths` names (its own folder if unreadable)."""
+    from wactl.dsl import load_source
+
+    root = project_file.parent
+    key, text = read_source(project_file)
+    loaded = load_source(key, text)[0] if isinstance(text, str) else None
+    project = loaded.project if loaded is not None else None
+    if project is None:
+        return [display_path(root)]
+    names = [*project.paths.flows, *project.paths.agents, *project.paths.tests]
+    found = [display_path(root / n) for n in dict.fromkeys(names) if (root / n).exists()]
+    return [display_path(project_file), *found]
+
+
+def default_paths() -> list[str]:
+    """What a command reads without PATHS: the project's paths, or the working directory."""
+    project_file = find_project_file()
+    return project_paths(project_file) if project_file else ["."]
+
+
+def add_project_file(
+    sources: dict[str, str], diags: list[Diagnostic], max_bytes: int | None = None
+) -> None:
+    """Add the nearest `wactl.yaml` (languages, templates, secrets) if PATHS missed it."""
+    project_file = find_project_file()
+    if project_file is None:
+        return
+    key, text = read_source(project_file, MAX_SOURCE_BYTES if max_bytes is None else max_bytes)
+    if key in sources:
+        return
+    if isinstance(text, Diagnostic):
+        diags.append(text)
+    else:
+        sources[key] = text
