@@ -1,0 +1,35 @@
+"""The compiler: name resolution, checks and lowering of a project to the step-graph IR."""
+
+from __future__ import annotations
+
+from wactl.compiler.ir import SCHEMA_VERSION as SCHEMA_VERSION
+from wactl.compiler.ir import IRAgent as IRAgent
+from wactl.compiler.ir import IREdge as IREdge
+from wactl.compiler.ir import IRFlow as IRFlow
+from wactl.compiler.ir import IRProject as IRProject
+from wactl.compiler.ir import IRStep as IRStep
+from wactl.compiler.ir import IRTrigger as IRTrigger
+from wactl.compiler.ir import Program as Program
+from wactl.compiler.ir import canonical_json as canonical_json
+from wactl.compiler.ir import content_hash as content_hash
+from wactl.compiler.ir import ir_json_schema as ir_json_schema
+from wactl.compiler.project import CompileResult as CompileResult
+from wactl.compiler.project import compile_files as compile_files
+from wactl.compiler.project import compile_project as compile_project
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "CompileResult",
+    "IRAgent",
+    "IREdge",
+    "IRFlow",
+    "IRProject",
+    "IRStep",
+    "IRTrigger",
+    "Program",
+    "canonical_json",
+    "compile_files",
+    "compile_project",
+    "content_hash",
+    "ir_json_schema",
+]

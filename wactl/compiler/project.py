@@ -1,0 +1,99 @@
+"""`compile_project`: text keyed by path in, diagnostics and (when valid) the IR out.
+
+Pure: no file I/O, no environment, no globals.  Files are processed in path order so
+the result never depends on the order of the mapping.  Every check family runs on
+every file even after errors; a bug inside one family becomes a WA901 diagnostic and
+the others still run, so a merchant never sees a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import TypeVar
+
+from wactl.compiler import checks
+from wactl.compiler.ir import Program
+from wactl.compiler.lower import lower_program
+from wactl.compiler.resolve import build_context
+from wactl.diagnostics import Diagnostic, DiagnosticBag, Severity, Span
+from wactl.dsl import ast
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class CompileResult:
+    """The IR (None when there were errors), every diagnostic in print order, the ASTs."""
+
+    program: Program | None
+    diagnostics: list[Diagnostic]
+    files: list[ast.SourceFile]
+
+    @property
+    def ok(self) -> bool:
+        """True when no diagnostic is an error (warnings allowed)."""
+        return not any(d.severity is Severity.ERROR for d in self.diagnostics)
+
+    @property
+    def codes(self) -> list[str]:
+        return [d.code for d in self.diagnostics]
+
+
+def compile_project(sources: Mapping[str, str]) -> CompileResult:
+    """Load, check and lower a project given as `{path: text}`."""
+    bag = DiagnosticBag()
+    files: list[ast.SourceFile] = []
+    broken: set[str] = set()
+    for path in sorted(sources):
+        file = _load(path, sources[path], bag, broken)
+        if file is not None:
+            files.append(file)
+    return compile_files(files, bag, broken)
+
+
+def compile_files(files: Iterable[ast.SourceFile], bag: DiagnosticBag | None = None,
+                  broken_files: Iterable[str] = ()) -> CompileResult:
+    """Check and lower already-loaded files (tests build ASTs directly and call this)."""
+    bag = bag if bag is not None else DiagnosticBag()
+    ordered = sorted(files, key=lambda f: f.path)
+    where = Span(ordered[0].path) if ordered else Span("<project>")
+    ctx = _guarded(bag, "resolve", where, lambda: build_context(ordered, bag, broken_files))
+    program = None
+    if ctx is not None:
+        for check in checks.CHECKS:
+            _guarded(bag, _check_name(check), where, partial(check, ctx))
+        if not bag.has_errors:
+            program = _guarded(bag, "lower", where, lambda: lower_program(ctx))
+    return CompileResult(program, bag.sorted(), ordered)
+
+
+def _load(path: str, text: str, bag: DiagnosticBag, broken: set[str]) -> ast.SourceFile | None:
+    """One file's AST; its errors go into `bag` and mark it broken."""
+    from wactl.dsl import load_source
+
+    loaded = _guarded(bag, f"loading {path}", Span(path), lambda: load_source(path, text))
+    if loaded is None:
+        broken.add(path)
+        return None
+    file, diags = loaded
+    bag.extend(diags)
+    if any(d.severity is Severity.ERROR for d in diags):
+        broken.add(path)
+    return file
+
+
+def _guarded(bag: DiagnosticBag, what: str, where: Span, run: Callable[[], T]) -> T | None:
+    """Run one stage; an unexpected exception becomes WA901 instead of a traceback."""
+    try:
+        return run()
+    except Exception as exc:  # the whole point: no traceback reaches a user
+        bag.add("WA901", f"internal error in {what}: {type(exc).__name__}: {exc}; "
+                "this is a wactl bug", where,
+                hint="please report it with the file that triggers it")
+        return None
+
+
+def _check_name(check: Callable[..., object]) -> str:
+    return f"{check.__module__.rsplit('.', 1)[-1]} check"
