@@ -1,0 +1,169 @@
+"""YAML → AST for flows and their triggers.
+
+A flow whose id is unusable is still read (so its steps are checked) but dropped from
+the result; a bad step is dropped and its siblings kept, so later checks still run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from yaml.nodes import MappingNode, Node
+
+from wactl.dsl import ast
+from wactl.dsl._yaml_read import FLOW_ID, STEP_ID, Pairs, Reader, after, opt
+from wactl.dsl._yaml_steps import step
+from wactl.dsl._yaml_text import expr
+
+FLOW_KEYS = ("flow", "title", "description", "priority", "trigger", "vars", "rule", "steps")
+TRIGGER_CLASSES: dict[str, type[ast.TriggerBase]] = {
+    "keyword": ast.KeywordTrigger, "regex": ast.RegexTrigger, "intent": ast.IntentTrigger,
+    "event": ast.EventTrigger, "schedule": ast.ScheduleTrigger,
+}
+_NO_MIN = -(2**63)
+
+
+def flow(r: Reader, node: Node, pairs: Pairs, comments: list[str]) -> ast.Flow | None:
+    """One flow mapping (the whole file, or one item of `flows:`)."""
+    r.check_keys(pairs, FLOW_KEYS, "a flow")
+    id_node = r.require(pairs, "flow", node, "a flow")
+    flow_id = None if id_node is None else r.identifier(id_node, "flow id", FLOW_ID)
+    fields: dict[str, Any] = {
+        "title": opt(r, pairs, "title", Reader.string),
+        "description": opt(r, pairs, "description", Reader.string),
+        "priority": opt(r, pairs, "priority", _priority),
+        "trigger": opt(r, pairs, "trigger", trigger),
+        "vars": opt(r, pairs, "vars", flow_vars) or {},
+        "rule": opt(r, pairs, "rule", Reader.boolean) or False,
+        "steps": _steps(r, pairs["steps"]) if "steps" in pairs else [],
+    }
+    if flow_id is None:
+        return None
+    fields.update(id=flow_id, span=r.span(node), comments=comments)
+    return ast.Flow.model_validate(fields)
+
+
+def flows(r: Reader, key: Node, node: Node) -> list[ast.Flow]:
+    """The `flows:` list form; each item's leading comments stay with it."""
+    out: list[ast.Flow] = []
+    start = after(key)
+    for item in r.sequence(node, "flows") or ():
+        comments = r.comments(start, item.start_mark.line)
+        start = after(item)
+        pairs = r.mapping(item, "flows")
+        one = None if pairs is None else flow(r, item, pairs, comments)
+        if one is not None:
+            out.append(one)
+    return out
+
+
+def _priority(r: Reader, node: Node, what: str) -> int | None:
+    return r.integer(node, what, minimum=_NO_MIN)
+
+
+def flow_vars(r: Reader, node: Node, what: str) -> dict[str, Any] | None:
+    """`vars: {attempts: 0}`: initial values, plain JSON."""
+    pairs = r.mapping(node, what)
+    if pairs is None:
+        return None
+    out: dict[str, Any] = {}
+    for name, (key, value) in pairs.items():
+        data = r.json(value)
+        if r.identifier(key, "variable name", STEP_ID) is not None:
+            out[name] = data
+    return out
+
+
+def _steps(r: Reader, pair: tuple[Node, Node]) -> list[ast.StepBase]:
+    key, node = pair
+    out: list[ast.StepBase] = []
+    start = after(key)
+    for item in r.sequence(node, "steps") or ():
+        comments = r.comments(start, item.start_mark.line)
+        start = after(item)
+        one = step(r, item, comments)
+        if one is not None:
+            out.append(one)
+    return out
+
+
+# --------------------------------------------------------------------------- triggers
+
+
+def trigger(r: Reader, node: Node, what: str) -> ast.TriggerBase | None:
+    """`trigger:` with exactly one kind key, plus an optional `if`."""
+    pairs = r.mapping(node, what)
+    if pairs is None:
+        return None
+    kinds = [name for name in pairs if name in TRIGGER_CLASSES]
+    if not kinds:
+        r.error("WA105", "this trigger has no kind: give it one of "
+                + ", ".join(TRIGGER_CLASSES), node)
+        r.check_keys(pairs, (*TRIGGER_CLASSES, "if"), "a trigger")
+        return None
+    kind = kinds[0]
+    for other in kinds[1:]:
+        r.error("WA112", f"a trigger has exactly one kind, and this one is already `{kind}`",
+                pairs.pop(other)[0], "a flow has one trigger; copy the flow for another one")
+    r.check_keys(pairs, (kind, "if"), f"a `{kind}` trigger")
+    fields = _TRIGGERS[kind](r, pairs[kind][1])
+    if_ = opt(r, pairs, "if", expr)
+    if fields is None:
+        return None
+    fields.update({"if": if_, "span": r.span(node)})
+    return TRIGGER_CLASSES[kind].model_validate(fields)
+
+
+def _keyword(r: Reader, node: Node) -> dict[str, Any] | None:
+    words = r.strings(node, "keyword")
+    if words == []:
+        r.wrong(node, "keyword", "a word or a list of words")
+    return {"keywords": words} if words else None
+
+
+def _regex(r: Reader, node: Node) -> dict[str, Any] | None:
+    pattern = r.string(node, "regex")
+    return None if pattern is None else {"pattern": pattern}
+
+
+def _intent(r: Reader, node: Node) -> dict[str, Any] | None:
+    if not isinstance(node, MappingNode):
+        name = r.string(node, "intent")
+        return None if name is None else {"intent": name}
+    pairs = r.mapping(node, "intent") or {}
+    r.check_keys(pairs, ("intent", "min_confidence"), "an `intent` trigger")
+    name_node = r.require(pairs, "intent", node, "an `intent` trigger")
+    name = None if name_node is None else r.string(name_node, "intent")
+    confidence = opt(r, pairs, "min_confidence", _confidence)
+    return None if name is None else {"intent": name, "min_confidence": confidence}
+
+
+def _confidence(r: Reader, node: Node, what: str) -> float | None:
+    value = r.number(node, what)
+    if value is not None and not 0.0 <= value <= 1.0:
+        r.wrong(node, what, "a number from 0 to 1")
+        return None
+    return value
+
+
+def _event(r: Reader, node: Node) -> dict[str, Any] | None:
+    name = r.string(node, "event")
+    return None if name is None else {"event": name}
+
+
+def _schedule(r: Reader, node: Node) -> dict[str, Any] | None:
+    pairs = r.mapping(node, "schedule")
+    if pairs is None:
+        return None
+    r.check_keys(pairs, ("cron", "audience"), "a `schedule` trigger")
+    cron_node = r.require(pairs, "cron", node, "a `schedule` trigger")
+    cron = None if cron_node is None else r.string(cron_node, "cron")
+    audience = opt(r, pairs, "audience", expr)
+    return None if cron is None else {"cron": cron, "audience": audience}
+
+
+_TRIGGERS: dict[str, Callable[[Reader, Node], dict[str, Any] | None]] = {
+    "keyword": _keyword, "regex": _regex, "intent": _intent, "event": _event,
+    "schedule": _schedule,
+}

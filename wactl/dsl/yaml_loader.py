@@ -1,0 +1,168 @@
+"""The YAML spelling: text → `ast.SourceFile` plus diagnostics, never an exception.
+
+The file is composed (not loaded) with libyaml when available, so every node keeps
+its position; the `_yaml_*` modules turn nodes into AST models and report each
+problem at the most specific node.  The kind of file is told by its top-level key
+(`flow`, `flows`, `agent`, `test`), or by its name for `wactl.yaml`.
+
+Comments: full-line `#` comments at the top of the file go to `SourceFile.comments`,
+those directly above a flow, step or agent to its `comments`; others (inline, or
+inside a step) are not kept.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node
+
+from wactl.diagnostics import CODES, Diagnostic, Span, did_you_mean
+from wactl.dsl import ast
+from wactl.dsl._yaml_convtest import conv_test
+from wactl.dsl._yaml_docs import PROJECT_KEYS, agent, project
+from wactl.dsl._yaml_flow import flow, flows
+from wactl.dsl._yaml_read import Pairs, Reader, TooLarge
+
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+PROJECT_FILES = ("wactl.yaml", "wactl.yml")
+FILE_KINDS = ("flow", "flows", "agent", "test")
+
+_HINTS = (
+    ("tab", "indent with spaces: YAML does not allow tabs for indentation"),
+    ("mapping values are not allowed", "a value that contains `: ` must be quoted, "
+     'like "Opening hours: 9-17"; or check the indentation'),
+    ("could not find expected ':'", "each key needs a `:` after it; check this line's "
+     "indentation against the line above"),
+    ("did not find expected key", "check the indentation: keys of one mapping must line up"),
+    ("expected <block end>", "check the indentation: this line does not line up with the "
+     "ones above it"),
+    ("undefined alias", "define the anchor (`&name`) before using it (`*name`)"),
+    ("cannot start any token", "quote values that start with `@`, `%` or a backtick"),
+    ("did not find expected ',' or ']'", "close the list with `]`, or quote items with commas"),
+    ("did not find expected ',' or '}'", "close the mapping with `}`, or quote values"),
+    ("end of stream", "a quote or bracket was opened and never closed"),
+)
+
+
+def load_yaml(path: str, text: str) -> tuple[ast.SourceFile | None, list[Diagnostic]]:
+    """Load one YAML file; the AST holds everything that could be read despite errors."""
+    r = Reader(path, text)
+    try:
+        root = _compose(r)
+        source = None if root is False or root is True else _document(r, root)
+    except TooLarge as exc:
+        r.error("WA108", "this file expands to too many values (YAML aliases `*name` "
+                "repeated inside each other)", exc.node, "write the values out, or use "
+                "fewer aliases")
+        source = None
+    except Exception as exc:  # a wactl bug: report it, never show a traceback
+        r.diags.append(Diagnostic("WA901", CODES["WA901"].severity, f"internal error while "
+                                  f"reading YAML: {type(exc).__name__}: {exc}", Span(path)))
+        source = None
+    return source, r.diags
+
+
+def _compose(r: Reader) -> Node | None | bool:
+    """The single document's root node, None for an empty file, False when unreadable."""
+    loader = _LOADER(r.text)
+    root: Node | None | bool = False
+    try:
+        root = loader.get_node() if loader.check_node() else None
+        if loader.check_node():
+            extra = loader.get_node()
+            r.error("WA104", "a file holds one YAML document; this second one (after `---`) "
+                    "is not read", extra, "split it into its own file, or list flows under "
+                    "`flows:`")
+    except yaml.YAMLError as exc:
+        r.diags.append(_syntax_error(r, exc))
+    except RecursionError:
+        r.diags.append(Diagnostic("WA101", CODES["WA101"].severity, "YAML syntax error: the "
+                                  "file is nested too deeply", Span(r.path)))
+    finally:
+        loader.dispose()
+    return root
+
+
+def _syntax_error(r: Reader, exc: yaml.YAMLError) -> Diagnostic:
+    """PyYAML's error made readable, at the problem's line and column."""
+    line, col, problem = 0, 0, str(exc)
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line, mark.column) if mark is not None else (0, 0)
+        problem = exc.problem or "cannot be read"
+        if exc.context and exc.context_mark is not None:
+            problem += f" ({exc.context} started at line {exc.context_mark.line + 1}, " \
+                       f"column {exc.context_mark.column + 1})"
+    elif isinstance(exc, yaml.reader.ReaderError):
+        before = r.text[: exc.position]
+        line, col = before.count("\n"), exc.position - (before.rfind("\n") + 1)
+        problem = f"character #x{exc.character:04x} is not allowed in YAML" \
+            if isinstance(exc.character, int) else exc.reason
+    hint = next((h for key, h in _HINTS if key in problem), None)
+    return Diagnostic("WA101", CODES["WA101"].severity, f"YAML syntax error: {problem}",
+                      Span(r.path, line + 1, col + 1, line + 1, col + 2), hint)
+
+
+def _document(r: Reader, root: Node | None) -> ast.SourceFile:
+    stop = len(r.lines) if root is None else root.start_mark.line
+    fields: dict[str, Any] = {"path": r.path, "spelling": "yaml", "span": Span(r.path),
+                              "comments": r.comments(0, stop)}
+    if posixpath.basename(r.path.replace("\\", "/")) in PROJECT_FILES:
+        fields["project"] = project(r, root)
+    elif root is not None:
+        fields.update(_content(r, root))
+    return ast.SourceFile.model_validate(fields)
+
+
+def _content(r: Reader, root: Node) -> dict[str, Any]:
+    """The flows/agents/tests one mapping declares, told apart by its top-level key."""
+    if not isinstance(root, MappingNode):
+        r.error("WA106", "a flow file must be a mapping with a top-level `flow`, `flows`, "
+                "`agent` or `test` key", root)
+        return {}
+    pairs = r.mapping(root, "file") or {}
+    kind = _kind(r, pairs, root)
+    if kind == "flow":
+        one = flow(r, root, pairs, [])
+        return {"flows": [one] if one else []}
+    if kind == "flows":
+        r.check_keys(pairs, ("flows",), "a `flows` file")
+        return {"flows": flows(r, *pairs["flows"]), "multi": True}
+    if kind == "agent":
+        persona = agent(r, root, pairs, [])
+        return {"agents": [persona] if persona else []}
+    if kind == "test":
+        test = conv_test(r, root, pairs)
+        return {"tests": [test] if test else []}
+    return {}
+
+
+def _kind(r: Reader, pairs: Pairs, root: Node) -> str | None:
+    if "test" in pairs:
+        return "test"
+    if "flows" in pairs:
+        if "flow" in pairs:
+            r.error("WA112", "a file holds either one `flow:` or a list under `flows:`",
+                    pairs["flow"][0], "move this flow into the `flows:` list")
+            pairs.pop("flow")
+        return "flows"
+    for kind in ("flow", "agent"):
+        if kind in pairs:
+            return kind
+    _unknown_kind(r, pairs, root)
+    return None
+
+
+def _unknown_kind(r: Reader, pairs: Pairs, root: Node) -> None:
+    message = "cannot tell what this file declares: it needs a top-level `flow`, `flows`, " \
+              "`agent` or `test` key"
+    for name, (key, _) in pairs.items():
+        hint = did_you_mean(name, FILE_KINDS)
+        if hint is not None:
+            r.error("WA106", message, key, hint)
+            return
+    hint = "project settings belong in `wactl.yaml`" \
+        if any(name in PROJECT_KEYS for name in pairs) else None
+    r.error("WA106", message, root, hint)
