@@ -492,6 +492,18 @@ def parse_template(src: str, span: Span) -> tuple[TemplateNode | None, list[Diag
     return node, [_diagnostic(span, src, raw) for raw in raws]
 
 
+def parse_source(src: str) -> tuple[ExprNode | None, list[tuple[str, str, int]]]:
+    """Position-free parse for the runtime: the node and `(code, message, offset)` errors."""
+    node, raws = _parse_cached(src)
+    return node, [(raw.code, raw.message, raw.offset) for raw in raws]
+
+
+def parse_template_source(src: str) -> tuple[TemplateNode | None, list[tuple[str, str, int]]]:
+    """Position-free template parse for the runtime (see `parse_source`)."""
+    node, raws = _parse_template_cached(src)
+    return node, [(raw.code, raw.message, raw.offset) for raw in raws]
+
+
 def offset_to_span(span: Span, src: str, offset: int, length: int = 1) -> Span:
     """The file span of `src[offset:offset+length]`, given that `src[0]` sits at `span`."""
     offset = min(max(offset, 0), len(src))
