@@ -110,9 +110,17 @@ def _spinning_loops(ctx: Context) -> None:
         closer = ctx.graphs[cycle[-1][0]].steps[cycle[-1][1]]
         path = _names([*cycle, cycle[0]])
         ctx.bag.add("WA302", "these steps can loop forever without waiting for the customer: "
-                    + " -> ".join(path), closer.span, path=path,
+                    + show_path(path), closer.span, path=path,
                     hint="put an `ask` or `wait` inside the loop, or bound it with "
                          "`max_visits: N` on one of its steps")
+
+
+def show_path(path: list[str], keep: int = 6) -> str:
+    """`a -> b -> c -> a`, with the middle of a very long loop elided (`path=` has it all)."""
+    if len(path) <= 2 * keep + 1:
+        return " -> ".join(path)
+    hidden = len(path) - 2 * keep
+    return " -> ".join([*path[:keep], f"... {hidden:,} more ...", *path[-keep:]])
 
 
 def _names(cycle: list[Node]) -> list[str]:
@@ -140,6 +148,6 @@ def _run_recursion(ctx: Context) -> None:
                       if isinstance(s, ast.RunStep) and s.run == cycle[0])
         path = [*cycle, cycle[0]]
         ctx.bag.add("WA303", f"flow `{cycle[0]}` ends up running itself: "
-                    + " -> ".join(path), closer.span, path=path,
+                    + show_path(path), closer.span, path=path,
                     hint="a sub-flow cannot run its caller; use `link` to hand the "
                          "conversation over for good, or `goto` a step of the same flow")
