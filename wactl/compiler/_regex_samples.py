@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import warnings
 from typing import Any
 
 _parser: Any = importlib.import_module("re._parser")
@@ -30,8 +31,10 @@ _CATEGORY_CHAR = {
 def samples(pattern: str) -> list[str]:
     """Distinct strings matched by `pattern` (empty when it does not compile)."""
     try:
-        compiled = re.compile(pattern)
-        tree = _parser.parse(pattern)
+        with warnings.catch_warnings():  # FutureWarning on `[[`: the user's, not ours
+            warnings.simplefilter("ignore")
+            compiled = re.compile(pattern)
+            tree = _parser.parse(pattern)
     except (re.error, RecursionError, OverflowError, ValueError):
         return []
     candidates = _seq(list(tree)) + re.findall(r"[^\W\d_]+(?: [^\W\d_]+)*", pattern)

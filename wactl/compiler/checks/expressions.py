@@ -10,6 +10,7 @@ first customer message that reaches them).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 
 from wactl.compiler import _walk
@@ -63,10 +64,18 @@ def _check_step_extras(ctx: Context, step: ast.Step) -> None:
             if tree is not None:
                 _check_tree(ctx, tree, src, span)
     if isinstance(step, ast.AskStep) and step.expect and step.expect.startswith(REGEX_EXPECT):
-        error = regex_problem(step.expect[len(REGEX_EXPECT):])
+        error = regex_refusal(step.expect[len(REGEX_EXPECT):])
         if error is not None:
             ctx.bag.add("WA408", f"`expect: regex:` pattern refused: {error}", step.span,
                         hint=REGEX_HINT)
+
+
+def regex_refusal(pattern: str) -> str | None:
+    """`regex_problem` with the stdlib's FutureWarnings (`[[` ...) silenced: the pattern is
+    the merchant's, and the diagnostic, not a Python warning, is how they hear about it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return regex_problem(pattern)
 
 
 # --------------------------------------------------------------------------- trees
@@ -114,7 +123,7 @@ def _check_field(ctx: Context, node: Attr | Index, base: int, src: str, span: Sp
 def _check_matches(ctx: Context, right: ExprNode, base: int, src: str, span: Span) -> None:
     if not (isinstance(right, Literal) and isinstance(right.value, str)):
         return
-    error = regex_problem(right.value)
+    error = regex_refusal(right.value)
     if error is not None:
         where = _expr.offset_to_span(span, src, base + right.offset, right.end - right.offset)
         ctx.bag.add("WA408", f"pattern after `matches` refused: {error}", where, hint=REGEX_HINT)

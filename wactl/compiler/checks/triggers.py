@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 from wactl.compiler import _regex_samples
 from wactl.compiler._cron import cron_error
+from wactl.compiler.checks.expressions import regex_refusal
 from wactl.compiler.context import Context
 from wactl.diagnostics import did_you_mean
 from wactl.dsl import ast
-from wactl.dsl.expr import regex_problem
 
 _WORD = re.compile(r"\w+")
 MAX_KEYWORD_WORDS = 8
@@ -83,7 +83,7 @@ def _unique_keywords(ctx: Context, trigger: ast.KeywordTrigger) -> list[str]:
 
 def _check_regex(ctx: Context, trigger: ast.RegexTrigger) -> bool:
     """WA603 when the pattern does not compile; True when it does."""
-    error = regex_problem(trigger.pattern)
+    error = regex_refusal(trigger.pattern)
     if error is None:
         return True
     ctx.bag.add("WA603", f"regex trigger `{trigger.pattern}` refused: {error}", trigger.span,
