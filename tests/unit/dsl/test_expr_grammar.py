@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import cast
 
 import pytest
 from lark import Lark, Token, Transformer, v_args
@@ -107,7 +106,7 @@ def lark_parse(src: str) -> ExprNode | None:
         tree = lark_parser().parse(src)
     except LarkError:
         return None
-    return cast(ExprNode, ToAst().transform(tree))
+    return ToAst().transform(tree)
 
 
 VALID = [
