@@ -111,7 +111,9 @@ def _check_field(ctx: Context, node: Attr | Index, base: int, src: str, span: Sp
         known = ctx.project.secrets
     if known is None or name in known:
         return
-    where = _expr.offset_to_span(span, src, base + node.offset, node.end - node.offset)
+    at = node.index if isinstance(node, Index) else node
+    start = at.offset if isinstance(node, Index) else node.end - len(name)
+    where = _expr.offset_to_span(span, src, base + start, at.end - start)
     if root == "secrets":
         message = f"secret `{name}` is not declared under `secrets:` in wactl.yaml"
     else:
