@@ -49,8 +49,8 @@ def finish(code: ExitCode) -> NoReturn:
 
 
 def echo(text: str, err: bool = False) -> None:
-    """Print already-rendered text (which ends in its own newline)."""
-    typer.echo(text, nl=False, err=err)
+    """Print already-rendered text as is (colour was decided when rendering it)."""
+    typer.echo(text, nl=False, err=err, color=True)
 
 
 def print_diagnostics(diags: Sequence[Diagnostic], sources: dict[str, str],

@@ -1,0 +1,104 @@
+"""Reading sources from disk: which files, which paths, and how failures become diagnostics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from wactl.cli import sources
+
+
+def write(root: Path, files: dict[str, bytes | str]) -> None:
+    for name, data in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, str):
+            path.write_text(data, encoding="utf-8")
+        else:
+            path.write_bytes(data)
+
+
+@pytest.fixture()
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_reads_source_suffixes_and_skips_hidden_and_tool_dirs(project: Path) -> None:
+    write(project, {"flows/a.yaml": "a", "flows/b.flow": "b", "flows/c.yml": "c",
+                    "flows/notes.md": "x", ".git/x.yaml": "x", "node_modules/p/x.yaml": "x",
+                    ".venv/x.yaml": "x", "flows/.hidden/x.yaml": "x", "flows/.dot.yaml": "x"})
+    found, diags = sources.read_sources(["."])
+    assert list(found) == ["flows/a.yaml", "flows/b.flow", "flows/c.yml"]
+    assert found["flows/b.flow"] == "b"
+    assert diags == []
+
+
+def test_an_explicit_file_is_read_whatever_its_suffix(project: Path) -> None:
+    write(project, {"notes.txt": "flow: x\n"})
+    found, _ = sources.read_sources(["notes.txt"])
+    assert found == {"notes.txt": "flow: x\n"}
+
+
+def test_paths_are_relative_to_cwd_and_deduplicated(project: Path) -> None:
+    write(project, {"flows/a.yaml": "a"})
+    found, _ = sources.read_sources([str(project / "flows"), "flows/a.yaml", "flows"])
+    assert list(found) == ["flows/a.yaml"]
+
+
+def test_missing_path_is_wa100_with_a_suggestion(project: Path) -> None:
+    write(project, {"flows/a.yaml": "a"})
+    found, diags = sources.read_sources(["flow"])
+    assert found == {}
+    [d] = diags
+    assert (d.code, str(d.span)) == ("WA100", "flow:1:1")
+    assert d.hint == "did you mean `flows`?"
+
+
+def test_non_utf8_and_binary_are_wa107(project: Path) -> None:
+    write(project, {"a.yaml": b"flow: x\nsend: \xff\n", "b.yaml": b"\x00\x01"})
+    found, diags = sources.read_sources(["."])
+    assert found == {}
+    assert [(d.code, str(d.span)) for d in diags] == [("WA107", "a.yaml:2:7"),
+                                                       ("WA107", "b.yaml:1:1")]
+
+
+def test_max_bytes_is_wa108(project: Path) -> None:
+    write(project, {"big.yaml": "x" * 65, "small.yaml": "x" * 64})
+    found, diags = sources.read_sources(["."], max_bytes=64)
+    assert list(found) == ["small.yaml"]
+    assert [(d.code, d.span.file) for d in diags] == [("WA108", "big.yaml")]
+
+
+def test_unreadable_directory_entry_is_wa100(project: Path) -> None:
+    write(project, {"a.yaml": "x"})
+    (project / "dir.yaml").mkdir()  # a directory with a source suffix
+    key, text = sources.read_source(project / "dir.yaml")
+    assert key == "dir.yaml"
+    assert not isinstance(text, str) and text.code == "WA100"
+
+
+def test_find_project_file_searches_upward(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(project, {"wactl.yaml": "shop: s\n", "flows/deep/a.yaml": "a"})
+    monkeypatch.chdir(project / "flows" / "deep")
+    assert sources.find_project_file() == project / "wactl.yaml"
+
+
+def test_add_project_file_includes_the_nearest_project(project: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    write(project, {"wactl.yaml": "shop: s\n", "flows/a.yaml": "a"})
+    monkeypatch.chdir(project / "flows")
+    found, diags = sources.read_sources(["a.yaml"])
+    sources.add_project_file(found, diags)
+    assert list(found) == ["a.yaml", "../wactl.yaml"]
+
+
+def test_without_a_project_the_default_is_cwd(project: Path) -> None:
+    if sources.find_project_file() is None:
+        assert sources.default_paths() == ["."]
+
+
+def test_missing_paths(project: Path) -> None:
+    write(project, {"a.yaml": "x"})
+    assert [d.span.file for d in sources.missing_paths(["a.yaml", "b.yaml"])] == ["b.yaml"]
