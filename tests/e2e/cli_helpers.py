@@ -1,4 +1,4 @@
-"""Helpers for the CLI end-to-end tests: small projects as `{path: text}` and an in-process runner."""
+"""CLI end-to-end test helpers: small projects as `{path: text}` and an in-process runner."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from urllib.parse import quote
 
 from wactl import __version__
-from wactl.diagnostics import CODES, Diagnostic, Severity, Span
+from wactl.diagnostics import CODES, NO_SPAN, Diagnostic, Severity, Span
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 DOCS_URL = "https://github.com/wactl/wactl/blob/main/docs/diagnostics.md"
@@ -51,7 +51,8 @@ def result(diag: Diagnostic) -> dict[str, object]:
         "ruleId": diag.code,
         "level": LEVEL[diag.severity],
         "message": {"text": text},
-        "locations": [{"physicalLocation": physical_location(diag.span)}],
+        "locations": ([{"physicalLocation": physical_location(diag.span)}]
+                      if diag.span.file != NO_SPAN.file else []),
     }
     if diag.code in CODES:
         out["ruleIndex"] = RULE_IDS.index(diag.code)

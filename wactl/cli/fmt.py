@@ -92,8 +92,11 @@ def verify(plan: Plan, original: ast.SourceFile) -> None:
     from wactl.dsl import load_source
 
     again, diags = load_source(plan.new_path, plan.new_text)
-    if again is None or any(d.severity is Severity.ERROR for d in diags):
-        plan.diagnostics.append(_wa901(plan.path, "formatted text does not load again"))
+    errors = [d for d in diags if d.severity is Severity.ERROR]
+    if again is None or errors:
+        why = f" ({errors[0].code} at line {errors[0].span.line}: {errors[0].message})" \
+            if errors else ""
+        plan.diagnostics.append(_wa901(plan.path, f"formatted text does not load again{why}"))
     elif _content(again) != _content(original):
         plan.diagnostics.append(_wa901(plan.path, "formatting would change the meaning"))
 
@@ -144,7 +147,8 @@ def report(plans: list[Plan], check: bool) -> ExitCode:
         echo(describe(plan, check))
     for plan in refused:
         print_diagnostics(plan.diagnostics, {plan.path: plan.old_text})
-        echo(f"error: {plan.path} not formatted (fix the errors above first)\n", err=True)
+        why = "a wactl bug, see above" if plan.internal else "fix the errors above first"
+        echo(f"error: {plan.path} not formatted ({why})\n", err=True)
     done = "would be changed" if check else "changed"
     echo(f"{plural(len(changed), 'file')} {done}, "
          f"{len(plans) - len(changed) - len(refused)} already formatted"

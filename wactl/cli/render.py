@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
-from wactl.diagnostics import Diagnostic, Severity
+from wactl.diagnostics import NO_SPAN, Diagnostic, Severity, Span
 
 Segment = tuple[str, str]
 """A piece of text and its rich style ('' for none)."""
@@ -44,6 +44,11 @@ class Summary:
     def passed(self, strict: bool = False) -> bool:
         """No errors (and, under --strict, no warnings either)."""
         return self.errors == 0 and not (strict and self.warnings)
+
+
+def has_location(span: Span) -> bool:
+    """False for NO_SPAN (e.g. an internal error that happened outside any file)."""
+    return span.file != NO_SPAN.file
 
 
 def plural(n: int, word: str) -> str:
@@ -89,6 +94,8 @@ def diagnostic_lines(diag: Diagnostic, sources: Mapping[str, str]) -> list[Line]
     width = len(str(diag.span.line))
     header: Line = [(f"{diag.severity.value}[{diag.code}]", SEVERITY_STYLE[diag.severity]),
                     (f": {diag.message}", "bold")]
+    if not has_location(diag.span):
+        return [header, *_notes(diag, 0)]
     where: Line = [(" " * width + "--> ", GUTTER), (str(diag.span), "")]
     return [header, where, *_snippet(diag, sources, width), *_notes(diag, width)]
 
@@ -162,8 +169,11 @@ def github_escape_property(text: str) -> str:
 def github_line(diag: Diagnostic) -> str:
     """One `::error file=...,line=...::message` workflow command."""
     s = diag.span
-    props = {"file": s.file, "line": s.line, "col": s.col, "endLine": s.end_line,
-             "endColumn": s.end_col, "title": diag.code}
+    props: dict[str, object] = {"file": s.file, "line": s.line, "col": s.col,
+                                "endLine": s.end_line, "endColumn": s.end_col}
+    if not has_location(s):
+        props = {}
+    props["title"] = diag.code
     joined = ",".join(f"{k}={github_escape_property(str(v))}" for k, v in props.items())
     message = diag.message + (f"\nhint: {diag.hint}" if diag.hint else "")
     if diag.path:

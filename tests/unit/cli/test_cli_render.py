@@ -121,3 +121,14 @@ def test_sarif_structure() -> None:
 def test_sarif_of_nothing_is_a_valid_empty_run() -> None:
     log = json.loads(render.render_sarif([]))
     assert log["runs"][0]["results"] == []
+
+
+def test_a_diagnostic_without_a_location() -> None:
+    from wactl.diagnostics import NO_SPAN
+
+    d = Diagnostic("WA901", Severity.ERROR, "internal error: boom", NO_SPAN, "report it")
+    text = render.render_text([d], {})
+    assert text == "error[WA901]: internal error: boom\n = hint: report it\n\n"
+    github = render.render_github([d])
+    assert github == "::error title=WA901::internal error: boom%0Ahint: report it\n"
+    assert json.loads(render.render_sarif([d]))["runs"][0]["results"][0]["locations"] == []
