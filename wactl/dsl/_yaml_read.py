@@ -54,6 +54,8 @@ class Reader:
         self.diags: list[Diagnostic] = []
         self.budget = 2 * len(text) + 10_000
         self._lines: list[str] | None = None
+        self._merges: list[tuple[Pairs, Node]] = []
+        self._merging: set[int] = set()
 
     @property
     def lines(self) -> list[str]:
@@ -118,15 +120,18 @@ class Reader:
         if node.tag != MAP:
             self.error("WA104", f"YAML tag `{node.tag}` is not supported here", node)
         out: Pairs = {}
+        merges_before = len(self._merges)
         for key, value in node.value:
             self._add_pair(out, key, value)
+        while len(self._merges) > merges_before:
+            self._merge(*self._merges.pop(merges_before))
         return out
 
     def _add_pair(self, out: Pairs, key: Node, value: Node) -> None:
         if not isinstance(key, ScalarNode):
             self.error("WA104", "a key must be a plain word, not a list or mapping", key)
         elif key.tag == MERGE:
-            self._merge(out, value)
+            self._merges.append((out, value))
         elif key.value in out:
             first = out[key.value][0].start_mark.line + 1
             self.error("WA109", f"`{key.value}` is given twice in this mapping", key,
@@ -138,7 +143,12 @@ class Reader:
         """YAML merge keys (`<<: *defaults`): keys written explicitly win."""
         sources = value.value if isinstance(value, SequenceNode) else [value]
         for source in sources:
+            if id(source) in self._merging:
+                self.error("WA104", "this merge (`<<`) includes itself", source)
+                continue
+            self._merging.add(id(source))
             merged = self.mapping(source, "<<")
+            self._merging.discard(id(source))
             for name, pair in (merged or {}).items():
                 out.setdefault(name, pair)
 
@@ -291,7 +301,16 @@ class Reader:
 
 
 def after(node: Node) -> int:
-    """The first 0-based line where something written after `node` may start."""
+    """The first 0-based line where something written after `node` may start.
+
+    A block collection's own end mark lies past any comments that follow it, so the
+    end of its last leaf is used instead (bounded: composed graphs may be cyclic).
+    """
+    for _ in range(MAX_JSON_DEPTH):
+        if isinstance(node, ScalarNode) or node.flow_style or not node.value:
+            break
+        last = node.value[-1]
+        node = last[1] if isinstance(last, tuple) else last
     mark = node.end_mark
     return int(mark.line) + (1 if mark.column > 0 else 0)
 

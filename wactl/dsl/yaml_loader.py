@@ -101,8 +101,15 @@ def _syntax_error(r: Reader, exc: yaml.YAMLError) -> Diagnostic:
         problem = f"character #x{exc.character:04x} is not allowed in YAML" \
             if isinstance(exc.character, int) else exc.reason
     hint = next((h for key, h in _HINTS if key in problem), None)
+    if _near_tab(r, line, col):
+        hint = _HINTS[0][1]
     return Diagnostic("WA101", CODES["WA101"].severity, f"YAML syntax error: {problem}",
                       Span(r.path, line + 1, col + 1, line + 1, col + 2), hint)
+
+
+def _near_tab(r: Reader, line: int, col: int) -> bool:
+    """libyaml reports a tab as "a character that cannot start any token"; say it plainly."""
+    return line < len(r.lines) and "\t" in r.lines[line][max(col - 1, 0):col + 1]
 
 
 def _document(r: Reader, root: Node | None) -> ast.SourceFile:
