@@ -1,4 +1,4 @@
-"""Properties of the expression language: total parsing, exact round-trip, safe bounded evaluation."""
+"""Expression language properties: total parsing, exact round-trip, bounded evaluation."""
 
 from __future__ import annotations
 
