@@ -184,3 +184,8 @@ steps:
     result = compile_project({"flows/f.yaml": src})
     found = {(d.code, str(d.span)) for d in result.diagnostics if d.code in ("WA404", "WA405")}
     assert found == {("WA405", "flows/f.yaml:9:18"), ("WA404", "flows/f.yaml:9:29")}
+
+
+def test_duplicate_step_does_not_cascade_into_never_assigned() -> None:
+    codes = run(ask("a", "x"), ask("a", "y"), say("b", "{{ x }} {{ y }}"))
+    assert codes == [("WA405", "y")]

@@ -164,15 +164,12 @@ def _mark_base(node: ExprNode | None, aware: set[int]) -> None:
 
 
 def _assignments(graph: FlowGraph) -> tuple[dict[str, list[str]], set[str]]:
-    """Per step, the names its normal exit surely assigns; and every name possibly assigned."""
-    must: dict[str, list[str]] = {}
+    """Per step, the names its normal exit surely assigns; and every name possibly assigned
+    (over all steps, duplicates included, so a WA202 does not cascade into WA404s)."""
+    must = {sid: names for sid in graph.order if (names := _step_assigns(graph.steps[sid]))}
     maybe: set[str] = set()
-    for sid in graph.order:
-        step = graph.steps[sid]
-        names = _step_assigns(step)
-        if names:
-            must[sid] = names
-        maybe.update(names)
+    for step in graph.flow.steps:
+        maybe.update(_step_assigns(step))
         if isinstance(step, ast.AskStep):
             maybe.update(step.extract)
     return must, maybe
