@@ -25,6 +25,7 @@ not chainable) < `+ -` < `* / %` < `| filter` < unary `-` < `.field`, `[index]`.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -657,6 +658,13 @@ def regex_literals(node: ExprNode | TemplateNode) -> list[tuple[str, int]]:
             and isinstance(n.right, Literal) and isinstance(n.right.value, str)]
 
 
+def compile_regex(pattern: str) -> re.Pattern[str]:
+    """`re.compile` without the stdlib's FutureWarnings (`[[`): a diagnostic says it instead."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return re.compile(pattern)
+
+
 _NESTED_REPEAT = re.compile(r"\((?:[^()\\]|\\.)*[+*}]\)(?:[+*]|\{\d*,)")
 
 
@@ -666,7 +674,7 @@ def regex_problem(pattern: str) -> str | None:
     if len(pattern) > MAX_REGEX_CHARS:
         return f"pattern is {len(pattern):,} characters long; the limit is {MAX_REGEX_CHARS}"
     try:
-        re.compile(pattern)
+        compile_regex(pattern)
     except (re.error, OverflowError, RecursionError) as exc:
         return f"invalid regular expression: {exc}"
     if _NESTED_REPEAT.search(pattern):

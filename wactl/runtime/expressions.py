@@ -39,6 +39,7 @@ from wactl.dsl.expr import (
     Literal,
     Name,
     Unary,
+    compile_regex,
     parse_source,
     regex_problem,
 )
@@ -181,7 +182,7 @@ def comparable_dates(a: date, b: date) -> tuple[date, date]:
 
 @lru_cache(maxsize=256)
 def _regex(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
+    return compile_regex(pattern)
 
 
 # --------------------------------------------------------------------------- evaluator

@@ -108,6 +108,10 @@ def test_matches_rejects_bad_and_dangerous_patterns() -> None:
     assert err("t matches 1", {"t": "a"})[0] == "type_error"
 
 
+def test_patterns_that_warn_in_python_work_without_warnings() -> None:
+    assert ev('"[[x" matches "[[x]"') is True
+
+
 @pytest.mark.parametrize(("src", "value"), [
     ("true and false", False), ("1 and 'x'", True), ("0 or ''", False), ("null or [0]", True),
     ("not ''", True), ("not customer.tags", False),
