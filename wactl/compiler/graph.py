@@ -54,10 +54,14 @@ class FlowGraph:
     def targets(self, *, waiting: bool = True) -> dict[str, list[str]]:
         """Successor step ids per step; `END` and unknown targets are left out.
 
+        `END` is left out even when a (reserved, WA207) step is named `end`: a jump to
+        `end` always ends the run.
+
         With `waiting=False` only the hops that need no customer message or timer count.
         """
         return {sid: [e.target for e in edges
-                      if e.target in self.steps and (waiting or not e.waits)]
+                      if e.target != ast.END and e.target in self.steps
+                      and (waiting or not e.waits)]
                 for sid, edges in self.succ.items()}
 
     def reachable(self) -> set[str]:

@@ -50,9 +50,13 @@ def all_flows(ctx: Context) -> list[tuple[ast.SourceFile, ast.Flow]]:
 
 
 def is_broken(ctx: Context, flow_id: str) -> bool:
-    """True when the flow's file had load errors, so its step list may be partial.
+    """True when the flow's graph cannot be trusted: its file had load errors (a step may
+    be missing) or two steps share an id (WA202; jumps to that id are ambiguous).
 
-    Graph checks skip such flows: a step dropped by a syntax error would otherwise
-    show up as a bogus unknown target or unreachable step.
+    Graph checks skip such flows: they would otherwise report bogus unknown targets,
+    unreachable steps or loops that are only echoes of the real error.
     """
-    return ctx.flow_files.get(flow_id) in ctx.broken_files
+    if ctx.flow_files.get(flow_id) in ctx.broken_files:
+        return True
+    graph = ctx.graphs.get(flow_id)
+    return graph is not None and len(graph.order) != len(graph.flow.steps)

@@ -89,3 +89,8 @@ def test_algorithms_are_iterative_and_linear_on_large_graphs() -> None:
     path = cycle_through(0, set(comp), succ)
     assert len(comp) == n and len(path) == n and path[-1] == n - 1
     assert time.perf_counter() - started < 10
+
+
+def test_a_step_wrongly_named_end_is_not_a_jump_target() -> None:
+    flow = ast.Flow(id="f", steps=[ast.SendStep(id="end", send=msg("bye"))])
+    assert build_graph(flow).targets() == {"end": []}

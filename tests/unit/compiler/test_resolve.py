@@ -38,3 +38,10 @@ def test_broken_files_mark_their_flows() -> None:
     ctx = build_context([file("a.yaml", flow("x", "t")), file("b.yaml", flow("y", "t"))],
                         DiagnosticBag(), broken_files=["b.yaml"])
     assert not is_broken(ctx, "x") and is_broken(ctx, "y")
+
+
+def test_flows_with_duplicate_step_ids_are_not_graph_checked() -> None:
+    dup = ast.Flow(id="d", steps=[ast.GotoStep(id="g", goto="end"),
+                                  ast.GotoStep(id="g", goto="end")])
+    ctx = build_context([file("a.yaml", dup)], DiagnosticBag())
+    assert is_broken(ctx, "d")

@@ -93,8 +93,8 @@ def spin_graph(ctx: Context) -> tuple[list[Node], dict[Node, list[Node]]]:
 def _spin_targets(ctx: Context, graph: FlowGraph, sid: str, fast: set[str]) -> list[Node]:
     step, flow_id = graph.steps[sid], graph.flow.id
     out = [(flow_id, e.target) for e in graph.succ[sid]
-           if not _waits(step, e, fast) and e.target in graph.steps
-           and _unbounded(graph, e.target)]
+           if not _waits(step, e, fast) and e.target != ast.END
+           and e.target in graph.steps and _unbounded(graph, e.target)]
     if isinstance(step, ast.LinkStep) and step.link in ctx.graphs:
         target = ctx.graphs[step.link]
         if target.entry is not None and _unbounded(target, target.entry) \
