@@ -133,6 +133,8 @@ def scalar(value: str, flow: bool, indent: int = -1) -> str:
         return value
     if indent >= 0 and block_ok(value):
         return _literal(value, indent)
+    if '"' in value and "'" not in value and value.isprintable():
+        return f"'{value}'"
     return _ESCAPE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False))
 
 

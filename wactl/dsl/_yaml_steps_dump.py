@@ -6,6 +6,7 @@ then `when`, `next`, `max_visits`; keys holding their default are left out.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,13 @@ from wactl.dsl._yaml_read import duration_text
 
 Tree = dict[str, Any]
 _EMPTY = Raw("")
+_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+
+
+def expr_tree(expr: ast.Expr) -> Any:
+    """An expression; literals YAML reads back as the same source are written bare (`5`)."""
+    src = expr.src
+    return Raw(src) if src in ("true", "false", "null") or _NUMBER.fullmatch(src) else src
 
 
 def text_tree(text: ast.Text) -> Any:
@@ -82,7 +90,7 @@ def step_tree(step: ast.StepBase) -> Tree:
     tree: Tree = {"id": step.id}
     _KINDS[type(step)](step, tree)
     if step.when is not None:
-        tree["when"] = step.when.src
+        tree["when"] = expr_tree(step.when)
     if step.next is not None:
         tree["next"] = step.next
     if step.max_visits is not None:
@@ -111,7 +119,7 @@ def _ask(step: ast.AskStep, tree: Tree) -> None:
     _opt(tree, "retries", step.retries, lambda n: Raw(str(n)))
     _opt(tree, "retry_message", step.retry_message, text_tree)
     _opt(tree, "on_fail", step.on_fail)
-    _opt(tree, "validate", step.validate_, lambda e: e.src)
+    _opt(tree, "validate", step.validate_, expr_tree)
     if step.extract:
         tree["extract"] = dict(step.extract)
     _opt(tree, "timeout", step.timeout, duration)
@@ -119,14 +127,14 @@ def _ask(step: ast.AskStep, tree: Tree) -> None:
 
 
 def _branch(step: ast.BranchStep, tree: Tree) -> None:
-    arms: list[Tree] = [{"if": arm.if_.src, "goto": arm.goto} for arm in step.branch]
+    arms: list[Tree] = [{"if": expr_tree(arm.if_), "goto": arm.goto} for arm in step.branch]
     if step.else_ is not None:
         arms.append({"else": step.else_})
     tree["branch"] = arms
 
 
 def _set(step: ast.SetStep, tree: Tree) -> None:
-    tree["set"] = {name: e.src for name, e in step.set.items()}
+    tree["set"] = {name: expr_tree(e) for name, e in step.set.items()}
 
 
 def _tag(step: ast.TagStep, tree: Tree) -> None:
@@ -163,12 +171,12 @@ def _wait(step: ast.WaitStep, tree: Tree) -> None:
     if step.wait is not None:
         tree["wait"] = duration(step.wait)
     else:
-        tree["wait"] = {"until": step.until.src if step.until is not None else "true"}
+        tree["wait"] = {"until": expr_tree(step.until) if step.until else Raw("true")}
 
 
 def _agent(step: ast.AgentStep, tree: Tree) -> None:
     tree["agent"] = step.agent
-    _opt(tree, "until", step.until, lambda e: e.src)
+    _opt(tree, "until", step.until, expr_tree)
     _opt(tree, "max_turns", step.max_turns, lambda n: Raw(str(n)))
 
 
@@ -184,7 +192,7 @@ def _goto(step: ast.GotoStep, tree: Tree) -> None:
 def _run(step: ast.RunStep, tree: Tree) -> None:
     tree["run"] = step.run
     if step.with_:
-        tree["with"] = {name: e.src for name, e in step.with_.items()}
+        tree["with"] = {name: expr_tree(e) for name, e in step.with_.items()}
     _opt(tree, "save", step.save)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from wactl.dsl import ast
 from wactl.dsl._yaml_emit import Item, Raw, comment_lines, float_text, json_tree, render
-from wactl.dsl._yaml_steps_dump import step_tree, text_tree
+from wactl.dsl._yaml_steps_dump import expr_tree, step_tree, text_tree
 from wactl.dsl._yaml_tests_dump import conv_test_tree
 
 Tree = dict[str, Any]
@@ -73,10 +73,10 @@ def trigger_tree(trigger: ast.TriggerBase) -> Tree:
     elif isinstance(trigger, ast.ScheduleTrigger):
         schedule: Tree = {"cron": trigger.cron}
         if trigger.audience is not None:
-            schedule["audience"] = trigger.audience.src
+            schedule["audience"] = expr_tree(trigger.audience)
         tree["schedule"] = schedule
     if trigger.if_ is not None:
-        tree["if"] = trigger.if_.src
+        tree["if"] = expr_tree(trigger.if_)
     return tree
 
 
