@@ -189,3 +189,17 @@ steps:
 def test_duplicate_step_does_not_cascade_into_never_assigned() -> None:
     codes = run(ask("a", "x"), ask("a", "y"), say("b", "{{ x }} {{ y }}"))
     assert ("WA404", "y") not in codes
+
+
+def test_maybe_unassigned_carries_the_path() -> None:
+    steps: list[ast.Step] = [
+        ast.CallStep(id="c", call=ast.HttpRequest(url=ast.Template(src="https://x")),
+                     save="order", on_error="sorry"),
+        say("ok", "fine", next="r"),
+        say("sorry", "sorry"),
+        say("r", "{{ order.status }}"),
+    ]
+    ctx = ctx_of(ast.Flow(id="f", steps=steps))
+    variables.check(ctx)
+    [diag] = ctx.bag.items
+    assert diag.path == ("c", "sorry", "r")

@@ -48,6 +48,8 @@ from wactl.dsl.expr import (
 )
 
 Tree = ExprNode | TemplateNode
+MAX_PATHS = 20
+"""WA405 diagnostics per flow that get a path (each costs one pass over the graph)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,7 +284,8 @@ def _report_never(ctx: Context, reads: list[_Read], known: set[str]) -> None:
 def _report_maybe(ctx: Context, graph: FlowGraph, reads: list[_Read],
                   must: dict[str, list[str]], bits: dict[str, int], entry_mask: int) -> None:
     """WA405 once per variable, at its first read that some path reaches unassigned."""
-    facts = _solve(graph, entry_mask, _gen_masks(ctx, graph, must, bits))
+    gen = _gen_masks(ctx, graph, must, bits)
+    facts = _solve(graph, entry_mask, gen)
     reported: set[str] = set()
     for read in reads:
         bit = bits.get(read.name, 0)
@@ -293,11 +296,37 @@ def _report_maybe(ctx: Context, graph: FlowGraph, reads: list[_Read],
             continue
         if not (here | _earlier_sets(graph, read, bits)) & bit:
             reported.add(read.name)
+            path = _unassigned_path(graph, facts, gen, bit, read.step) \
+                if len(reported) <= MAX_PATHS else ()
             ctx.bag.add("WA405", f"variable `{read.name}` may be read before it is assigned: "
                         "some path reaches this step without setting it", read.where(),
                         hint=f"give it an initial value under `vars:`, guard the step with "
                         f"`when: {read.name} != null`, or read it as "
-                        f"`default({read.name}, ...)`")
+                        f"`default({read.name}, ...)`", path=path)
+
+
+def _unassigned_path(graph: FlowGraph, facts: dict[str, int], gen: dict[tuple[str, str], int],
+                     bit: int, target: str) -> tuple[str, ...]:
+    """A shortest path of step ids from the entry to `target` along which `bit` stays unset."""
+    entry = graph.entry
+    if not target or entry is None or facts.get(entry, 0) & bit:
+        return ()
+    parent: dict[str, str] = {entry: ""}
+    queue = deque([entry])
+    while queue and target not in parent:
+        sid = queue.popleft()
+        for edge in graph.succ[sid]:
+            nxt = edge.target
+            if nxt in graph.steps and nxt not in parent and not (
+                    (facts.get(sid, 0) | gen.get((sid, edge.kind), 0)) & bit):
+                parent[nxt] = sid
+                queue.append(nxt)
+    if target not in parent:
+        return ()
+    path = [target]
+    while parent[path[-1]]:
+        path.append(parent[path[-1]])
+    return tuple(reversed(path))
 
 
 def _earlier_sets(graph: FlowGraph, read: _Read, bits: dict[str, int]) -> int:
