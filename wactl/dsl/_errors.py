@@ -29,7 +29,7 @@ class ParseProblem(Exception):
 
 # Malformed snippets -> the message for errors that stop in the same parser state.
 CATALOGUE: dict[str, tuple[str, ...]] = {
-    "expected a step after `{label}` (like `say \"...\"`, `ask \"...\"`, `call GET \"...\"`)": (
+    "expected a step after the label (like `say \"...\"`, `ask \"...\"`, `call GET \"...\"`)": (
         "flow f\n  greet:\n", "flow f\n  greet: 12\n", "flow f\n  greet: \"Hi\"\n"),
     "texts go in quotes, like \"Hello there\"": (
         "flow f\n  greet: say Hello there\n", "flow f\n  greet: ask What is it\n",
@@ -49,6 +49,8 @@ CATALOGUE: dict[str, tuple[str, ...]] = {
     "a trigger is `when keyword ...`, `when regex ...`, `when intent ...`, "
     "`when event ...` or `when schedule ...`": (
         "flow f\n  when \"order\"\n", "flow f\n  when order\n"),
+    "this line is indented more than the step above it: steps of a flow line up": (
+        "flow f\n  a: say \"x\"\n   b: say \"y\"\n", "flow f\n  a: say \"x\"\n    b: say \"y\"\n"),
     "expected a name to save the answer in after `->`": (
         "flow f\n  a: ask \"a\" ->\n", "flow f\n  a: ask \"a\" -> \"x\"\n"),
 }
@@ -127,8 +129,7 @@ def _message(exc: UnexpectedInput, text: str) -> tuple[str, str | None]:
     table = _catalogue()
     friendly = table.get((_state(exc), _token_type(exc))) or table.get((_state(exc), "*"))
     if friendly:
-        label = str(exc.token.value) if isinstance(exc, UnexpectedToken) else ""
-        return friendly.replace("{label}", label.split(":")[0] + ":"), _found(exc, text)
+        return friendly, None
     hint = None
     if isinstance(exc, UnexpectedToken) and exc.token.type == "NAME":
         hint = did_you_mean(str(exc.token.value), STEP_KINDS)

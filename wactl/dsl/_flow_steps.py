@@ -8,6 +8,7 @@ given twice (WA109) instead of failing, so the rest of the file is still checked
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -15,6 +16,8 @@ from lark import Token
 
 from wactl.diagnostics import Span
 from wactl.dsl import ast
+
+LANG_RE = re.compile(r"[a-z]{2,3}(?:_[A-Za-z]{2,4})?")
 
 if TYPE_CHECKING:
     from wactl.dsl._transform import FlowTransformer
@@ -60,6 +63,8 @@ def _collect(tr: FlowTransformer, kind: str, clauses: list[Clause]) -> Slots:
     allowed = _COMMON | ALLOWED[kind]
     slots: Slots = {}
     for cl in clauses:
+        if cl.name == "lang" and not LANG_RE.fullmatch(cl.tok.value):
+            continue  # a misspelt clause keyword, already reported
         if cl.name not in allowed:
             shown = "branch" if kind == "if" else kind
             tr.ctx.report("WA103", f"`{cl.tok.value}` does not belong on a `{shown}` step",
@@ -102,6 +107,8 @@ def _message(tr: FlowTransformer, text: ast.Text | None, s: Slots, span: Span) -
     """The `Message` of a `say`/`ask`: head text (or language lines), media, buttons, list."""
     for cl in s.get("lang", ()):
         lang, tpl = cl.args
+        if not LANG_RE.fullmatch(lang.value):
+            continue  # reported as a misspelt clause by the transformer
         if text is not None and (text.is_plain or lang.value in text.variants):
             tr.ctx.report("WA109", f"the text is given twice (`{lang.value}`)", tr.ctx.span(lang))
             continue

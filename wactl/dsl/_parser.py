@@ -253,4 +253,5 @@ def parse_flow(path: str, text: str) -> tuple[ast.SourceFile | None, list[Diagno
             return None, diags
     file = ast.SourceFile(path=path, spelling="flow", flows=flows)
     _attach_comments(file, comments)
+    diags.sort(key=Diagnostic.sort_key)
     return file, diags

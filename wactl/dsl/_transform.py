@@ -15,15 +15,18 @@ from typing import Any
 
 from lark import Token, Transformer
 
-from wactl.diagnostics import CODES, Diagnostic, Span
+from wactl.diagnostics import CODES, Diagnostic, Span, did_you_mean
 from wactl.dsl import ast
-from wactl.dsl._flow_steps import Clause, build_step
+from wactl.dsl._flow_steps import LANG_RE, Clause, build_step
 
 _ESCAPE = re.compile(r"\\(u\{[0-9A-Fa-f]{1,6}\}|.)", re.S)
 _SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "'": "'", "`": "`"}
 _DURATION = re.compile(r"(\d+)([smhd])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 ID_RE = re.compile(r"[a-z][a-z0-9_]*")
+CLAUSE_WORDS = ("then", "when", "buttons", "image", "document", "audio", "video", "caption",
+                "fallback", "as", "retry", "on", "validate", "extract", "timeout", "header",
+                "body", "if", "else", "set", "field", "with", "until", "for", "to", "list")
 
 
 def _unescape_one(m: re.Match[str]) -> str:
@@ -119,7 +122,15 @@ class FlowTransformer(Transformer[Token, Any]):
         tpl = self.template(c[0])
         return ast.Text(variants={"": tpl}, span=tpl.span)
 
+    def check_lang(self, tok: Token) -> None:
+        """A language code; a misspelt clause keyword lands here too, so say which."""
+        if not LANG_RE.fullmatch(tok.value):
+            hint = did_you_mean(tok.value, CLAUSE_WORDS) or "a language is a code like vi or en"
+            self.ctx.report("WA103", f"`{tok.value}` is neither a language nor a clause",
+                            self.ctx.span(tok), hint)
+
     def lang_variant(self, c: list[Token]) -> tuple[Token, ast.Template]:
+        self.check_lang(c[0])
         return c[0], self.template(c[1])
 
     def text_langs(self, c: list[tuple[Token, ast.Template]]) -> ast.Text:
@@ -222,6 +233,7 @@ class FlowTransformer(Transformer[Token, Any]):
         return c
 
     def b_lang(self, c: list[Token]) -> Clause:
+        self.check_lang(c[0])
         return Clause("lang", [c[0], self.template(c[1])], c[0])
 
     def b_list(self, c: list[Any]) -> Clause:
