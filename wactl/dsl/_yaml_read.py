@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from yaml.constructor import SafeConstructor
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import CollectionNode, MappingNode, Node, ScalarNode, SequenceNode
 
 from wactl.diagnostics import CODES, Diagnostic, Span, did_you_mean
 from wactl.dsl import ast
@@ -307,7 +307,7 @@ def after(node: Node) -> int:
     end of its last leaf is used instead (bounded: composed graphs may be cyclic).
     """
     for _ in range(MAX_JSON_DEPTH):
-        if isinstance(node, ScalarNode) or node.flow_style or not node.value:
+        if not isinstance(node, CollectionNode) or node.flow_style or not node.value:
             break
         last = node.value[-1]
         node = last[1] if isinstance(last, tuple) else last
