@@ -1,0 +1,3 @@
+from wactl.cli import main
+
+main()
