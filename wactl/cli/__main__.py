@@ -1,3 +1,5 @@
+"""`python -m wactl.cli`: the same as the `wactl` console script."""
+
 from wactl.cli import main
 
 main()
