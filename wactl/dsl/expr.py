@@ -288,8 +288,7 @@ class _Parser:
         """Count a new node against MAX_NODES (checked while parsing, before any recursion)."""
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise _Stop(_RawDiag("WA409", node.offset, max(node.end - node.offset, 1),
-                                 f"expression has more than {MAX_NODES} parts",
+            raise _Stop(_RawDiag("WA409", 0, 1, f"expression has more than {MAX_NODES} parts",
                                  "split it into several `set` steps"))
         return node
 
