@@ -52,3 +52,10 @@ def test_errors_exit_1_and_write_nothing(in_tmp: Path) -> None:
 def test_missing_path_is_a_usage_error(in_tmp: Path) -> None:
     result = run_wactl("compile", "nothere")
     assert result.exit_code == 2 and "WA100" in result.output
+
+
+def test_unwritable_output_is_a_usage_error(in_tmp: Path) -> None:
+    write_files(in_tmp, {"flows/hello.yaml": HELLO})
+    (in_tmp / "out").mkdir()
+    result = run_wactl("compile", "flows", "-o", "out")
+    assert result.exit_code == 2 and "cannot write `out`" in result.output

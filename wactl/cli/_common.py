@@ -114,5 +114,9 @@ def write_output(text: str, output: str | None) -> None:
     if output is None or output == "-":
         echo(text)
         return
-    with open(output, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(text)
+    try:
+        with open(output, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+    except OSError as exc:
+        echo(f"error: cannot write `{output}`: {exc.strerror or exc}\n", err=True)
+        finish(ExitCode.USAGE)

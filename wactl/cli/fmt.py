@@ -124,10 +124,15 @@ def plan_file(path: str, text: str, to: Spelling | None) -> Plan:
 
 def apply(plan: Plan) -> None:
     """Write the new text; a conversion writes the new file, then removes the old one."""
-    with open(plan.new_path, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(plan.new_text)
-    if plan.new_path != plan.path:
-        os.remove(plan.path)
+    try:
+        with open(plan.new_path, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(plan.new_text)
+        if plan.new_path != plan.path:
+            os.remove(plan.path)
+    except OSError as exc:
+        plan.diagnostics.append(Diagnostic(
+            "WA100", Severity.ERROR, f"cannot write `{plan.new_path}`: {exc.strerror or exc}",
+            Span(plan.path, 1, 1, 1, 1)))
 
 
 def describe(plan: Plan, check: bool) -> str:
