@@ -332,11 +332,12 @@ def _add(ev: Evaluator, a: Any, b: Any, offset: int) -> Any:
         return _number_result(a + b, offset)
     if isinstance(a, str) and (isinstance(b, str) or is_number(b)) or (
             isinstance(b, str) and is_number(a)):
-        if len(format_value(a)) + len(format_value(b)) > MAX_TEXT:
+        left, right = format_value(a), format_value(b)
+        if len(left) + len(right) > MAX_TEXT:
             raise ExprError("too_large", f"text would be over the {MAX_TEXT:,} character limit",
                             offset)
-        ev.meter.charge(1 + (len(a) if isinstance(a, str) else len(b)) // 100, offset)
-        return format_value(a) + format_value(b)
+        ev.meter.charge(1 + (len(left) + len(right)) // 100, offset)
+        return left + right
     if isinstance(a, list) and isinstance(b, list):
         if len(a) + len(b) > MAX_ITEMS:
             raise ExprError("too_large", f"list would be over {MAX_ITEMS:,} items", offset)
