@@ -11,15 +11,19 @@ import random
 from typing import Any
 
 import yaml
+from ast_strategies import source_files
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wactl.compiler import CompileResult, compile_project
+from wactl.compiler import CompileResult, compile_files, compile_project
+from wactl.dsl import ast
+from wactl.dsl.flow_fmt import format_flow
+from wactl.dsl.yaml_dump import dump_yaml
 
 IDS = st.sampled_from(["a", "b", "c", "d", "e", "f", "end"])
 FLOW_IDS = st.sampled_from(["alpha", "beta", "gamma", "delta"])
 SETTINGS = settings(max_examples=120, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
 def no_internal_errors(result: CompileResult) -> None:
@@ -137,3 +141,18 @@ YAML_VALUES = st.recursive(SCALARS, lambda inner: st.one_of(
 @given(st.dictionaries(KEYS, YAML_VALUES, max_size=6), st.sampled_from(["a.yaml", "wactl.yaml"]))
 def test_arbitrary_yaml_never_raises(doc: dict[str, Any], path: str) -> None:
     no_internal_errors(compile_project({path: yaml.safe_dump(doc, allow_unicode=True)}))
+
+
+# --------------------------------------------------------------------------- random ASTs
+
+
+@SETTINGS
+@given(source_files("gen.yaml"))
+def test_random_asts_never_raise_and_both_spellings_agree(file: ast.SourceFile) -> None:
+    from_yaml = compile_project({"flows/gen.yaml": dump_yaml(file)})
+    no_internal_errors(from_yaml)
+    no_internal_errors(compile_files([file]))
+    from_flow = compile_project({"flows/gen.flow": format_flow(file)})
+    no_internal_errors(from_flow)
+    if from_yaml.program is not None and from_flow.program is not None:
+        assert from_yaml.program.canonical_bytes() == from_flow.program.canonical_bytes()
