@@ -5,6 +5,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from wactl.compiler.checks import variables
 from wactl.compiler.context import Context
 from wactl.compiler.graph import build_graph
@@ -203,3 +206,23 @@ def test_maybe_unassigned_carries_the_path() -> None:
     variables.check(ctx)
     [diag] = ctx.bag.items
     assert diag.path == ("c", "sorry", "r")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.sampled_from("abcd")), min_size=1, max_size=12))
+def test_straight_line_flows_match_a_simple_model(ops: list[tuple[bool, str]]) -> None:
+    """In a flow without branches: never assigned -> WA404, read before the first
+    assignment -> WA405, otherwise clean; one diagnostic per variable."""
+    steps: list[ast.Step] = [
+        ast.SetStep(id=f"s{i}", set={name: expr("1")}) if assign
+        else say(f"s{i}", f"{{{{ {name} }}}}")
+        for i, (assign, name) in enumerate(ops)
+    ]
+    expected: dict[str, str] = {}
+    assigned: set[str] = set()
+    for assign, name in ops:
+        if assign:
+            assigned.add(name)
+        elif name not in assigned and name not in expected:
+            expected[name] = "WA405" if any(a and n == name for a, n in ops) else "WA404"
+    assert sorted(run(*steps)) == sorted((code, name) for name, code in expected.items())
