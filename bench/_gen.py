@@ -85,8 +85,8 @@ def block(b: int, after: str | None, waits: bool = True) -> list[ast.Step]:
     ]
 
 
-def _trigger(i: int) -> ast.KeywordTrigger:
-    return ast.KeywordTrigger(keywords=[f"menu{i}", f"đơn hàng {i}"])
+def _trigger(key: str) -> ast.KeywordTrigger:
+    return ast.KeywordTrigger(keywords=[f"menu{key}", f"đơn hàng {key}"])
 
 
 def _vars() -> dict[str, object]:
@@ -96,7 +96,7 @@ def _vars() -> dict[str, object]:
 def chain_flow(flow_id: str, index: int, blocks: int) -> ast.Flow:
     """A flow of `blocks` blocks run one after the other, ending after the last."""
     steps = [s for b in range(blocks) for s in block(b, None)]
-    return ast.Flow(id=flow_id, title=f"Generated flow {index}", trigger=_trigger(index),
+    return ast.Flow(id=flow_id, title=f"Generated flow {index}", trigger=_trigger(str(index)),
                     vars=_vars(), steps=steps)
 
 
@@ -108,7 +108,7 @@ def cycle_flow(flow_id: str, blocks: int, waits: bool) -> ast.Flow:
     """
     steps = [s for b in range(blocks) for s in block(b, None, waits)]
     steps.append(ast.GotoStep(id="again", goto=steps[0].id))
-    return ast.Flow(id=flow_id, title="Generated loop", trigger=_trigger(0),
+    return ast.Flow(id=flow_id, title="Generated loop", trigger=_trigger(flow_id),
                     vars={**_vars(), "name": "", "qty": 0}, steps=steps)
 
 

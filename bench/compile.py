@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
 import tempfile
@@ -146,11 +147,12 @@ def print_startup(cli: dict[str, float | int | str]) -> None:
 
 
 def print_header() -> None:
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"wactl compile benchmark  Python {platform.python_version()}  {platform.machine()}"
-          f"  {platform.platform(terse=True)}")
+          f"  {os.cpu_count()} CPUs  load average {load} (a busy machine inflates every ratio)")
     print("ours = compile_project over in-memory sources (validate + compile + IR JSON; file "
           "reading excluded); load = our loader alone; base = CSafeLoader / bare lark parse; "
-          "best of 5 (3 at 10,000 steps)\n")
+          "best of 5 (3 at 10,000 steps)\n", flush=True)
 
 
 # --------------------------------------------------------------------------- main
@@ -175,7 +177,7 @@ def run(quick: bool, as_json: bool, with_cli: bool) -> int:
         for spelling in ("yaml", "flow"):
             rows.append(measure(sc, spelling, parser))
             if not as_json:
-                print(f"  measured {sc.name} {spelling}", file=sys.stderr)
+                print(f"  measured {sc.name} {spelling}", file=sys.stderr, flush=True)
     lines = growth(rows)
     with tempfile.TemporaryDirectory() as tmp:
         cli = startup(Path(tmp)) if with_cli else None
