@@ -12,7 +12,7 @@ waits, so a loop through a guarded `ask` can still spin without the customer.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence, Set
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from typing import Generic, Literal, TypeVar
 
@@ -233,3 +233,35 @@ def _unwind(last: N, start: N, parent: Mapping[N, N]) -> list[N]:
     while path[-1] != start:
         path.append(parent[path[-1]])
     return path[::-1]
+
+
+def callers_of(succ: Mapping[N, Sequence[N]]) -> dict[N, list[N]]:
+    """The reverse graph: for each node, the nodes with an edge to it."""
+    callers: dict[N, list[N]] = {node: [] for node in succ}
+    for node, targets in succ.items():
+        for target in dict.fromkeys(targets):
+            callers.setdefault(target, []).append(node)
+    return callers
+
+
+def callees_first(nodes: Sequence[N], succ: Mapping[N, Sequence[N]]) -> list[N]:
+    """`nodes` in reverse topological order (Tarjan emits sink components first), so a
+    bottom-up analysis over a call graph converges in one pass when there is no cycle."""
+    return [node for comp in strongly_connected(nodes, succ) for node in comp]
+
+
+def solve_worklist(order: Sequence[N], update: Callable[[N], Iterable[N]]) -> None:
+    """Run `update` on every node of `order`, then again on each node it names, until quiet.
+
+    Interprocedural facts only ever grow, so each node is revisited at most once per
+    change of a node it depends on: linear in the call graph, not quadratic.
+    """
+    queue: deque[N] = deque(order)
+    queued: set[N] = set(order)
+    while queue:
+        node = queue.popleft()
+        queued.discard(node)
+        for again in update(node):
+            if again not in queued:
+                queued.add(again)
+                queue.append(again)

@@ -94,3 +94,19 @@ def test_algorithms_are_iterative_and_linear_on_large_graphs() -> None:
 def test_a_step_wrongly_named_end_is_not_a_jump_target() -> None:
     flow = ast.Flow(id="f", steps=[ast.SendStep(id="end", send=msg("bye"))])
     assert build_graph(flow).targets() == {"end": []}
+
+
+def test_callers_callees_first_and_worklist() -> None:
+    from wactl.compiler.graph import callees_first, callers_of, solve_worklist
+
+    calls = {"a": ["b", "b"], "b": ["c"], "c": []}
+    assert callers_of(calls) == {"a": [], "b": ["a"], "c": ["b"]}
+    assert callees_first(["a", "b", "c"], calls) == ["c", "b", "a"]
+    seen: list[str] = []
+
+    def update(node: str) -> list[str]:
+        seen.append(node)
+        return ["c"] if node == "a" and seen.count("a") == 1 else []
+
+    solve_worklist(["a", "b"], update)
+    assert seen == ["a", "b", "c"]

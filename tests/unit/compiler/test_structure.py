@@ -204,3 +204,29 @@ def test_subflow_that_waits_long_leaves_the_caller_outside() -> None:
         """)
     assert [(d.span.file, d.span.line) for d in only(result, "WA305")] == [
         ("flows/main.yaml", 6)]
+
+
+def test_window_analysis_is_linear_in_a_long_chain_of_subflows() -> None:
+    import time
+
+    from wactl.compiler import compile_files
+    from wactl.dsl import ast
+
+    def send(sid: str) -> ast.SendStep:
+        return ast.SendStep(id=sid, send=ast.Message(
+            text=ast.Text(variants={"": ast.Template(src="hi")})))
+
+    flows = []
+    for i in range(300):
+        steps: list[ast.Step] = [send(f"s{j}") for j in range(10)]
+        steps.append(ast.RunStep(id="r", run=f"f{i + 1:03d}") if i < 299 else
+                     ast.WaitStep(id="w", wait=ast.Duration(seconds=3 * 86400)))
+        steps.append(send("after"))
+        flows.append(ast.Flow(id=f"f{i:03d}", steps=steps))
+    files = [ast.SourceFile(path=f"{f.id}.yaml", spelling="yaml", flows=[f]) for f in flows]
+    started = time.perf_counter()
+    result = compile_files(files)
+    assert time.perf_counter() - started < 10
+    # the deepest flow waits 3 days, so every caller's `after` runs outside the window
+    flagged = {d.span.file for d in result.diagnostics if d.code == "WA305"}
+    assert flagged == {f"{f.id}.yaml" for f in flows}

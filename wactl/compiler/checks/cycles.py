@@ -14,7 +14,15 @@ WA303 is the same search on the flow-level graph of `run` steps.
 from __future__ import annotations
 
 from wactl.compiler.context import Context
-from wactl.compiler.graph import Edge, FlowGraph, cycle_through, cyclic_components
+from wactl.compiler.graph import (
+    Edge,
+    FlowGraph,
+    callees_first,
+    callers_of,
+    cycle_through,
+    cyclic_components,
+    solve_worklist,
+)
 from wactl.compiler.resolve import is_broken
 from wactl.dsl import ast
 
@@ -35,15 +43,19 @@ def returns_without_wait(ctx: Context) -> set[str]:
 
     A least fixpoint: every flow starts as "waits", and flips once a wait-free path to
     its end exists given the flows already flipped (recursive runs stay "waits").
+    Callees are judged first and a flip re-queues only its callers.
     """
     fast: set[str] = set()
-    changed = True
-    while changed:
-        changed = False
-        for flow_id, graph in ctx.graphs.items():
-            if flow_id not in fast and _can_return(graph, fast):
-                fast.add(flow_id)
-                changed = True
+    runs = run_graph(ctx)
+    callers = callers_of(runs)
+
+    def update(flow_id: str) -> list[str]:
+        if flow_id in fast or not _can_return(ctx.graphs[flow_id], fast):
+            return []
+        fast.add(flow_id)
+        return callers.get(flow_id, [])
+
+    solve_worklist(callees_first(sorted(runs), runs), update)
     return fast
 
 

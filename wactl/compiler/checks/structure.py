@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from wactl.compiler.context import Context
-from wactl.compiler.graph import Edge, FlowGraph
+from wactl.compiler.graph import Edge, FlowGraph, callees_first, callers_of, solve_worklist
 from wactl.compiler.resolve import all_flows
 from wactl.dsl import ast
 
@@ -87,25 +87,32 @@ class WindowAnalysis:
     exit_outside: dict[bool, set[str]] = field(
         default_factory=lambda: {False: set(), True: set()})
     results: dict[str, FlowWindow] = field(default_factory=dict)
+    _callers: dict[str, list[str]] = field(default_factory=dict)
+    _reachable: dict[str, set[str]] = field(default_factory=dict)
 
     def solve(self) -> None:
-        changed = True
-        while changed:
-            changed = False
-            for flow_id in sorted(self.ctx.graphs):
-                changed |= self._update(flow_id)
+        calls = flow_calls(self.ctx)
+        self._callers = callers_of(calls)
+        solve_worklist(callees_first(sorted(calls), calls), self._update)
 
-    def _update(self, flow_id: str) -> bool:
-        graph, changed = self.ctx.graphs[flow_id], False
+    def _live(self, flow_id: str) -> set[str]:
+        if flow_id not in self._reachable:
+            self._reachable[flow_id] = self.ctx.graphs[flow_id].reachable()
+        return self._reachable[flow_id]
+
+    def _update(self, flow_id: str) -> list[str]:
+        """Re-analyse one flow; the flows whose facts may have changed because of it."""
+        graph = self.ctx.graphs[flow_id]
+        revisit: list[str] = []
         for entry_outside in (False, True):
-            if self._pass(graph, entry_outside).exits_outside \
-                    and flow_id not in self.exit_outside[entry_outside]:
+            if flow_id not in self.exit_outside[entry_outside] \
+                    and self._pass(graph, entry_outside).exits_outside:
                 self.exit_outside[entry_outside].add(flow_id)
-                changed = True
+                revisit.extend(self._callers.get(flow_id, ()))
         result = self.results[flow_id] = self._pass(graph, self._entry_reason(flow_id))
         for sid in result.outside:
-            changed |= self._enter_callee(flow_id, graph.steps[sid])
-        return changed
+            revisit.extend(self._enter_callee(flow_id, graph.steps[sid]))
+        return revisit
 
     def _entry_reason(self, flow_id: str) -> str | None:
         trigger = self.ctx.flows[flow_id].trigger
@@ -113,13 +120,12 @@ class WindowAnalysis:
             return "the flow starts on a schedule, not from a customer message"
         return self.entered_outside.get(flow_id)
 
-    def _enter_callee(self, flow_id: str, step: ast.Step) -> bool:
-        callee = step.run if isinstance(step, ast.RunStep) else \
-            step.link if isinstance(step, ast.LinkStep) else None
+    def _enter_callee(self, flow_id: str, step: ast.Step) -> list[str]:
+        callee = _callee(step)
         if callee is None or callee not in self.ctx.graphs or callee in self.entered_outside:
-            return False
+            return []
         self.entered_outside[callee] = f"flow `{flow_id}` can start it outside the window"
-        return True
+        return [callee]
 
     def _pass(self, graph: FlowGraph, entry: str | bool | None) -> FlowWindow:
         """Steps reachable outside the window when the flow starts outside iff `entry`."""
@@ -127,7 +133,7 @@ class WindowAnalysis:
         todo: list[tuple[str, str]] = []
         if entry and graph.entry is not None:
             todo.append((graph.entry, entry if isinstance(entry, str) else "entered outside"))
-        for sid in graph.reachable():
+        for sid in self._live(graph.flow.id):
             for edge in graph.succ[sid]:
                 reason = self._goes_outside(graph.steps[sid], edge)
                 if reason:
@@ -170,6 +176,19 @@ class WindowAnalysis:
             graph = self.ctx.graphs[flow_id]
             for sid, reason in self.results[flow_id].outside.items():
                 _report_step(self.ctx, graph.steps[sid], reason)
+
+
+def _callee(step: ast.Step) -> str | None:
+    if isinstance(step, ast.RunStep):
+        return step.run
+    return step.link if isinstance(step, ast.LinkStep) else None
+
+
+def flow_calls(ctx: Context) -> dict[str, list[str]]:
+    """Which known flows each flow enters through `run` or `link`."""
+    return {flow_id: list(dict.fromkeys(
+        c for c in map(_callee, ctx.flows[flow_id].steps) if c is not None and c in ctx.flows))
+        for flow_id in ctx.flows}
 
 
 def _free_form(step: ast.Step) -> str | None:
