@@ -75,12 +75,17 @@ def list_menus() -> st.SearchStrategy[ast.ListMenu]:
     return st.builds(ast.ListMenu, button=text_values(), sections=st.lists(sections, max_size=2))
 
 
+def _has_content(m: ast.Message) -> bool:
+    return m.text is not None or any((m.image, m.document, m.audio, m.video))
+
+
 def messages() -> st.SearchStrategy[ast.Message]:
+    """A message with a text or a media item (an empty message is invalid in both spellings)."""
     return st.builds(
         ast.Message, text=_opt(text_values()), image=_opt(templates()),
         document=_opt(templates()), audio=_opt(templates()), video=_opt(templates()),
         caption=_opt(text_values()), buttons=st.lists(text_values(), max_size=3),
-        list_=_opt(list_menus()))
+        list_=_opt(list_menus())).filter(_has_content)
 
 
 def template_refs() -> st.SearchStrategy[ast.TemplateRef]:
@@ -91,7 +96,7 @@ def template_refs() -> st.SearchStrategy[ast.TemplateRef]:
 # --------------------------------------------------------------------------- steps
 
 _base = {"id": idents, "next": _opt(targets), "when": _opt(exprs()),
-         "max_visits": _opt(st.integers(0, 1000))}
+         "max_visits": _opt(st.integers(1, 1000))}
 expects = st.one_of(st.sampled_from(ast.EXPECT_KINDS), texts.map(lambda s: "regex:" + s))
 
 
@@ -114,17 +119,18 @@ def steps() -> st.SearchStrategy[ast.Step]:
               extract=st.dictionaries(idents, st.sampled_from(ast.EXTRACT_TYPES), max_size=2),
               timeout=_opt(durations()), on_timeout=_opt(targets)),
         _step(ast.BranchStep, branch=st.lists(st.builds(ast.BranchArm, if_=exprs(),
-                                                        goto=targets), max_size=3),
+                                                        goto=targets), min_size=1, max_size=3),
               else_=_opt(targets)),
         _step(ast.SetStep, set=var_map),
-        _step(ast.TagStep, tag=st.lists(texts, max_size=3)),
-        _step(ast.UntagStep, untag=st.lists(texts, max_size=3)),
+        _step(ast.TagStep, tag=st.lists(texts, min_size=1, max_size=3)),
+        _step(ast.UntagStep, untag=st.lists(texts, min_size=1, max_size=3)),
         _step(ast.FieldStep, field=st.dictionaries(texts, templates(), max_size=3)),
         _step(ast.ConsentStep, consent=st.sampled_from(["opted_in", "opted_out"])),
         _step(ast.CallStep, call=http, save=_opt(idents), on_error=_opt(targets)),
-        _step(ast.WaitStep, wait=_opt(durations()), until=_opt(exprs())),
+        _step(ast.WaitStep, wait=durations(), until=st.none()),
+        _step(ast.WaitStep, wait=st.none(), until=exprs()),
         _step(ast.AgentStep, agent=texts, until=_opt(exprs()),
-              max_turns=_opt(st.integers(0, 50))),
+              max_turns=_opt(st.integers(1, 50))),
         _step(ast.HandoffStep, handoff=_opt(text_values()), team=_opt(texts)),
         _step(ast.GotoStep, goto=targets),
         _step(ast.RunStep, run=idents, with_=var_map, save=_opt(idents)),
@@ -139,7 +145,7 @@ def steps() -> st.SearchStrategy[ast.Step]:
 def triggers() -> st.SearchStrategy[ast.Trigger]:
     cond = {"if_": _opt(exprs())}
     return st.one_of(
-        st.builds(ast.KeywordTrigger, keywords=st.lists(texts, max_size=3), **cond),
+        st.builds(ast.KeywordTrigger, keywords=st.lists(texts, min_size=1, max_size=3), **cond),
         st.builds(ast.RegexTrigger, pattern=texts, **cond),
         st.builds(ast.IntentTrigger, intent=texts,
                   min_confidence=_opt(st.floats(0, 1)), **cond),

@@ -28,7 +28,8 @@ def plain(src: str) -> ast.Text:
 
 def test_flow_header_and_attributes() -> None:
     flow = flow_of('flow order_status "Order status"\n  description "Where is it?"\n'
-                   "  priority 10\n  rule\n  var attempts = 0, cart = [1, \"x\"]\n  var on = true\n")
+                   "  priority 10\n  rule\n  var attempts = 0, cart = [1, \"x\"]\n"
+                   "  var on = true\n")
     assert (flow.id, flow.title, flow.description, flow.priority, flow.rule) == (
         "order_status", "Order status", "Where is it?", 10, True)
     assert flow.vars == {"attempts": 0, "cart": [1, "x"], "on": True}
@@ -100,7 +101,8 @@ def test_send_message_with_media_buttons_list_and_fallback() -> None:
     step = step_of(
         "  m: say\n    vi \"Chọn\"\n    en \"Pick\"\n    image \"https://x/a.png\"\n"
         "    caption \"A\"\n    buttons \"Yes\", vi \"Không\" en \"No\"\n"
-        "    list \"Open\"\n      section \"Shoes\"\n        row s1 \"Sneakers\" description \"Soft\"\n"
+        "    list \"Open\"\n      section \"Shoes\"\n"
+        "        row s1 \"Sneakers\" description \"Soft\"\n"
         "      section\n"
         "    fallback template order_update in vi params \"{{ x }}\", \"b\"\n")
     msg = step.send

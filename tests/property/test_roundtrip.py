@@ -1,0 +1,77 @@
+"""YAML and `.flow` are two spellings of one AST: converting either way is exact.
+
+For random ASTs (tests/property/ast_strategies.py): yaml -> flow -> yaml and
+flow -> yaml -> flow give back the same flows (`ast.same`, spans and comments ignored).
+"""
+
+from __future__ import annotations
+
+import pytest
+from ast_strategies import source_files
+from hypothesis import HealthCheck, assume, given, settings
+
+from wactl.dsl import ast
+from wactl.dsl._parser import parse_flow
+from wactl.dsl.flow_fmt import format_flow
+from wactl.dsl.yaml_dump import dump_yaml
+from wactl.dsl.yaml_loader import load_yaml
+
+SETTINGS = settings(max_examples=150, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+def as_flow(file: ast.SourceFile) -> ast.SourceFile:
+    text = format_flow(file)
+    back, diags = parse_flow("x.flow", text)
+    assert diags == [] and back is not None, (text, diags)
+    return back
+
+
+def as_yaml(file: ast.SourceFile) -> ast.SourceFile:
+    text = dump_yaml(file)
+    back, diags = load_yaml("x.yaml", text)
+    assert diags == [] and back is not None, (text, diags)
+    return back
+
+
+def lang_only_message(file: ast.SourceFile) -> bool:
+    """A send/ask whose message is only a per-language text: dump_yaml cannot write it yet."""
+    for flow in file.flows:
+        for step in flow.steps:
+            msg = step.send if isinstance(step, ast.SendStep) else (
+                step.ask if isinstance(step, ast.AskStep) else None)
+            if msg is not None and msg.is_plain and msg.text is not None \
+                    and not msg.text.is_plain:
+                return True
+    return False
+
+
+@pytest.mark.xfail(strict=True, reason="dump_yaml writes `send: {vi: .., en: ..}`, which "
+                   "load_yaml rejects (reported to the lead); drop the assume() below when fixed")
+def test_yaml_dumps_a_per_language_message_it_can_load() -> None:
+    text = ast.Text(variants={"vi": ast.Template(src="Chào"), "en": ast.Template(src="Hi")})
+    file = ast.SourceFile(path="x.yaml", spelling="yaml", flows=[ast.Flow(
+        id="a", steps=[ast.SendStep(id="s", send=ast.Message(text=text))])])
+    assert same_flows(as_yaml(file), file)
+
+
+def same_flows(a: ast.SourceFile, b: ast.SourceFile) -> bool:
+    return len(a.flows) == len(b.flows) and all(
+        ast.same(x, y) for x, y in zip(a.flows, b.flows, strict=True))
+
+
+@SETTINGS
+@given(source_files())
+def test_yaml_to_flow_to_yaml(file: ast.SourceFile) -> None:
+    assume(not lang_only_message(file))
+    from_yaml = as_yaml(file)
+    assert same_flows(as_yaml(as_flow(from_yaml)), from_yaml)
+
+
+@SETTINGS
+@given(source_files())
+def test_flow_to_yaml_to_flow(file: ast.SourceFile) -> None:
+    assume(not lang_only_message(file))
+    from_flow = as_flow(file)
+    assert same_flows(as_flow(as_yaml(from_flow)), from_flow)
+    assert same_flows(from_flow, file)
