@@ -228,5 +228,5 @@ def test_window_analysis_is_linear_in_a_long_chain_of_subflows() -> None:
     result = compile_files(files)
     assert time.perf_counter() - started < 10
     # the deepest flow waits 3 days, so every caller's `after` runs outside the window
-    flagged = {d.span.file for d in result.diagnostics if d.code == "WA305"}
-    assert flagged == {f"{f.id}.yaml" for f in flows}
+    flagged = [d for d in result.diagnostics if d.code == "WA305"]
+    assert len(flagged) == 300 and all("step `after`" in d.message for d in flagged)
