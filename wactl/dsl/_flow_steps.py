@@ -48,11 +48,11 @@ ALLOWED: dict[str, frozenset[str]] = {
     "call": frozenset({"header", "body", "timeout", "retry", "save", "on_error"}),
     "wait": frozenset({"until"}),
     "agent": frozenset({"until", "turns"}),
-    "handoff": frozenset({"team"}),
+    "handoff": frozenset({"team", "lang"}),
     "goto": frozenset(),
     "run": frozenset({"with", "save"}),
     "link": frozenset(),
-    "end": frozenset(),
+    "end": frozenset({"lang"}),
 }
 _REPEATABLE = frozenset({"buttons", "lang", "if", "set", "field", "with", "header", "extract"})
 Slots = dict[str, Any]
@@ -67,7 +67,7 @@ def _collect(tr: FlowTransformer, kind: str, clauses: list[Clause]) -> Slots:
             continue  # a misspelt clause keyword, already reported
         if cl.name not in allowed:
             shown = "branch" if kind == "if" else kind
-            tr.ctx.report("WA103", f"`{cl.tok.value}` does not belong on a `{shown}` step",
+            tr.ctx.report("WA103", f"a `{shown}` step does not take `{cl.tok.value}`",
                           tr.ctx.span(cl.tok))
         elif cl.name in _REPEATABLE:
             slots.setdefault(cl.name, []).append(cl)
@@ -103,8 +103,8 @@ def _header_args(tr: FlowTransformer, cl: Clause) -> Clause:
     return cl._replace(args=[(tr.string(key), tr.template(value), key)])
 
 
-def _message(tr: FlowTransformer, text: ast.Text | None, s: Slots, span: Span) -> ast.Message:
-    """The `Message` of a `say`/`ask`: head text (or language lines), media, buttons, list."""
+def _with_langs(tr: FlowTransformer, text: ast.Text | None, s: Slots) -> ast.Text | None:
+    """The head's text, or the text spelt as one `vi "..."` line per language below it."""
     for cl in s.get("lang", ()):
         lang, tpl = cl.args
         if not LANG_RE.fullmatch(lang.value):
@@ -114,6 +114,12 @@ def _message(tr: FlowTransformer, text: ast.Text | None, s: Slots, span: Span) -
             continue
         text = text or ast.Text(variants={}, span=tr.ctx.span(lang))
         text.variants[str(lang.value)] = tpl
+    return text
+
+
+def _message(tr: FlowTransformer, text: ast.Text | None, s: Slots, span: Span) -> ast.Message:
+    """The `Message` of a `say`/`ask`: its text, media, buttons, list."""
+    text = _with_langs(tr, text, s)
     media = {k: tr.template(s[k].args[0]) for k in ("image", "document", "audio", "video")
              if k in s}
     buttons = [b for cl in s.get("buttons", ()) for b in cl.args]
@@ -223,13 +229,13 @@ _BUILDERS: dict[str, Callable[[FlowTransformer, list[Any], Slots, Slots], ast.St
     "tag": lambda tr, h, s, b: ast.TagStep(tag=h[0] or [], **b),
     "untag": lambda tr, h, s, b: ast.UntagStep(untag=h[0] or [], **b),
     "handoff": lambda tr, h, s, b: ast.HandoffStep(
-        handoff=h[0], team=tr.string(s["team"].args[0]) if "team" in s else None, **b),
+        handoff=_with_langs(tr, h[0], s), team=tr.string(s["team"].args[0]) if "team" in s else None, **b),
     "goto": lambda tr, h, s, b: ast.GotoStep(goto=str(h[0].value), **b),
     "run": lambda tr, h, s, b: ast.RunStep(
         run=tr.string(h[0]), with_=_mapping(tr, s.get("with"), "variable"),
         save=_name(s.get("save")), **b),
     "link": lambda tr, h, s, b: ast.LinkStep(link=tr.string(h[0]), **b),
-    "end": lambda tr, h, s, b: ast.EndStep(end=h[0], **b),
+    "end": lambda tr, h, s, b: ast.EndStep(end=_with_langs(tr, h[0], s), **b),
 }
 
 
