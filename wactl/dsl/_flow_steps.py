@@ -229,7 +229,8 @@ _BUILDERS: dict[str, Callable[[FlowTransformer, list[Any], Slots, Slots], ast.St
     "tag": lambda tr, h, s, b: ast.TagStep(tag=h[0] or [], **b),
     "untag": lambda tr, h, s, b: ast.UntagStep(untag=h[0] or [], **b),
     "handoff": lambda tr, h, s, b: ast.HandoffStep(
-        handoff=_with_langs(tr, h[0], s), team=tr.string(s["team"].args[0]) if "team" in s else None, **b),
+        handoff=_with_langs(tr, h[0], s),
+        team=tr.string(s["team"].args[0]) if "team" in s else None, **b),
     "goto": lambda tr, h, s, b: ast.GotoStep(goto=str(h[0].value), **b),
     "run": lambda tr, h, s, b: ast.RunStep(
         run=tr.string(h[0]), with_=_mapping(tr, s.get("with"), "variable"),
