@@ -33,7 +33,7 @@ def text_tree(text: ast.Text) -> Any:
 
 
 def message_tree(message: ast.Message) -> Any:
-    if message.is_plain and message.text is not None:
+    if message.is_plain and message.text is not None and message.text.is_plain:
         return text_tree(message.text)
     tree: Tree = {}
     if message.text is not None:

@@ -62,8 +62,8 @@ def text(r: Reader, node: Node, what: str) -> ast.Text | None:
 
 
 def message(r: Reader, node: Node, what: str) -> ast.Message | None:
-    """A `send`/`ask` value: a string, or `{text, image, ..., buttons, list}`."""
-    if not isinstance(node, MappingNode):
+    """A `send`/`ask` value: a string, `{vi: ..., en: ...}`, or `{text, image, ..., list}`."""
+    if not isinstance(node, MappingNode) or _languages_only(node):
         body = text(r, node, what)
         return None if body is None else ast.Message(text=body, span=r.span(node))
     pairs = r.mapping(node, what)
@@ -80,6 +80,12 @@ def message(r: Reader, node: Node, what: str) -> ast.Message | None:
         buttons=buttons(r, pairs["buttons"][1]) if "buttons" in pairs else [],
         list_=list_menu(r, pairs["list"][1]) if "list" in pairs else None,
         span=r.span(node))
+
+
+def _languages_only(node: MappingNode) -> bool:
+    """`send: {vi: ..., en: ...}` is per-language text (no message key is 2-3 letters)."""
+    return bool(node.value) and all(isinstance(k, ScalarNode) and _LANG.match(k.value)
+                                    for k, _ in node.value)
 
 
 def buttons(r: Reader, node: Node) -> list[ast.Text]:

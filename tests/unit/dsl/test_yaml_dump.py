@@ -229,3 +229,13 @@ def test_any_text_round_trips(value: str, key: str) -> None:
         ast.FieldStep(id="b", field={key: ast.Template(src=value)}),
     ])
     round_trip(ast.SourceFile(path="f.yaml", spelling="yaml", flows=[flow], comments=[key]))
+
+
+def test_example_project_round_trips() -> None:
+    import glob
+
+    for path in sorted(glob.glob("flows/**/*.y*ml", recursive=True)):
+        with open(path, encoding="utf-8") as handle:
+            source, diags = load_yaml(path, handle.read())
+        if source is not None and diags == []:
+            round_trip(source)
