@@ -151,7 +151,7 @@ def _message_turn(r: Reader, node: Node, kind: str, keys: tuple[str, ...]) -> di
     pairs = r.mapping(node, kind)
     if pairs is None:
         return None
-    r.check_keys(pairs, keys, f"a `{kind}` turn")
+    r.check_keys(pairs, keys, f"this `{kind}` turn")
     fields: dict[str, Any] = {}
     for name, (_, value) in pairs.items():
         if name in ("buttons", "list") and kind == "bot":

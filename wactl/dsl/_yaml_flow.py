@@ -106,7 +106,7 @@ def trigger(r: Reader, node: Node, what: str) -> ast.TriggerBase | None:
     for other in kinds[1:]:
         r.error("WA112", f"a trigger has exactly one kind, and this one is already `{kind}`",
                 pairs.pop(other)[0], "a flow has one trigger; copy the flow for another one")
-    r.check_keys(pairs, (kind, "if"), f"a `{kind}` trigger")
+    r.check_keys(pairs, (kind, "if"), f"this `{kind}` trigger")
     fields = _TRIGGERS[kind](r, pairs[kind][1])
     if_ = opt(r, pairs, "if", expr)
     if fields is None:
@@ -132,8 +132,8 @@ def _intent(r: Reader, node: Node) -> dict[str, Any] | None:
         name = r.string(node, "intent")
         return None if name is None else {"intent": name}
     pairs = r.mapping(node, "intent") or {}
-    r.check_keys(pairs, ("intent", "min_confidence"), "an `intent` trigger")
-    name_node = r.require(pairs, "intent", node, "an `intent` trigger")
+    r.check_keys(pairs, ("intent", "min_confidence"), "this `intent` trigger")
+    name_node = r.require(pairs, "intent", node, "this `intent` trigger")
     name = None if name_node is None else r.string(name_node, "intent")
     confidence = opt(r, pairs, "min_confidence", _confidence)
     return None if name is None else {"intent": name, "min_confidence": confidence}
@@ -156,8 +156,8 @@ def _schedule(r: Reader, node: Node) -> dict[str, Any] | None:
     pairs = r.mapping(node, "schedule")
     if pairs is None:
         return None
-    r.check_keys(pairs, ("cron", "audience"), "a `schedule` trigger")
-    cron_node = r.require(pairs, "cron", node, "a `schedule` trigger")
+    r.check_keys(pairs, ("cron", "audience"), "this `schedule` trigger")
+    cron_node = r.require(pairs, "cron", node, "this `schedule` trigger")
     cron = None if cron_node is None else r.string(cron_node, "cron")
     audience = opt(r, pairs, "audience", expr)
     return None if cron is None else {"cron": cron, "audience": audience}

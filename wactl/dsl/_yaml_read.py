@@ -166,7 +166,7 @@ class Reader:
     def require(self, pairs: Pairs, name: str, node: Node, what: str) -> Node | None:
         pair = pairs.get(name)
         if pair is None:
-            self.error("WA105", f"{what} needs a `{name}` key", node)
+            self.error("WA105", f"{what} needs the key `{name}`", node)
             return None
         return pair[1]
 
@@ -269,8 +269,17 @@ class Reader:
 
     # ------------------------------------------------------------------ JSON values
 
-    def json(self, node: Node, depth: int = 0) -> Any:
-        """A plain JSON value (vars, bodies, mock data); dates stay text, tags are refused."""
+    def json(self, node: Node) -> Any:
+        """A plain JSON value (vars, bodies, mock data); dates stay text, tags are refused.
+
+        When aliases blow the budget, the whole value is reported, not a leaf deep inside.
+        """
+        try:
+            return self._json(node, 0)
+        except TooLarge:
+            raise TooLarge(node) from None
+
+    def _json(self, node: Node, depth: int) -> Any:
         self.tick(node, 1)
         if depth > MAX_JSON_DEPTH:
             self.error("WA104", f"value is nested more than {MAX_JSON_DEPTH} levels deep", node)
@@ -278,9 +287,9 @@ class Reader:
         if isinstance(node, ScalarNode):
             return self._json_scalar(node)
         if isinstance(node, SequenceNode):
-            return [self.json(item, depth + 1) for item in self.sequence(node, "value") or ()]
+            return [self._json(item, depth + 1) for item in self.sequence(node, "value") or ()]
         pairs = self.mapping(node, "value") or {}
-        return {name: self.json(value, depth + 1) for name, (_, value) in pairs.items()}
+        return {name: self._json(value, depth + 1) for name, (_, value) in pairs.items()}
 
     def _json_scalar(self, node: ScalarNode) -> Any:
         tag = node.tag

@@ -61,9 +61,10 @@ def step(r: Reader, node: Node, comments: list[str]) -> ast.StepBase | None:
     for other in kinds[1:]:
         r.error("WA112", f"a step has exactly one kind, and this one is already `{kind}`",
                 pairs.pop(other)[0], "split it into two steps, joined with `next`")
-    r.check_keys(pairs, _ALLOWED[kind], f"a `{kind}` step", _OWNERS)
+    allowed = _ALLOWED[kind].union(*(_ALLOWED[k] for k in kinds[1:]))
+    r.check_keys(pairs, allowed, f"this `{kind}` step", _OWNERS)
     fields = _READERS[kind](r, pairs[kind][1], pairs)
-    id_node = r.require(pairs, "id", node, f"a `{kind}` step")
+    id_node = r.require(pairs, "id", node, f"this `{kind}` step")
     step_id = None if id_node is None else r.identifier(id_node, "step id", STEP_ID)
     nxt = opt(r, pairs, "next", Reader.string)
     when = opt(r, pairs, "when", expr)

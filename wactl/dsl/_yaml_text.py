@@ -69,9 +69,9 @@ def message(r: Reader, node: Node, what: str) -> ast.Message | None:
     pairs = r.mapping(node, what)
     if pairs is None:
         return None
-    r.check_keys(pairs, MESSAGE_KEYS, f"a `{what}` message")
+    r.check_keys(pairs, MESSAGE_KEYS, f"this `{what}` message")
     if not any(name in pairs for name in ("text", *_MEDIA)):
-        r.error("WA105", f"a `{what}` message needs `text` or a media key "
+        r.error("WA105", f"this `{what}` message needs `text` or a media key "
                 "(image, document, audio, video)", node)
     return ast.Message(
         text=opt(r, pairs, "text", text), caption=opt(r, pairs, "caption", text),
