@@ -162,7 +162,7 @@ def _message_turn(r: Reader, node: Node, kind: str, keys: tuple[str, ...]) -> di
             fields[name] = r.string(value, name)
     if kind == "user" and len(pairs) > 1:
         r.error("WA112", "a customer sends one thing per turn", list(pairs.values())[1][0])
-    return present(fields) if fields else None
+    return present(fields)
 
 
 def _location(r: Reader, node: Node) -> dict[str, float] | None:

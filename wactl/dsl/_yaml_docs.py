@@ -10,6 +10,7 @@ from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
+from wactl.diagnostics import Span
 from wactl.dsl import ast
 from wactl.dsl._yaml_read import FLOW_ID, NULL, Pairs, Reader, opt
 from wactl.dsl._yaml_text import template, text
@@ -81,7 +82,7 @@ def _agent_handoff(r: Reader, node: Node, what: str) -> ast.AgentHandoff | None:
 def project(r: Reader, node: Node | None) -> ast.Project:
     """`wactl.yaml`; an empty file means all defaults."""
     if node is None:
-        return ast.Project()
+        return ast.Project(span=Span(r.path))
     pairs = r.mapping(node, "wactl.yaml")
     if pairs is None:
         return ast.Project(span=r.span(node))

@@ -66,8 +66,8 @@ def load_yaml(path: str, text: str) -> tuple[ast.SourceFile | None, list[Diagnos
 def _load(path: str, text: str) -> tuple[ast.SourceFile | None, list[Diagnostic]]:
     r = Reader(path, text)
     try:
-        root = _compose(r)
-        source = None if root is False or root is True else _document(r, root)
+        readable, root = _compose(r)
+        source = _document(r, root) if readable else None
     except TooLarge as exc:
         r.error("WA108", "this file expands to too many values (YAML aliases `*name` "
                 "repeated inside each other)", exc.node, "write the values out, or use "
@@ -80,12 +80,13 @@ def _load(path: str, text: str) -> tuple[ast.SourceFile | None, list[Diagnostic]
     return source, r.diags
 
 
-def _compose(r: Reader) -> Node | None | bool:
-    """The single document's root node, None for an empty file, False when unreadable."""
+def _compose(r: Reader) -> tuple[bool, Node | None]:
+    """Whether the file could be read, and its one document's root (None when empty)."""
     loader = _LOADER(r.text)
-    root: Node | None | bool = False
+    readable, root = False, None
     try:
         root = loader.get_node() if loader.check_node() else None
+        readable = True
         if loader.check_node():
             extra = loader.get_node()
             r.error("WA104", "a file holds one YAML document; this second one (after `---`) "
@@ -98,7 +99,7 @@ def _compose(r: Reader) -> Node | None | bool:
                                   "file is nested too deeply", Span(r.path)))
     finally:
         loader.dispose()
-    return root
+    return readable, root
 
 
 def _syntax_error(r: Reader, exc: yaml.YAMLError) -> Diagnostic:
