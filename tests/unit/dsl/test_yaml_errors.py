@@ -145,3 +145,59 @@ def test_project_errors() -> None:
     source, _ = load_yaml("wactl.yaml", "shop: demo\npaths: {flows: 5}\n")
     expected = ast.Project(shop="demo", paths=ast.ProjectPaths(flows=["5"]))
     assert source is not None and ast.same(source.project, expected)
+
+
+def test_branch_arm_problems() -> None:
+    diags = diags_of("""\
+        flow: f
+        steps:
+          - id: route
+            branch:
+              - else: a
+              - {if: x, goto: a, else: b}
+              - {if: y}
+          - {id: a, end: }
+        """)
+    assert where(diags) == [("WA104", 5, 9), ("WA112", 6, 10), ("WA112", 6, 17),
+                            ("WA104", 6, 26), ("WA105", 7, 9)]
+
+
+def test_value_checks_with_hints() -> None:
+    diags = diags_of("""\
+        flow: f
+        trigger: {intent: {intent: buy, min_confidence: 2}}
+        steps:
+          - {id: a, call: {method: get, url: "https://x"}}
+          - {id: b, set: {items: [1, 2]}}
+          - {id: c, tag: []}
+          - {id: d, consent: yes}
+          - {id: e, ask: Hi, extract: {when: datetime}}
+        """)
+    assert [d.code for d in diags] == ["WA104"] * 6
+    assert diags[1].hint == "write it in capitals: `GET`"
+    assert diags[2].hint is not None and "expression string" in diags[2].hint
+
+
+def test_agent_and_test_file_problems() -> None:
+    diags = diags_of("agent: sales\ntone: friendy\ntemperature: 3\n", "agents/a.yaml")
+    assert [(d.code, d.hint) for d in diags] == \
+        [("WA104", "did you mean `friendly`?"), ("WA104", None)]
+    diags = diags_of("""\
+        test: t
+        turns:
+          - {user: hi, bot: hello}
+          - {usr: hi}
+          - user: {button: a, list: b}
+          - clock: soon
+        """, "tests/t.yaml")
+    assert [d.code for d in diags] == ["WA112", "WA105", "WA103", "WA112", "WA111"]
+
+
+def test_flow_and_flows_in_one_file() -> None:
+    diags = diags_of("flow: a\nflows: []\n")
+    assert where(diags) == [("WA112", 1, 1)]
+
+
+def test_timezone_given_twice_in_project() -> None:
+    diags = diags_of("timezone: UTC\ntime_zone: UTC\n", "wactl.yaml")
+    assert where(diags) == [("WA112", 2, 1)]
