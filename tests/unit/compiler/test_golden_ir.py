@@ -61,8 +61,22 @@ def test_example_ir_matches_golden(folder: Path) -> None:
 @pytest.mark.parametrize("folder", project_dirs(), ids=golden_name)
 def test_example_ir_does_not_depend_on_file_paths(folder: Path) -> None:
     sources = read_project(folder)
-    moved = {f"elsewhere/{i:03d}-{Path(p).name}": text
+    moved = {f"elsewhere/d{i:03d}/{Path(p).name}": text
              for i, (p, text) in enumerate(reversed(sorted(sources.items())))}
     one, two = compile_project(sources), compile_project(moved)
     assert one.program is not None and two.program is not None
     assert one.program.canonical_bytes() == two.program.canonical_bytes()
+
+
+@pytest.mark.parametrize("folder", project_dirs(), ids=golden_name)
+def test_example_ir_validates_against_the_ir_schema(folder: Path) -> None:
+    import json
+
+    import jsonschema
+
+    from wactl.compiler import ir_json_schema
+
+    result = compile_project(read_project(folder))
+    assert result.program is not None
+    jsonschema.Draft202012Validator(ir_json_schema()).validate(
+        json.loads(result.program.to_json()))
