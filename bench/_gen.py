@@ -90,7 +90,8 @@ def _trigger(key: str) -> ast.KeywordTrigger:
 
 
 def _vars() -> dict[str, object]:
-    return {"stock": {"level": 0}, "total": 0}
+    """Initial values, so no path (e.g. a failed ask) reads a variable before it is set."""
+    return {"name": "", "qty": 0, "stock": {"level": 0}, "total": 0}
 
 
 def chain_flow(flow_id: str, index: int, blocks: int) -> ast.Flow:
@@ -109,7 +110,7 @@ def cycle_flow(flow_id: str, blocks: int, waits: bool) -> ast.Flow:
     steps = [s for b in range(blocks) for s in block(b, None, waits)]
     steps.append(ast.GotoStep(id="again", goto=steps[0].id))
     return ast.Flow(id=flow_id, title="Generated loop", trigger=_trigger(flow_id),
-                    vars={**_vars(), "name": "", "qty": 0}, steps=steps)
+                    vars=_vars(), steps=steps)
 
 
 def source(path: str, flow: ast.Flow) -> ast.SourceFile:

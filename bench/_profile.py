@@ -1,8 +1,9 @@
 """Where compile time goes: cProfile of one benchmark scenario, our code's hotspots only.
 
-The benchmark says how fast; this says why.  The listing is sorted by cumulative time
-and restricted to functions under `wactl/`, so the lead sees which of our stages
-(loader, transformer, checks, lowering) to optimise first.
+The benchmark says how fast; this says why.  First a per-stage table (see `_phases`),
+then the cProfile listing sorted by cumulative time and restricted to functions under
+`wactl/`, so the lead sees which of our stages (loader, transformer, checks, lowering)
+to optimise first.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import cProfile
 import io
 import pstats
 
-from bench import _gen, _measure
+from bench import _gen, _measure, _phases
 
 TOP = 10
 
@@ -41,11 +42,14 @@ def hotspots(sources: dict[str, str], top: int = TOP) -> str:
     return out.getvalue() + "\nall code by own (tottime) time:\n" + total.getvalue()
 
 
-def profile(name: str) -> int:
+def profile(name: str, top: int = TOP) -> int:
     """Print the hotspots of scenario `name` for both spellings."""
     sc = find(name)
     flows = sc.build()
     for spelling in ("yaml", "flow"):
-        print(f"==== {sc.name} {spelling}: top {TOP} cumulative in wactl/ ====")
-        print(hotspots(_gen.render(flows, spelling)))
+        sources = _gen.render(flows, spelling)
+        print(f"==== {sc.name} {spelling}: time by stage (best of 3, no profiler) ====")
+        print(_phases.report(sources))
+        print(f"\n==== {sc.name} {spelling}: top {top} cumulative in wactl/ ====")
+        print(hotspots(sources, top))
     return 0

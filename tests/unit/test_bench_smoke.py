@@ -82,7 +82,7 @@ def test_full_scenario_list_covers_every_shape_at_two_sizes_or_more() -> None:
 
 
 def _row(steps: int, ms: float) -> Row:
-    return Row("x", "repo", steps, "yaml", ms, ms, 1.0, 3.0, [], [])
+    return Row("x", "repo", steps, "yaml", ms, ms, 1.0, 3.0, [], [], [])
 
 
 def test_growth_reports_time_ratio_per_tenfold_steps() -> None:
