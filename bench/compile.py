@@ -76,7 +76,7 @@ def _codes(diags: list[Diagnostic], severity: Severity) -> list[str]:
     return sorted({d.code for d in diags if d.severity is severity})
 
 
-def measure(sc: _gen.Scenario, spelling: str, parser: Lark) -> Row:
+def measure(sc: _gen.Scenario, spelling: str, parser: Lark, clock: _measure.Clock) -> Row:
     """Time one scenario in one spelling: ours, our loader alone, and the baseline."""
     sources = _gen.render(sc.build(), spelling)
     repeats = 3 if sc.steps >= 10_000 else 5
@@ -90,7 +90,7 @@ def measure(sc: _gen.Scenario, spelling: str, parser: Lark) -> Row:
 
     ours, load, base = _measure.best_of_each(
         [lambda: _measure.compile_sources(sources), lambda: _measure.load_sources(sources),
-         baseline], repeats)
+         baseline], repeats, clock)
     return Row(
         scenario=sc.name, shape=sc.shape, steps=sc.steps, spelling=spelling,
         ours_ms=1000 * ours, load_ms=1000 * load, baseline_ms=1000 * base,
@@ -151,44 +151,46 @@ def print_startup(cli: dict[str, float | int | str]) -> None:
           f"  = {ratio:.2f}x (target <= {STARTUP_TARGET:g}x)  {_verdict(ratio <= STARTUP_TARGET)}")
 
 
-def print_header() -> None:
+def print_header(clock: _measure.Clock) -> None:
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"wactl compile benchmark  Python {platform.python_version()}  {platform.machine()}"
           f"  {os.cpu_count()} CPUs  load average {load} (a busy machine inflates every ratio)")
     print("ours = compile_project over in-memory sources (validate + compile + IR JSON; file "
           "reading excluded); load = our loader alone; base = CSafeLoader / bare lark parse; "
-          "best of 5 (3 at 10,000 steps), the three interleaved\n", flush=True)
+          f"best of 5 (3 at 10,000 steps), the three interleaved; clock: {clock.value}\n",
+          flush=True)
 
 
 # --------------------------------------------------------------------------- main
 
 
-def startup(tmp: Path) -> dict[str, float | int | str]:
+def startup(tmp: Path, clock: _measure.Clock) -> dict[str, float | int | str]:
     """Write the smallest repository's first flow to a file and time `wactl validate` on it."""
     path, text = next(iter(_gen.render(_gen.many_flows(10), "yaml").items()))
     small = tmp / Path(path).name
     small.write_text(text, encoding="utf-8")
-    cli = _measure.cli_startup(small)
+    cli = _measure.cli_startup(small, clock=clock)
     cli["ratio"] = float(cli["ours_ms"]) / float(cli["baseline_ms"])
     return cli
 
 
-def run(quick: bool, as_json: bool, with_cli: bool) -> int:
+def run(quick: bool, as_json: bool, with_cli: bool, clock: _measure.Clock) -> int:
     parser = _measure.bare_lark()
     rows: list[Row] = []
     if not as_json:
-        print_header()
+        print_header(clock)
     for sc in _gen.scenarios(quick):
         for spelling in ("yaml", "flow"):
-            rows.append(measure(sc, spelling, parser))
+            rows.append(measure(sc, spelling, parser, clock))
             if not as_json:
                 print(f"  measured {sc.name} {spelling}", file=sys.stderr, flush=True)
     lines = growth(rows)
     with tempfile.TemporaryDirectory() as tmp:
-        cli = startup(Path(tmp)) if with_cli else None
+        cli = startup(Path(tmp), clock) if with_cli else None
     if as_json:
         data = [{**asdict(r), "ratio": r.ratio, "passed": r.passed} for r in rows]
-        print(json.dumps({"rows": data, "growth": lines, "startup": cli}, indent=2))
+        print(json.dumps({"clock": clock.value, "rows": data, "growth": lines, "startup": cli},
+                         indent=2))
     else:
         print_table(rows)
         print_growth(lines)
@@ -204,11 +206,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-cli", action="store_true", help="skip the CLI start-up measurement")
     ap.add_argument("--profile", metavar="SCENARIO",
                     help="cProfile one scenario (e.g. repo-10,000) in both spellings instead")
+    ap.add_argument("--clock", choices=[c.value for c in _measure.Clock], default="wall",
+                    help="wall: perf_counter (default); cpu: CPU time, steadier on a busy machine")
     ap.add_argument("--top", type=int, default=_profile.TOP, help="rows of --profile output")
     args = ap.parse_args(argv)
     if args.profile:
         return _profile.profile(args.profile, args.top)
-    return run(args.quick, args.json, not args.no_cli)
+    return run(args.quick, args.json, not args.no_cli, _measure.Clock(args.clock))
 
 
 if __name__ == "__main__":
