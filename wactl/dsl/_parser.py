@@ -173,7 +173,11 @@ def _recover(path: str, text: str, diags: list[Diagnostic]) -> list[ast.Flow]:
     """Flows of the top-level chunks that parse; every broken one's errors are reported."""
     lines = text.split("\n")
     flows: list[ast.Flow] = []
-    for start, end in _top_chunks(lines):
+    chunks = list(_top_chunks(lines))
+    if len(chunks) == 1 and lines[0].startswith("flow"):  # the whole file is one broken flow
+        _recover_flow(path, lines, 0, len(lines), diags)
+        return flows
+    for start, end in chunks:
         if _syntax_errors(diags) >= MAX_SYNTAX_ERRORS:
             break
         chunk = "\n".join(lines[start:end]) + "\n"

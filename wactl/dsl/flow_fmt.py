@@ -18,8 +18,6 @@ from typing import Any
 from wactl.dsl import ast
 
 _NAME = re.compile(r"[^\W\d]\w*")
-_STR = r'"(?:[^"\\\n]|\\.)*"'
-_BARE_EXPR = re.compile(rf'(?:[^\s"`\-]|-(?!>)|{_STR})(?:[^"\-\n]|-(?!>)|{_STR})*')
 _NEEDS_ESCAPE = re.compile(r"[\\\"'`]|[^\w \-.,:;!?/(){}\[\]+*=<>|&%$@~^]")
 _ESCAPE_AFTER_BACKSLASH = set("\\\"'`ntru")
 _NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
@@ -33,6 +31,15 @@ def keywords() -> frozenset[str]:
 
     words = {str(t.pattern.value) for t in get_parser().terminals if t.pattern.type == "str"}
     return frozenset(w for w in words if w.isalpha()) | {"true", "false", "null"}
+
+
+@cache
+def _bare_expr() -> re.Pattern[str]:
+    """The grammar's own EXPR terminal: an expression is bare only if the lexer takes it whole."""
+    from wactl.dsl._parser import get_parser
+
+    term = next(t for t in get_parser().terminals if t.name == "EXPR")
+    return re.compile(term.pattern.to_regexp())
 
 
 def _escape_char(s: str, i: int, quote: str) -> str:
@@ -65,7 +72,7 @@ def word(s: str) -> str:
 def expr(e: ast.Expr) -> str:
     """An expression bare (to the end of the line or `->`), or between backticks."""
     src = e.src
-    if src == src.strip() and src.isprintable() and _BARE_EXPR.fullmatch(src):
+    if src == src.strip() and src.isprintable() and _bare_expr().fullmatch(src):
         return src
     return quoted(src, "`")
 
