@@ -102,8 +102,7 @@ def measure(sc: _gen.Scenario, spelling: str, parser: Lark, clock: _measure.Cloc
 def growth(rows: list[Row]) -> list[dict[str, object]]:
     """Time ratio per 10x steps between consecutive sizes of each shape and spelling."""
     out: list[dict[str, object]] = []
-    keys = sorted({(r.shape, r.spelling) for r in rows}, key=lambda k: (k[0], k[1]))
-    for shape, spelling in keys:
+    for shape, spelling in dict.fromkeys((r.shape, r.spelling) for r in rows):
         sized = sorted((r for r in rows if (r.shape, r.spelling) == (shape, spelling)),
                        key=lambda r: r.steps)
         for small, big in zip(sized, sized[1:], strict=False):
