@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """How bad a diagnostic is; `--strict` promotes warnings to failures."""
 
     ERROR = "error"
@@ -23,7 +23,7 @@ class Severity(str, Enum):
 
 @dataclass(frozen=True, slots=True)
 class Span:
-    """A 1-based, end-exclusive region of one file: line/col of the first and past-last character."""
+    """A 1-based, end-exclusive region of one file: first and past-last line/col."""
 
     file: str
     line: int = 1

@@ -117,7 +117,9 @@ class Message(Node):
     @property
     def is_plain(self) -> bool:
         """True when the YAML short form `send: "text"` can spell it."""
-        return self.model_dump(exclude={"text"}, exclude_defaults=True) == {} and self.text is not None
+        if self.text is None:
+            return False
+        return self.model_dump(exclude={"text"}, exclude_defaults=True) == {}
 
 
 class TemplateRef(Node):
