@@ -13,6 +13,7 @@ import pytest
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import LarkError
 
+import wactl.dsl._expr_parse as _expr_parse
 import wactl.dsl.expr as expr
 from wactl.dsl.expr import (
     Attr,
@@ -38,7 +39,7 @@ class ToAst(Transformer[Token, ExprNode]):
         return Literal(int(text) if text.isdigit() else float(text))
 
     def string(self, tok: Token) -> Literal:
-        return Literal(expr._unescape(str(tok)[1:-1]))
+        return Literal(_expr_parse._unescape(str(tok)[1:-1]))
 
     def true(self) -> Literal:
         return Literal(True)
