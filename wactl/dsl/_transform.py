@@ -190,13 +190,12 @@ class FlowTransformer(Transformer[Token, Any]):
         return self.string(c[0]), str(c[2].value), c[0]
 
     def tref(self, c: list[Token]) -> ast.TemplateRef:
-        lang = self.string(c[2]) if len(c) > 2 and c[1].type == "IN" else None
-        params = [self.template(t) for t in c if t.type == "STRING"][1 if c[0].type == "STRING"
-                                                                      else 0:]
-        if lang is not None and c[2].type == "STRING":
-            params = params[1:]
-        return ast.TemplateRef(name=self.string(c[0]), language=lang, params=params,
-                               span=self.ctx.span(c[0]))
+        """`name [in lang] [params "a", "b"]`: the optional parts are told by their keyword."""
+        kinds = [t.type for t in c]
+        lang = self.string(c[kinds.index("IN") + 1]) if "IN" in kinds else None
+        rest = c[kinds.index("PARAMS") + 1:] if "PARAMS" in kinds else []
+        return ast.TemplateRef(name=self.string(c[0]), language=lang,
+                               params=[self.template(t) for t in rest], span=self.ctx.span(c[0]))
 
     def times(self, c: list[Token]) -> Token:
         return c[0]

@@ -72,8 +72,10 @@ def word(s: str) -> str:
 def expr(e: ast.Expr) -> str:
     """An expression bare (to the end of the line or `->`), or between backticks."""
     src = e.src
-    if src == src.strip() and src.isprintable() and _bare_expr().fullmatch(src):
-        return src
+    if src == src.strip() and src.isprintable():
+        m = _bare_expr().match(src)  # as the lexer does (fullmatch could backtrack for ages)
+        if m is not None and m.end() == len(src):
+            return src
     return quoted(src, "`")
 
 

@@ -50,6 +50,7 @@ def test_words_are_bare_unless_keywords_or_odd() -> None:
     ('"unclosed', '`"unclosed`'),
     ("x\ny", "`x\\ny`"),
     ("`tick`", "`\\`tick\\``"),
+    ("a b " * 40 + '"', "`" + "a b " * 40 + '"`'),  # once took exponential time
 ])
 def test_expressions_are_bare_when_the_lexer_takes_them_whole(src: str, text: str) -> None:
     assert expr(ast.Expr(src=src)) == text
