@@ -18,6 +18,7 @@ from typing import Any
 from wactl.dsl import ast
 
 _NAME = re.compile(r"[^\W\d]\w*")
+_LANG_LINE = re.compile(r"[a-z]{2,3}(?:_[A-Za-z]{2,4})? [\"']")
 _NEEDS_ESCAPE = re.compile(r"[\\\"'`]|[^\w \-.,:;!?/(){}\[\]+*=<>|&%$@~^]")
 _ESCAPE_AFTER_BACKSLASH = set("\\\"'`ntru")
 _NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
@@ -127,11 +128,7 @@ def _list_lines(menu: ast.ListMenu) -> list[str]:
 
 def _message(m: ast.Message) -> tuple[str, list[str]]:
     """The head text (plain) and the body lines of a message."""
-    head, body = "", []
-    if m.text is not None and m.text.is_plain:
-        head = " " + text(m.text)
-    elif m.text is not None:
-        body += [f"{lang} {quoted(tpl.src)}" for lang, tpl in m.text.variants.items()]
+    head, body = _main_text(m.text)
     for key in ("image", "document", "audio", "video"):
         media: ast.Template | None = getattr(m, key)
         if media is not None:
@@ -234,9 +231,23 @@ def _agent(s: ast.AgentStep) -> Parts:
     return f"agent {word(s.agent)}", body + ([f"until {expr(s.until)}"] if s.until else [])
 
 
+def _main_text(t: ast.Text | None) -> Parts:
+    """A step's own text: on its line when plain, one line per language otherwise."""
+    if t is None:
+        return "", []
+    if t.is_plain:
+        return " " + text(t), []
+    return "", [f"{lang} {quoted(tpl.src)}" for lang, tpl in t.variants.items()]
+
+
 def _handoff(s: ast.HandoffStep) -> Parts:
-    head = "handoff" + (f" {text(s.handoff)}" if s.handoff else "")
-    return head + (f" to {word(s.team)}" if s.team is not None else ""), []
+    head, body = _main_text(s.handoff)
+    return "handoff" + head + (f" to {word(s.team)}" if s.team is not None else ""), body
+
+
+def _end(s: ast.EndStep) -> Parts:
+    head, body = _main_text(s.end)
+    return "end" + head, body
 
 
 _STEPS: dict[str, Callable[[Any], Parts]] = {
@@ -260,7 +271,7 @@ _STEPS: dict[str, Callable[[Any], Parts]] = {
     "run": lambda s: (f"run {word(s.run)}" + (f" -> {s.save}" if s.save else ""),
                       _assigns("with", ((k, expr(v)) for k, v in s.with_.items()))),
     "link": lambda s: (f"link {word(s.link)}", []),
-    "end": lambda s: ("end" + (f" {text(s.end)}" if s.end else ""), []),
+    "end": _end,
 }
 _EXPR_HEADS = ("set", "if ")
 
@@ -273,8 +284,9 @@ def _comments(comments: list[str], indent: str) -> list[str]:
 def format_step(step: ast.Step, indent: str = IND) -> list[str]:
     """The lines of one step: `label: head` and its indented clause lines."""
     head, body = _STEPS[step.kind](step)
-    if step.when is not None:
-        body.insert(0, f"when {expr(step.when)}")
+    if step.when is not None:  # right after the step's text lines, before the other clauses
+        at = next((i for i, b in enumerate(body) if not _LANG_LINE.match(b)), len(body))
+        body.insert(at, f"when {expr(step.when)}")
     if step.max_visits is not None:
         body.append(f"at most {step.max_visits} visits")
     if step.next is not None:

@@ -77,9 +77,9 @@ def test_step_layout() -> None:
         "  s: set a = 1\n"
         "    then done\n"
         "  q: ask -> name\n"
-        "    when name == null\n"
         '    vi "Tên?"\n'
         '    en "Name?"\n'
+        "    when name == null\n"
         "    retry 1 time, else done\n")
 
 
