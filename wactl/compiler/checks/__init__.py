@@ -18,11 +18,13 @@ from wactl.compiler.checks import (
     structure,
     tests,
     triggers,
+    values,
     variables,
 )
 from wactl.compiler.context import Context
 
 CHECKS: tuple[Callable[[Context], None], ...] = (
+    values.check,
     names.check,
     expressions.check,
     reachability.check,

@@ -1,0 +1,125 @@
+"""Values the AST can hold but the language forbids, checked the same for both spellings.
+
+The YAML loader refuses most of these while it reads (its node is then missing, so
+nothing here fires twice); the `.flow` parser builds whatever its grammar admits.
+Checking them on the AST gives a `.flow` file and a YAML file the same verdict:
+an empty keyword list, a bound of zero, a `wait` with both a duration and `until`,
+a message with nothing to send.
+"""
+
+from __future__ import annotations
+
+from wactl.compiler.context import Context
+from wactl.diagnostics import Span
+from wactl.dsl import ast
+
+
+def check(ctx: Context) -> None:
+    """WA104 (bad value), WA105 (nothing given) and WA112 (two kinds) on every flow and agent."""
+    for flow in _all_flows(ctx):
+        problems = _trigger_problems(flow.trigger)
+        for step in flow.steps:
+            problems.extend(_step_problems(step))
+        for code, message, span in problems:
+            ctx.bag.add(code, message, span)
+    for agent in ctx.agents.values():
+        for code, message, span in _agent_problems(agent):
+            ctx.bag.add(code, message, span)
+
+
+def _all_flows(ctx: Context) -> list[ast.Flow]:
+    return [flow for file in ctx.files for flow in file.flows]
+
+
+Problem = tuple[str, str, Span]
+
+
+def _trigger_problems(trigger: ast.Trigger | None) -> list[Problem]:
+    if isinstance(trigger, ast.KeywordTrigger) and not any(k.strip() for k in trigger.keywords):
+        return [("WA104", "a keyword trigger needs at least one keyword", trigger.span)]
+    if isinstance(trigger, ast.IntentTrigger) and trigger.min_confidence is not None \
+            and not 0 <= trigger.min_confidence <= 1:
+        return [("WA104", "`min_confidence` must be between 0 and 1, got "
+                 f"{trigger.min_confidence:g}", trigger.span)]
+    return []
+
+
+def _step_problems(step: ast.Step) -> list[Problem]:
+    out: list[Problem] = []
+    if step.max_visits is not None and step.max_visits < 1:
+        out.append(("WA104", "`max_visits` must be at least 1", step.span))
+    if isinstance(step, ast.TagStep | ast.UntagStep) and not (
+            step.tag if isinstance(step, ast.TagStep) else step.untag):
+        out.append(("WA104", f"`{step.kind}` needs at least one tag", step.span))
+    if isinstance(step, ast.BranchStep) and not step.branch:
+        out.append(("WA104", "`branch` needs at least one `if` arm", step.span))
+    if isinstance(step, ast.WaitStep):
+        out.extend(_wait_problems(step))
+    if isinstance(step, ast.SendStep | ast.AskStep):
+        out.extend(_message_problems(step.send if isinstance(step, ast.SendStep) else step.ask))
+    if isinstance(step, ast.AskStep):
+        out.extend(_ask_problems(step))
+    if isinstance(step, ast.AgentStep) and step.max_turns is not None and step.max_turns < 1:
+        out.append(("WA104", "`max_turns` must be at least 1", step.span))
+    if isinstance(step, ast.CallStep):
+        out.extend(_call_problems(step.call))
+    return out
+
+
+def _wait_problems(step: ast.WaitStep) -> list[Problem]:
+    if step.wait is not None and step.until is not None:
+        return [("WA112", "a `wait` is either a duration or `until`, not both", step.span)]
+    if step.wait is None and step.until is None:
+        return [("WA105", "a `wait` needs a duration (like `2h`) or `until`", step.span)]
+    if step.wait is not None and step.wait.seconds <= 0:
+        return [("WA111", "a `wait` must last at least one second", step.wait.span)]
+    return []
+
+
+def _message_problems(msg: ast.Message) -> list[Problem]:
+    media = (msg.image, msg.document, msg.audio, msg.video)
+    if msg.text is None and all(m is None for m in media) and msg.list_ is None:
+        return [("WA105", "this message has nothing to send: give it a text or media",
+                 msg.span)]
+    if any(not t.variants for t in [msg.text, msg.caption, *msg.buttons] if t is not None):
+        return [("WA104", "a per-language text needs at least one language", msg.span)]
+    return []
+
+
+def _ask_problems(step: ast.AskStep) -> list[Problem]:
+    out: list[Problem] = []
+    expect = step.expect
+    if expect is not None and expect not in ast.EXPECT_KINDS and not expect.startswith("regex:"):
+        out.append(("WA104", f"`expect` must be one of {', '.join(ast.EXPECT_KINDS)} or "
+                     f"regex:<pattern>, got {expect!r}", step.span))
+    if step.retries is not None and step.retries < 0:
+        out.append(("WA104", "`retries` cannot be negative", step.span))
+    for var, kind in step.extract.items():
+        if kind not in ast.EXTRACT_TYPES:
+            out.append(("WA104", f"`extract` type of `{var}` must be one of "
+                         f"{', '.join(ast.EXTRACT_TYPES)}, got {kind!r}", step.span))
+    return out
+
+
+def _call_problems(call: ast.HttpRequest) -> list[Problem]:
+    out: list[Problem] = []
+    if call.method not in ast.HTTP_METHODS:
+        out.append(("WA104", f"HTTP method must be one of {', '.join(ast.HTTP_METHODS)}, "
+                     f"got {call.method!r}", call.span))
+    if call.retries is not None and call.retries < 0:
+        out.append(("WA104", "`retries` cannot be negative", call.span))
+    return out
+
+
+def _agent_problems(agent: ast.Agent) -> list[Problem]:
+    out: list[Problem] = []
+    if agent.tone is not None and agent.tone not in ast.TONES:
+        out.append(("WA104", f"`tone` must be one of {', '.join(ast.TONES)}, got "
+                     f"{agent.tone!r}", agent.span))
+    if agent.temperature is not None and not 0 <= agent.temperature <= 2:
+        out.append(("WA104", "`temperature` must be between 0 and 2", agent.span))
+    for key in ("context_messages", "max_tokens"):
+        value = getattr(agent, key)
+        if value is not None and value < 1:
+            out.append(("WA104", f"`{key}` must be at least 1", agent.span))
+    return out
