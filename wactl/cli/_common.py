@@ -70,6 +70,7 @@ class Compiled:
     diagnostics: list[Diagnostic]
     result: CompileResult
     unreadable: int
+    context: set[str]  # files read only to resolve names; not reported on
 
     @property
     def has_errors(self) -> bool:
@@ -77,7 +78,7 @@ class Compiled:
 
     @property
     def file_count(self) -> int:
-        return len(self.sources) + self.unreadable
+        return len(self.sources) - len(self.context) + self.unreadable
 
 
 def usage_error_for_missing(paths: Sequence[str]) -> list[Diagnostic]:
@@ -86,14 +87,20 @@ def usage_error_for_missing(paths: Sequence[str]) -> list[Diagnostic]:
 
 
 def read_and_compile(paths: Sequence[str] | None) -> Compiled:
-    """Read PATHS (default: the project), add the project file, compile everything."""
+    """Read PATHS (default: the project) within their project, compile, report on PATHS.
+
+    The rest of the project around PATHS is read too (names, languages, templates), but
+    diagnostics are kept only for the files PATHS name and for `wactl.yaml`.
+    """
     from wactl.compiler import compile_project
 
-    sources, read_diags = src.read_sources(list(paths) if paths else src.default_paths())
-    src.add_project_file(sources, read_diags)
+    given = list(paths or [])
+    sources, read_diags = src.read_sources(given or src.default_paths())
+    context = src.add_project_context(sources, read_diags, src.project_of(given))
     result = compile_project(sources)
-    bag = DiagnosticBag([*read_diags, *result.diagnostics])
-    return Compiled(sources, bag.sorted(), result, len(read_diags))
+    shown = [d for d in result.diagnostics if d.span.file not in context]
+    bag = DiagnosticBag([*read_diags, *shown])
+    return Compiled(sources, bag.sorted(), result, len(read_diags), context)
 
 
 def compile_or_exit(paths: Sequence[str] | None) -> Compiled:

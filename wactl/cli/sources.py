@@ -127,17 +127,29 @@ def default_paths() -> list[str]:
     return project_paths(project_file) if project_file else ["."]
 
 
-def add_project_file(
-    sources: dict[str, str], diags: list[Diagnostic], max_bytes: int | None = None
-) -> None:
-    """Add the nearest `wactl.yaml` (languages, templates, secrets) if PATHS missed it."""
-    project_file = find_project_file()
+def project_of(paths: Sequence[str]) -> Path | None:
+    """The `wactl.yaml` nearest above the first of PATHS (the working directory without any)."""
+    if not paths:
+        return find_project_file()
+    first = Path(paths[0]).absolute()
+    return find_project_file(first if first.is_dir() else first.parent)
+
+
+def add_project_context(
+    sources: dict[str, str], diags: list[Diagnostic], project_file: Path | None
+) -> set[str]:
+    """Add the rest of the project PATHS belong to; return the keys added only as context.
+
+    Validating one file of a project must resolve its `run`, `link` and `agent` names and
+    read the project's languages, templates and secrets, so the whole project is read;
+    the caller reports only on the files it was asked about (and on `wactl.yaml`).
+    """
     if project_file is None:
-        return
-    key, text = read_source(project_file, MAX_SOURCE_BYTES if max_bytes is None else max_bytes)
-    if key in sources:
-        return
-    if isinstance(text, Diagnostic):
-        diags.append(text)
-    else:
-        sources[key] = text
+        return set()
+    extra, extra_diags = read_sources(project_paths(project_file))
+    project_key = display_path(project_file)
+    context = {key for key in extra if key not in sources and key != project_key}
+    for key, text in extra.items():
+        sources.setdefault(key, text)
+    diags.extend(d for d in extra_diags if d.span.file == project_key)
+    return context

@@ -30,7 +30,7 @@ def render(compiled: Compiled, fmt: OutputFormat, strict: bool) -> str:
     from wactl.cli import render as r
 
     diags = compiled.diagnostics
-    files = compiled.result.files
+    files = [f for f in compiled.result.files if f.path not in compiled.context]
     summary = r.Summary.of(diags, compiled.file_count, sum(len(f.flows) for f in files),
                            sum(len(f.agents) for f in files))
     if fmt is OutputFormat.JSON:
@@ -75,4 +75,4 @@ def _empty_with(diags: list[Diagnostic]) -> Compiled:
     """A report holding only `diags` (for a usage error in a machine-readable format)."""
     from wactl.compiler import compile_project
 
-    return Compiled({}, diags, compile_project({}), 0)
+    return Compiled({}, diags, compile_project({}), 0, set())

@@ -85,13 +85,36 @@ def test_find_project_file_searches_upward(project: Path, monkeypatch: pytest.Mo
     assert sources.find_project_file() == project / "wactl.yaml"
 
 
-def test_add_project_file_includes_the_nearest_project(project: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    write(project, {"wactl.yaml": "shop: s\n", "flows/a.yaml": "a"})
-    monkeypatch.chdir(project / "flows")
-    found, diags = sources.read_sources(["a.yaml"])
-    sources.add_project_file(found, diags)
-    assert list(found) == ["a.yaml", "../wactl.yaml"]
+def test_project_context_is_read_around_a_named_file(project: Path) -> None:
+    write(project, {"wactl.yaml": "shop: s\npaths: {flows: [flows]}\n",
+                    "flows/a.yaml": "a", "flows/b.yaml": "b", "elsewhere/c.yaml": "c"})
+    found, diags = sources.read_sources([str(project / "flows" / "a.yaml")])
+    project_file = sources.project_of([str(project / "flows" / "a.yaml")])
+    assert project_file == project / "wactl.yaml"
+    context = sources.add_project_context(found, diags, project_file)
+    names = {Path(k).name for k in found}
+    assert names == {"a.yaml", "b.yaml", "wactl.yaml"}
+    assert {Path(k).name for k in context} == {"b.yaml"}  # wactl.yaml is reported on
+
+
+def test_validating_one_file_resolves_names_across_its_project(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from wactl.cli import app
+
+    write(project, {
+        "wactl.yaml": "shop: s\nlanguages: [en]\npaths: {flows: [flows], agents: [agents]}\n",
+        "flows/a.yaml": "flow: a\nsteps:\n  - id: s\n    send: {vi: xin chao, en: hi}\n"
+                        "  - id: r\n    run: b\n",
+        "flows/b.yaml": "flow: b\nsteps:\n  - id: x\n    goto: nowhere\n",
+    })
+    monkeypatch.chdir(project)
+    result = CliRunner().invoke(app, ["validate", "flows/a.yaml"])
+    assert result.exit_code == 0, result.output  # b's own error is not a's business
+    assert "1 flow" in result.output
+    result = CliRunner().invoke(app, ["validate", "flows"])
+    assert result.exit_code == 1 and "WA203" in result.output
 
 
 def test_without_a_project_the_default_is_cwd(project: Path) -> None:
