@@ -151,8 +151,9 @@ def _ask(tr: FlowTransformer, h: list[Any], s: Slots, base: Slots) -> ast.Step:
         tr.ctx.report("WA109", "`on fail` is given twice (also after `retry ..., else`)",
                       tr.ctx.span(s["on_fail"].tok))
     timeout = s.get("timeout")
+    expect = s.get("expect")
     return ast.AskStep(
-        ask=_message(tr, h[0], s, base["span"]), expect=_arg(s.get("expect")),
+        ask=_message(tr, h[0], s, base["span"]), expect=expect.args[0][0] if expect else None,
         save=_name(s.get("save")), retries=retries, retry_message=message,
         on_fail=on_fail or _name(s.get("on_fail"), 1), validate_=_arg(s.get("validate")),
         extract=_mapping(tr, s.get("extract"), "variable"),
@@ -163,7 +164,8 @@ def _ask(tr: FlowTransformer, h: list[Any], s: Slots, base: Slots) -> ast.Step:
 def _branch(tr: FlowTransformer, h: list[Any], s: Slots, base: Slots) -> ast.Step:
     arms = ([(h[0], h[1])] if h else []) + [(a.args[0], a.args[1]) for a in s.get("if", ())]
     return ast.BranchStep(
-        branch=[ast.BranchArm(if_=cond, goto=str(target.value), span=cond.span)
+        branch=[ast.BranchArm(if_=cond, goto=str(target.value), span=cond.span,
+                              key_spans={"goto": tr.ctx.span(target)})
                 for cond, target in arms],
         else_=_name(s.get("else")), **base)
 
@@ -226,8 +228,8 @@ _BUILDERS: dict[str, Callable[[FlowTransformer, list[Any], Slots, Slots], ast.St
         set=_mapping(tr, _first_assign(h, s, "set"), "variable"), **b),
     "field": lambda tr, h, s, b: ast.FieldStep(
         field=_mapping(tr, _first_assign(h, s, "field"), "field"), **b),
-    "tag": lambda tr, h, s, b: ast.TagStep(tag=h[0] or [], **b),
-    "untag": lambda tr, h, s, b: ast.UntagStep(untag=h[0] or [], **b),
+    "tag": lambda tr, h, s, b: ast.TagStep(tag=tr.strings(h[0]), **b),
+    "untag": lambda tr, h, s, b: ast.UntagStep(untag=tr.strings(h[0]), **b),
     "handoff": lambda tr, h, s, b: ast.HandoffStep(
         handoff=_with_langs(tr, h[0], s),
         team=tr.string(s["team"].args[0]) if "team" in s else None, **b),
@@ -240,6 +242,30 @@ _BUILDERS: dict[str, Callable[[FlowTransformer, list[Any], Slots, Slots], ast.St
 }
 
 
+_VALUE_CLAUSES = {"then": ("next", 0), "save": ("save", 0), "on_fail": ("on_fail", 1),
+                  "on_error": ("on_error", 1), "on_timeout": ("on_timeout", 1),
+                  "else": ("else", 0)}
+"""Clauses naming a step, flow or variable: clause → (key in `key_spans`, index of the name)."""
+_VALUE_HEADS = frozenset({"goto", "run", "link", "agent"})
+
+
+def _key_spans(tr: FlowTransformer, head: Clause, s: Slots) -> dict[str, Span]:
+    """Where each name-valued clause's value was written (see `ast.span_of`)."""
+    spans: dict[str, Span] = {}
+    for name, cl in s.items():
+        where = _VALUE_CLAUSES.get(name)
+        if where is not None:
+            spans[where[0]] = tr.ctx.span(cl.args[where[1]])
+    retry, expect = s.get("retry"), s.get("expect")
+    if retry is not None and retry.args[2] is not None:
+        spans["on_fail"] = tr.ctx.span(retry.args[2])  # `retry ..., else x` wins, as in _ask
+    if expect is not None:
+        spans["expect"] = tr.ctx.span(expect.args[0][1])
+    if head.name in _VALUE_HEADS:
+        spans[head.name] = tr.ctx.span(head.args[0])
+    return spans
+
+
 def build_step(tr: FlowTransformer, step_id: str, span: Span, head: Clause,
                clauses: list[Clause]) -> ast.Step:
     """The AST step for `label: head clauses`; never raises (problems become diagnostics)."""
@@ -247,5 +273,7 @@ def build_step(tr: FlowTransformer, step_id: str, span: Span, head: Clause,
     s = _collect(tr, kind, clauses)
     visits = s.get("visits")
     base: Slots = {"id": step_id, "next": _name(s.get("then")), "when": _arg(s.get("when")),
-                   "max_visits": int(visits.args[1].value) if visits else None, "span": span}
+                   "max_visits": int(visits.args[1].value) if visits else None, "span": span,
+                   "key_spans": _key_spans(tr, head, s) if s or head.name in _VALUE_HEADS
+                   else {}}
     return _BUILDERS[kind](tr, head.args, s, base)

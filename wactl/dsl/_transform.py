@@ -142,11 +142,19 @@ class FlowTransformer(Transformer[Token, Any]):
             variants[str(lang.value)] = tpl
         return ast.Text(variants=variants, span=self.ctx.span(c[0][0]))
 
-    def words(self, c: list[Token]) -> list[str]:
-        return [self.string(t) for t in c]
+    def words(self, c: list[Token]) -> list[Token]:
+        """The tokens, so a keyword trigger can point at one word; `strings` reads them."""
+        return c
 
-    def dotted(self, c: list[Token]) -> str:
-        return self.string(c[0]) if c[0].type == "STRING" else ".".join(t.value for t in c)
+    def strings(self, tokens: list[Token] | None) -> list[str]:
+        return [self.string(t) for t in tokens or ()]
+
+    def dotted(self, c: list[Token]) -> tuple[str, Span]:
+        """The dotted name and the span from its first part to its last."""
+        first, last = self.ctx.span(c[0]), self.ctx.span(c[-1])
+        span = Span(first.file, first.line, first.col, last.end_line, last.end_col)
+        name = self.string(c[0]) if c[0].type == "STRING" else ".".join(t.value for t in c)
+        return name, span
 
     # ------------------------------------------------------------------ JSON values
 
@@ -203,14 +211,14 @@ class FlowTransformer(Transformer[Token, Any]):
     def retry_else(self, c: list[Token]) -> Token:
         return c[1]
 
-    def x_name(self, c: list[Token]) -> str:
-        return str(c[0].value)
+    def x_name(self, c: list[Token]) -> tuple[str, Token]:
+        return str(c[0].value), c[0]
 
-    def x_regex(self, c: list[Token]) -> str:
-        return "regex:" + self.string(c[1])
+    def x_regex(self, c: list[Token]) -> tuple[str, Token]:
+        return "regex:" + self.string(c[1]), c[1]
 
-    def x_raw(self, c: list[Token]) -> str:
-        return self.string(c[0])
+    def x_raw(self, c: list[Token]) -> tuple[str, Token]:
+        return self.string(c[0]), c[0]
 
     def section(self, c: list[Any]) -> ast.ListSection:
         return ast.ListSection(title=c[1], rows=c[2:], span=self.ctx.span(c[0]))
@@ -254,20 +262,24 @@ class FlowTransformer(Transformer[Token, Any]):
     # ------------------------------------------------------------------ flows and triggers
 
     def t_keyword(self, c: list[Any]) -> tuple[str, dict[str, Any]]:
-        return "keyword", {"keywords": c[1] or []}
+        tokens: list[Token] = c[1] or []
+        spans = {f"keywords.{i}": self.ctx.span(t) for i, t in enumerate(tokens)}
+        return "keyword", {"keywords": self.strings(tokens), "key_spans": spans}
 
     def t_regex(self, c: list[Token]) -> tuple[str, dict[str, Any]]:
-        return "regex", {"pattern": self.string(c[1])}
+        return "regex", {"pattern": self.string(c[1]),
+                         "key_spans": {"pattern": self.ctx.span(c[1])}}
 
     def t_intent(self, c: list[Any]) -> tuple[str, dict[str, Any]]:
         conf = float(c[3].value) if c[3] is not None else None
         return "intent", {"intent": self.string(c[1]), "min_confidence": conf}
 
     def t_event(self, c: list[Any]) -> tuple[str, dict[str, Any]]:
-        return "event", {"event": c[1]}
+        name, span = c[1]
+        return "event", {"event": name, "key_spans": {"event": span}}
 
     def t_schedule(self, c: list[Token]) -> tuple[str, dict[str, Any]]:
-        return "schedule", {"cron": self.string(c[1])}
+        return "schedule", {"cron": self.string(c[1]), "key_spans": {"cron": self.ctx.span(c[1])}}
 
     def trigger_if(self, c: list[Any]) -> Any:
         return c[1]

@@ -33,7 +33,9 @@ def conv_test(r: Reader, node: Node, pairs: Pairs) -> ast.ConvTest | None:
     })
     if name is None:
         return None
-    return ast.ConvTest.model_validate({**fields, "name": name, "span": r.span(node)})
+    spans = {"flow": r.span(pairs["flow"][1])} if "flow" in pairs else {}
+    return ast.ConvTest.model_validate({**fields, "name": name, "span": r.span(node),
+                                        "key_spans": spans})
 
 
 def _json_map(r: Reader, node: Node, what: str) -> dict[str, Any] | None:
@@ -106,7 +108,8 @@ def _ai_mock(r: Reader, node: Node) -> ast.AiMock | None:
         "intent": opt(r, pairs, "intent", Reader.string),
         "extract": opt(r, pairs, "extract", _json_map),
     })
-    return ast.AiMock.model_validate({**fields, "span": r.span(node)})
+    spans = {"agent": r.span(pairs["agent"][1])} if "agent" in pairs else {}
+    return ast.AiMock.model_validate({**fields, "span": r.span(node), "key_spans": spans})
 
 
 def _turns(r: Reader, node: Node, what: str) -> list[ast.UserTurn | ast.BotTurn | ast.ClockTurn]:

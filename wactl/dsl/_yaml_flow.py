@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from yaml.nodes import MappingNode, Node
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from wactl.dsl import ast
-from wactl.dsl._yaml_read import FLOW_ID, STEP_ID, Pairs, Reader, after, opt
+from wactl.dsl._yaml_read import FLOW_ID, NULL, STEP_ID, Pairs, Reader, after, opt
 from wactl.dsl._yaml_steps import step
 from wactl.dsl._yaml_text import expr
 
@@ -119,12 +119,18 @@ def _keyword(r: Reader, node: Node) -> dict[str, Any] | None:
     words = r.strings(node, "keyword")
     if words == []:
         r.wrong(node, "keyword", "a word or a list of words")
-    return {"keywords": words} if words else None
+    if not words:
+        return None
+    items = node.value if isinstance(node, SequenceNode) else [node]
+    kept = [item for item in items if isinstance(item, ScalarNode) and item.tag != NULL]
+    spans = {f"keywords.{i}": r.span(item) for i, item in enumerate(kept)} \
+        if len(kept) == len(words) else {}
+    return {"keywords": words, "key_spans": spans}
 
 
 def _regex(r: Reader, node: Node) -> dict[str, Any] | None:
     pattern = r.string(node, "regex")
-    return None if pattern is None else {"pattern": pattern}
+    return None if pattern is None else {"pattern": pattern, "key_spans": {"pattern": r.span(node)}}
 
 
 def _intent(r: Reader, node: Node) -> dict[str, Any] | None:
@@ -149,7 +155,7 @@ def _confidence(r: Reader, node: Node, what: str) -> float | None:
 
 def _event(r: Reader, node: Node) -> dict[str, Any] | None:
     name = r.string(node, "event")
-    return None if name is None else {"event": name}
+    return None if name is None else {"event": name, "key_spans": {"event": r.span(node)}}
 
 
 def _schedule(r: Reader, node: Node) -> dict[str, Any] | None:
@@ -160,7 +166,9 @@ def _schedule(r: Reader, node: Node) -> dict[str, Any] | None:
     cron_node = r.require(pairs, "cron", node, "this `schedule` trigger")
     cron = None if cron_node is None else r.string(cron_node, "cron")
     audience = opt(r, pairs, "audience", expr)
-    return None if cron is None else {"cron": cron, "audience": audience}
+    if cron is None or cron_node is None:
+        return None
+    return {"cron": cron, "audience": audience, "key_spans": {"cron": r.span(cron_node)}}
 
 
 _TRIGGERS: dict[str, Callable[[Reader, Node], dict[str, Any] | None]] = {

@@ -12,7 +12,7 @@ from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
-from wactl.diagnostics import did_you_mean
+from wactl.diagnostics import Span, did_you_mean
 from wactl.dsl import ast
 from wactl.dsl._yaml_read import NULL, STEP_ID, Pairs, Reader, duration, opt
 from wactl.dsl._yaml_text import expr, message, template, template_ref, text
@@ -45,6 +45,9 @@ _CLASSES: dict[str, type[ast.StepBase]] = {
     "goto": ast.GotoStep, "run": ast.RunStep, "link": ast.LinkStep, "end": ast.EndStep,
 }
 HTTP_KEYS = ("method", "url", "headers", "body", "timeout", "retries")
+VALUE_KEYS = frozenset({"next", "goto", "on_fail", "on_error", "on_timeout", "run", "link",
+                        "agent", "expect", "save"})
+"""Step keys whose plain-string value gets its own span in `key_spans` (see ast.span_of)."""
 
 
 def step(r: Reader, node: Node, comments: list[str]) -> ast.StepBase | None:
@@ -71,6 +74,8 @@ def step(r: Reader, node: Node, comments: list[str]) -> ast.StepBase | None:
     visits = opt(r, pairs, "max_visits", _positive)
     if fields is None or step_id is None:
         return None
+    spans = fields.setdefault("key_spans", {})
+    spans.update((k, r.span(v)) for k, (_, v) in pairs.items() if k in VALUE_KEYS)
     fields.update(id=step_id, next=nxt, when=when, max_visits=visits, span=r.span(node),
                   comments=comments)
     return _CLASSES[kind].model_validate(fields)
@@ -135,19 +140,21 @@ def _branch(r: Reader, value: Node, pairs: Pairs) -> Fields | None:
         return None
     arms: list[ast.BranchArm] = []
     else_: str | None = None
+    spans: dict[str, Span] = {}
     for index, item in enumerate(items):
         arm = r.mapping(item, "branch")
         if arm is None:
             continue
         if "else" in arm:
             else_ = _else_arm(r, arm, last=index == len(items) - 1)
+            spans["else"] = r.span(arm["else"][1])
         else:
             one = _if_arm(r, arm, item)
             if one is not None:
                 arms.append(one)
     if not items:
         r.wrong(value, "branch", "a list of `if`/`goto` arms")
-    return {"branch": arms, "else": else_}
+    return {"branch": arms, "else": else_, "key_spans": spans}
 
 
 def _if_arm(r: Reader, arm: Pairs, node: Node) -> ast.BranchArm | None:
@@ -156,9 +163,10 @@ def _if_arm(r: Reader, arm: Pairs, node: Node) -> ast.BranchArm | None:
     goto_node = r.require(arm, "goto", node, "a branch arm")
     cond = None if cond_node is None else expr(r, cond_node, "if")
     goto = None if goto_node is None else r.string(goto_node, "goto")
-    if cond is None or goto is None:
+    if cond is None or goto is None or goto_node is None:
         return None
-    return ast.BranchArm(if_=cond, goto=goto, span=r.span(node))
+    return ast.BranchArm(if_=cond, goto=goto, span=r.span(node),
+                         key_spans={"goto": r.span(goto_node)})
 
 
 def _else_arm(r: Reader, arm: Pairs, last: bool) -> str | None:

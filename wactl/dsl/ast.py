@@ -1,7 +1,8 @@
 """The one AST that both spellings (YAML and `.flow`) load into.
 
-Every node carries `span` (where it came from) and flows/steps carry `comments`
-(full-line comments written just before them, so `wactl fmt` keeps them).  Both are
+Every node carries `span` (where it came from), flows/steps carry `comments`
+(full-line comments written just before them, so `wactl fmt` keeps them) and nodes with
+checked names carry `key_spans` (where each value was written, see `span_of`).  All are
 *attributes*, not structure: they are excluded from `model_dump()`, so dumps, IR bytes,
 content hashes and round-trip comparisons ignore how a file was laid out.  Compare
 nodes with `same(a, b)` — pydantic's `==` would compare spans too.
@@ -33,6 +34,19 @@ class Node(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, validate_assignment=False)
 
     span: Span = Field(default=NO_SPAN, exclude=True, repr=False)
+
+
+def span_of(node: Node, key: str) -> Span:
+    """The span of `node`'s value for `key`, or the node's own span when not recorded.
+
+    Nodes whose plain-string values get checked (steps, branch arms, triggers, tests, AI
+    mocks) carry `key_spans`: key (`next`, `goto`, `run`, `pattern`, `keywords.0`, ...)
+    → span of the *value*, so a diagnostic about a bad value points at the value (STYLE
+    rule 2), not at the enclosing step.  Like `span` it is an attribute excluded from
+    dumps; loaders fill it only for keys actually written.
+    """
+    spans: dict[str, Span] | None = getattr(node, "key_spans", None)
+    return node.span if spans is None else spans.get(key, node.span)
 
 
 def same(a: BaseModel | None, b: BaseModel | None) -> bool:
@@ -135,6 +149,8 @@ class TemplateRef(Node):
 
 class TriggerBase(Node):
     if_: Expr | None = Field(default=None, alias="if")
+    # value spans by key: pattern, event, cron, keywords.<i> (see span_of)
+    key_spans: dict[str, Span] = Field(default_factory=dict, exclude=True, repr=False)
 
 
 class KeywordTrigger(TriggerBase):
@@ -202,6 +218,8 @@ class StepBase(Node):
     when: Expr | None = None
     max_visits: int | None = None  # explicit loop bound: the run stops after N visits
     comments: list[str] = Field(default_factory=list, exclude=True, repr=False)
+    # value spans by key: next, goto, else, on_*, run, link, agent, ... (see span_of)
+    key_spans: dict[str, Span] = Field(default_factory=dict, exclude=True, repr=False)
 
 
 class SendStep(StepBase):
@@ -232,6 +250,8 @@ class AskStep(StepBase):
 class BranchArm(Node):
     if_: Expr = Field(alias="if")
     goto: str
+    # value spans by key: goto (see span_of)
+    key_spans: dict[str, Span] = Field(default_factory=dict, exclude=True, repr=False)
 
 
 class BranchStep(StepBase):
@@ -401,6 +421,8 @@ class AiMock(Node):
     reply: str | None = None
     intent: str | None = None
     extract: dict[str, Any] = Field(default_factory=dict)
+    # value spans by key: agent (see span_of)
+    key_spans: dict[str, Span] = Field(default_factory=dict, exclude=True, repr=False)
 
 
 class Mocks(Node):
@@ -457,6 +479,8 @@ class ConvTest(Node):
     mocks: Mocks | None = None
     turns: list[Turn] = Field(default_factory=list)
     expect: TestExpect | None = None
+    # value spans by key: flow (see span_of)
+    key_spans: dict[str, Span] = Field(default_factory=dict, exclude=True, repr=False)
 
 
 # --------------------------------------------------------------------------- project

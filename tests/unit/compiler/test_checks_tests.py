@@ -16,7 +16,7 @@ def found(test: str) -> list[tuple[str, str, str | None]]:
 
 def test_unknown_flow_with_did_you_mean() -> None:
     [(code, where, hint)] = found("test: t\nflow: order_stauts\nturns:\n  - user: hi\n")
-    assert (code, where, hint) == ("WA703", "tests/t.yaml:1:1", "did you mean `order_status`?")
+    assert (code, where, hint) == ("WA703", "tests/t.yaml:2:7", "did you mean `order_status`?")
 
 
 def test_unknown_agent_in_ai_mock() -> None:

@@ -34,7 +34,7 @@ def test_normalise_ignores_case_diacritics_and_spacing() -> None:
 def test_same_keyword_same_priority_conflicts_once_per_pair() -> None:
     a = flow("a", 'keyword: [order, "Đơn hàng"]')
     b = flow("b", "keyword: [ORDER, don hang]")
-    assert found(a, b) == [("WA601", "flows/f1.yaml:3:3")]
+    assert found(a, b) == [("WA601", "flows/f1.yaml:3:13")]  # at `ORDER`
 
 
 def test_priority_or_if_resolves_the_conflict() -> None:
@@ -47,7 +47,7 @@ def test_priority_or_if_resolves_the_conflict() -> None:
 def test_regex_shadowed_by_keyword_of_equal_or_higher_priority() -> None:
     keyword = flow("k", "keyword: [track]", priority=1)
     regex = flow("r", r"regex: '^(?:please )?track\s+(?P<id>\d+)$'")
-    assert found(keyword, regex) == [("WA602", "flows/f1.yaml:3:3")]
+    assert found(keyword, regex) == [("WA602", "flows/f1.yaml:3:10")]  # at the pattern
     higher = flow("r", r"regex: '^track\s+(?P<id>\d+)$'", priority=2)
     assert found(keyword, higher) == []
 

@@ -54,7 +54,7 @@ def test_unknown_target_suggests_a_close_step_id() -> None:
             next: end
         """), "WA203")
     assert "`hepl`" in diag.message and diag.hint == "did you mean `help`?"
-    assert diag.span.line == 4
+    assert (diag.span.line, diag.span.col) == (6, 14)  # the `hepl` of `on_fail: hepl`
 
 
 def test_every_kind_of_target_is_checked_and_end_is_valid() -> None:
@@ -96,7 +96,7 @@ def test_unknown_flow_in_run_and_link() -> None:
             ask: "phone?"
         """)
     diags = only(result, "WA204")
-    assert [d.span.line for d in diags] == [4, 6]
+    assert [(d.span.line, d.span.col) for d in diags] == [(5, 10), (7, 11)]
     assert diags[0].hint == "did you mean `collect_phone`?"
 
 

@@ -66,8 +66,8 @@ def _check_step_extras(ctx: Context, step: ast.Step) -> None:
     if isinstance(step, ast.AskStep) and step.expect and step.expect.startswith(REGEX_EXPECT):
         error = regex_refusal(step.expect[len(REGEX_EXPECT):])
         if error is not None:
-            ctx.bag.add("WA408", f"`expect: regex:` pattern refused: {error}", step.span,
-                        hint=REGEX_HINT)
+            ctx.bag.add("WA408", f"`expect: regex:` pattern refused: {error}",
+                        ast.span_of(step, "expect"), hint=REGEX_HINT)
 
 
 def regex_refusal(pattern: str) -> str | None:

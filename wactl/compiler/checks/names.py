@@ -78,28 +78,35 @@ def _duplicate_steps(ctx: Context, flow: ast.Flow) -> None:
 
 def step_targets(step: ast.Step) -> Iterator[tuple[str, str]]:
     """Every step id a step names, with the key that names it."""
+    for key, target, _ in _targets_at(step):
+        yield key, target
+
+
+def _targets_at(step: ast.Step) -> Iterator[tuple[str, str, Span]]:
+    """`step_targets` with where each target was written (the step when not recorded)."""
     if step.next is not None:
-        yield "next", step.next
+        yield "next", step.next, ast.span_of(step, "next")
     if isinstance(step, ast.GotoStep):
-        yield "goto", step.goto
+        yield "goto", step.goto, ast.span_of(step, "goto")
     if isinstance(step, ast.BranchStep):
-        yield from (("goto", arm.goto) for arm in step.branch)
+        for arm in step.branch:
+            yield "goto", arm.goto, ast.span_of(arm, "goto")
         if step.else_ is not None:
-            yield "else", step.else_
+            yield "else", step.else_, ast.span_of(step, "else")
     for key in ("on_fail", "on_error", "on_timeout"):
         target = getattr(step, key, None)
         if isinstance(target, str):
-            yield key, target
+            yield key, target, ast.span_of(step, key)
 
 
 def _unknown_targets(ctx: Context, flow: ast.Flow) -> None:
     known = [s.id for s in flow.steps]
     ids = set(known)
     for step in flow.steps:
-        for key, target in step_targets(step):
+        for key, target, where in _targets_at(step):
             if target != ast.END and target not in ids:
                 ctx.bag.add("WA203", f"step `{step.id}` goes to `{target}` ({key}), "
-                            f"but flow `{flow.id}` has no step `{target}`", step.span,
+                            f"but flow `{flow.id}` has no step `{target}`", where,
                             hint=did_you_mean(target, known) or
                             "use the id of a step of this flow, or `end` to end the run")
 
@@ -112,7 +119,7 @@ def _step_refs(ctx: Context, step: ast.Step) -> None:
             _run_with(ctx, step, ctx.flows[target])
     elif isinstance(step, ast.AgentStep) and step.agent not in ctx.agents:
         ctx.bag.add("WA205", f"step `{step.id}` hands over to agent `{step.agent}`, "
-                    "which no agent file defines", step.span,
+                    "which no agent file defines", ast.span_of(step, "agent"),
                     hint=did_you_mean(step.agent, ctx.agents) or
                     "define it in agents/<id>.yaml (`agent: <id>`) or fix the id")
 
@@ -121,7 +128,7 @@ def _known_flow(ctx: Context, step: ast.RunStep | ast.LinkStep, target: str) -> 
     if target in ctx.flows:
         return
     ctx.bag.add("WA204", f"step `{step.id}` uses flow `{target}` ({step.kind}), "
-                "but no flow has that id", step.span,
+                "but no flow has that id", ast.span_of(step, step.kind),
                 hint=did_you_mean(target, ctx.flows) or "check the flow id (`flow: <id>`)")
 
 

@@ -17,11 +17,12 @@ def check(ctx: Context) -> None:
     for test in ctx.tests:
         if test.flow is not None and test.flow not in ctx.flows:
             ctx.bag.add("WA703", f"test `{test.name}` starts unknown flow `{test.flow}`",
-                        test.span, hint=did_you_mean(test.flow, ctx.flows)
+                        ast.span_of(test, "flow"), hint=did_you_mean(test.flow, ctx.flows)
                         or "check the flow id, or remove `flow:` to start by a trigger")
         for mock in _ai_mocks(test):
             if mock.agent is not None and mock.agent not in ctx.agents:
-                ctx.bag.add("WA703", f"AI mock names unknown agent `{mock.agent}`", mock.span,
+                ctx.bag.add("WA703", f"AI mock names unknown agent `{mock.agent}`",
+                            ast.span_of(mock, "agent"),
                             hint=did_you_mean(mock.agent, ctx.agents))
 
 

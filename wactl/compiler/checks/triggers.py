@@ -18,7 +18,7 @@ from wactl.compiler import _regex_samples
 from wactl.compiler._cron import cron_error
 from wactl.compiler.checks.expressions import regex_refusal
 from wactl.compiler.context import Context
-from wactl.diagnostics import did_you_mean
+from wactl.diagnostics import Span, did_you_mean
 from wactl.dsl import ast
 
 _WORD = re.compile(r"\w+")
@@ -34,12 +34,20 @@ def normalise(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _Keyword:
+    """One flow's use of a keyword: `index` is its position in the trigger's list."""
+
     flow: ast.Flow
     trigger: ast.KeywordTrigger
+    index: int
 
     @property
     def priority(self) -> int:
         return self.flow.priority or 0
+
+    @property
+    def span(self) -> Span:
+        """Where the keyword itself was written (the trigger when not recorded)."""
+        return ast.span_of(self.trigger, f"keywords.{self.index}")
 
 
 def check(ctx: Context) -> None:
@@ -49,8 +57,8 @@ def check(ctx: Context) -> None:
     for flow in ctx.flows.values():
         trigger = flow.trigger
         if isinstance(trigger, ast.KeywordTrigger):
-            for word in _unique_keywords(ctx, trigger):
-                keywords.setdefault(word, []).append(_Keyword(flow, trigger))
+            for word, index in _unique_keywords(ctx, trigger).items():
+                keywords.setdefault(word, []).append(_Keyword(flow, trigger, index))
         elif isinstance(trigger, ast.RegexTrigger):
             if _check_regex(ctx, trigger) and not flow.rule:
                 regexes.append((flow, trigger))
@@ -66,19 +74,21 @@ def check(ctx: Context) -> None:
 # --------------------------------------------------------------------------- one trigger
 
 
-def _unique_keywords(ctx: Context, trigger: ast.KeywordTrigger) -> list[str]:
-    """The trigger's normalised keywords; WA606 for each repeat."""
-    seen: dict[str, str] = {}
-    for word in trigger.keywords:
+def _unique_keywords(ctx: Context, trigger: ast.KeywordTrigger) -> dict[str, int]:
+    """The trigger's normalised keywords → index of the first spelling; WA606 per repeat."""
+    seen: dict[str, int] = {}
+    for index, word in enumerate(trigger.keywords):
         key = normalise(word)
         if key in seen:
-            same = "" if seen[key] == word else f" (same as `{seen[key]}` once case and " \
+            first = trigger.keywords[seen[key]]
+            same = "" if first == word else f" (same as `{first}` once case and " \
                 "diacritics are ignored)"
-            ctx.bag.add("WA606", f"keyword `{word}` is listed twice{same}", trigger.span,
-                        hint="remove the repeat")
+            ctx.bag.add("WA606", f"keyword `{word}` is listed twice{same}",
+                        ast.span_of(trigger, f"keywords.{index}"), hint="remove the repeat",
+                        related=[(ast.span_of(trigger, f"keywords.{seen[key]}"), "first here")])
         elif key:
-            seen[key] = word
-    return list(seen)
+            seen[key] = index
+    return seen
 
 
 def _check_regex(ctx: Context, trigger: ast.RegexTrigger) -> bool:
@@ -86,7 +96,8 @@ def _check_regex(ctx: Context, trigger: ast.RegexTrigger) -> bool:
     error = regex_refusal(trigger.pattern)
     if error is None:
         return True
-    ctx.bag.add("WA603", f"regex trigger `{trigger.pattern}` refused: {error}", trigger.span,
+    ctx.bag.add("WA603", f"regex trigger `{trigger.pattern}` refused: {error}",
+                ast.span_of(trigger, "pattern"),
                 hint="check brackets and escapes; in YAML, single quotes keep `\\` as written")
     return False
 
@@ -94,14 +105,15 @@ def _check_regex(ctx: Context, trigger: ast.RegexTrigger) -> bool:
 def _check_cron(ctx: Context, trigger: ast.ScheduleTrigger) -> None:
     error = cron_error(trigger.cron)
     if error is not None:
-        ctx.bag.add("WA604", f"invalid cron expression `{trigger.cron}`: {error}", trigger.span,
+        ctx.bag.add("WA604", f"invalid cron expression `{trigger.cron}`: {error}",
+                    ast.span_of(trigger, "cron"),
                     hint="five fields: minute hour day-of-month month day-of-week, "
                     "e.g. `0 9 * * MON-FRI`")
 
 
 def _check_event(ctx: Context, trigger: ast.EventTrigger) -> None:
     if trigger.event not in ast.EVENT_NAMES:
-        ctx.bag.add("WA605", f"unknown event `{trigger.event}`", trigger.span,
+        ctx.bag.add("WA605", f"unknown event `{trigger.event}`", ast.span_of(trigger, "event"),
                     hint=did_you_mean(trigger.event, ast.EVENT_NAMES)
                     or f"known events: {', '.join(ast.EVENT_NAMES)}")
 
@@ -121,13 +133,13 @@ def _check_conflicts(ctx: Context, keywords: dict[str, list[_Keyword]]) -> None:
             if other is not user:
                 key = (id(other.flow), id(user.flow))
                 shared.setdefault(key, []).append(word)
-                pairs[key] = (other, user)
+                pairs.setdefault(key, (other, user))  # point at the first shared keyword
     for key, words in shared.items():
         first_kw, second = pairs[key]
         listed = ", ".join(f"`{w}`" for w in words)
         ctx.bag.add("WA601", f"flows `{first_kw.flow.id}` and `{second.flow.id}` both trigger on "
-                    f"{listed} with priority {second.priority}", second.trigger.span,
-                    related=[(first_kw.trigger.span, f"`{first_kw.flow.id}`'s trigger")],
+                    f"{listed} with priority {second.priority}", second.span,
+                    related=[(first_kw.span, f"`{first_kw.flow.id}`'s keyword")],
                     hint="give one flow a higher `priority`, or add an `if:` to tell them apart")
 
 
@@ -144,7 +156,8 @@ def _check_shadowed(ctx: Context, flow: ast.Flow, trigger: ast.RegexTrigger,
                     ctx.bag.add("WA602", f"regex trigger of `{flow.id}` is shadowed by keyword "
                                 f"`{word}` of flow `{user.flow.id}` (priority {user.priority}): "
                                 f"a message like \"{sample}\" starts `{user.flow.id}` instead",
-                                trigger.span, related=[(user.trigger.span, "the keyword trigger")],
+                                ast.span_of(trigger, "pattern"),
+                                related=[(user.span, "the keyword")],
                                 hint=f"give `{flow.id}` a higher priority than {user.priority}")
                     return
 
