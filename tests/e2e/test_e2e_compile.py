@@ -59,3 +59,12 @@ def test_unwritable_output_is_a_usage_error(in_tmp: Path) -> None:
     (in_tmp / "out").mkdir()
     result = run_wactl("compile", "flows", "-o", "out")
     assert result.exit_code == 2 and "cannot write `out`" in result.output
+
+
+def test_pretty_is_the_same_data_indented(in_tmp: Path) -> None:
+    write_files(in_tmp, {"flows/hello.yaml": HELLO})
+    compact = run_wactl("compile", "flows")
+    pretty = run_wactl("compile", "flows", "--pretty")
+    assert compact.exit_code == 0 and pretty.exit_code == 0
+    assert compact.stdout.count("\n") == 1 and "\n  " in pretty.stdout
+    assert json.loads(pretty.stdout) == json.loads(compact.stdout)

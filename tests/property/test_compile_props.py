@@ -15,7 +15,7 @@ from ast_strategies import source_files
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wactl.compiler import CompileResult, compile_files, compile_project
+from wactl.compiler import CompileResult, canonical_json, compile_files, compile_project
 from wactl.dsl import ast
 from wactl.dsl.flow_fmt import format_flow
 from wactl.dsl.yaml_dump import dump_yaml
@@ -105,6 +105,7 @@ def test_same_sources_in_any_order_give_identical_bytes(
     else:
         assert second.program is not None
         assert first.program.to_json() == second.program.to_json()
+        assert first.program.to_json() == canonical_json(first.program.to_data())
 
 
 @SETTINGS

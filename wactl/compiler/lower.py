@@ -28,57 +28,48 @@ from pydantic import TypeAdapter
 
 from wactl.compiler.context import Context
 from wactl.compiler.graph import FlowGraph
-from wactl.compiler.ir import (
-    IRAgent,
-    IRAgentHandoff,
-    IREdge,
-    IREventTrigger,
-    IRFlow,
-    IRIntentTrigger,
-    IRKeywordTrigger,
-    IRProject,
-    IRRegexTrigger,
-    IRScheduleTrigger,
-    IRStep,
-    IRTemplateSpec,
-    IRTrigger,
-    Program,
-    with_hash,
-)
+from wactl.compiler.ir import Program, hashed
 from wactl.dsl import ast
 
 Params = dict[str, Any]
+Data = dict[str, Any]
+"""An IR node as JSON-shaped data, every field present, keys spelled as in the IR JSON."""
 _JSON: TypeAdapter[Any] = TypeAdapter(Any)
 
 
 def lower_program(ctx: Context) -> Program:
-    """The whole IR, with per-flow, per-agent and bundle hashes."""
-    flows = [lower_flow(ctx.flows[fid], ctx.graphs[fid]) for fid in sorted(ctx.flows)]
-    agents = [lower_agent(ctx.agents[aid]) for aid in sorted(ctx.agents)]
-    return with_hash(Program(project=lower_project(ctx.project), flows=flows, agents=agents))
+    """The whole IR, with per-flow, per-agent and bundle hashes.
+
+    Lowering builds JSON-shaped data (what `Program.to_data()` returns) rather than
+    models, so each flow is encoded once for its hash and that text is reused for the
+    bundle's hash and `to_json()`; `Program.build` validates the data into models.
+    """
+    flows = [hashed(lower_flow(ctx.flows[fid], ctx.graphs[fid])) for fid in sorted(ctx.flows)]
+    agents = [hashed(lower_agent(ctx.agents[aid])) for aid in sorted(ctx.agents)]
+    return Program.build(lower_project(ctx.project), flows, agents)
 
 
-def lower_project(project: ast.Project) -> IRProject:
-    templates = {name: IRTemplateSpec(params=spec.params, languages=list(spec.languages))
+def lower_project(project: ast.Project) -> Data:
+    templates = {name: {"params": spec.params, "languages": list(spec.languages)}
                  for name, spec in sorted(project.templates.items())}
-    return IRProject(shop=project.shop, language=project.language,
-                     languages=list(project.languages), timezone=project.timezone,
-                     service_url=project.service_url, templates=templates,
-                     secrets=sorted(set(project.secrets)))
+    return {"shop": project.shop, "language": project.language,
+            "languages": list(project.languages), "timezone": project.timezone,
+            "service_url": project.service_url, "templates": templates,
+            "secrets": sorted(set(project.secrets))}
 
 
-def lower_flow(flow: ast.Flow, graph: FlowGraph) -> IRFlow:
+def lower_flow(flow: ast.Flow, graph: FlowGraph) -> Data:
     steps = {sid: lower_step(graph.steps[sid], graph) for sid in graph.order}
-    return with_hash(IRFlow(
-        id=flow.id, title=flow.title, description=flow.description,
-        priority=flow.priority or 0, trigger=lower_trigger(flow.trigger),
-        vars=_jsonable(flow.vars), rule=flow.rule, entry=graph.entry, steps=steps))
+    return {"id": flow.id, "title": flow.title, "description": flow.description,
+            "priority": flow.priority or 0, "trigger": lower_trigger(flow.trigger),
+            "vars": _jsonable(flow.vars), "rule": flow.rule, "entry": graph.entry,
+            "steps": steps}
 
 
-def lower_step(step: ast.Step, graph: FlowGraph) -> IRStep:
-    edges = [IREdge(to=e.target, kind=e.kind, label=e.label) for e in graph.succ[step.id]]
-    return IRStep(kind=step.kind, when=_expr(step.when), max_visits=step.max_visits,
-                  params=_compact(step_params(step)), edges=edges)
+def lower_step(step: ast.Step, graph: FlowGraph) -> Data:
+    edges = [{"to": e.target, "kind": e.kind, "label": e.label} for e in graph.succ[step.id]]
+    return {"kind": step.kind, "when": _expr(step.when), "max_visits": step.max_visits,
+            "params": _compact(step_params(step)), "edges": edges}
 
 
 # --------------------------------------------------------------------------- leaves
@@ -117,6 +108,11 @@ def _text(node: ast.Text | None) -> str | dict[str, str] | None:
     return {lang: tpl.src for lang, tpl in sorted(node.variants.items())}
 
 
+def _float(value: float | None) -> float | None:
+    """As the IR model stores it (an int read from YAML becomes a float)."""
+    return None if value is None else float(value)
+
+
 def _seconds(node: ast.Duration | None) -> int | None:
     return None if node is None else node.seconds
 
@@ -152,23 +148,22 @@ def _assignments(pairs: dict[str, Any]) -> list[Params]:
 # --------------------------------------------------------------------------- triggers
 
 
-def lower_trigger(trigger: ast.Trigger | None) -> IRTrigger | None:
+def lower_trigger(trigger: ast.Trigger | None) -> Data | None:
     if trigger is None:
         return None
-    cond = _expr(trigger.if_)
+    data: Data = {"if": _expr(trigger.if_), "kind": trigger.kind}
     if isinstance(trigger, ast.KeywordTrigger):
-        return IRKeywordTrigger.model_validate({
-            "if": cond, "keywords": list(trigger.keywords),
-            "normalized": [normalize_keyword(k) for k in trigger.keywords]})
-    if isinstance(trigger, ast.RegexTrigger):
-        return IRRegexTrigger.model_validate({"if": cond, "pattern": trigger.pattern})
-    if isinstance(trigger, ast.IntentTrigger):
-        return IRIntentTrigger.model_validate({"if": cond, "intent": trigger.intent,
-                                               "min_confidence": trigger.min_confidence})
-    if isinstance(trigger, ast.EventTrigger):
-        return IREventTrigger.model_validate({"if": cond, "event": trigger.event})
-    return IRScheduleTrigger.model_validate({"if": cond, "cron": trigger.cron,
-                                             "audience": _expr(trigger.audience)})
+        data.update(keywords=list(trigger.keywords),
+                    normalized=[normalize_keyword(k) for k in trigger.keywords])
+    elif isinstance(trigger, ast.RegexTrigger):
+        data.update(pattern=trigger.pattern)
+    elif isinstance(trigger, ast.IntentTrigger):
+        data.update(intent=trigger.intent, min_confidence=_float(trigger.min_confidence))
+    elif isinstance(trigger, ast.EventTrigger):
+        data.update(event=trigger.event)
+    else:
+        data.update(cron=trigger.cron, audience=_expr(trigger.audience))
+    return data
 
 
 # --------------------------------------------------------------------------- steps
@@ -275,15 +270,16 @@ def _end(step: ast.EndStep) -> Params:
 # --------------------------------------------------------------------------- agents
 
 
-def lower_agent(agent: ast.Agent) -> IRAgent:
+def lower_agent(agent: ast.Agent) -> Data:
     handoff = None
     if agent.handoff is not None:
         h = agent.handoff
-        handoff = IRAgentHandoff(keywords=list(h.keywords),
-                                 normalized=[normalize_keyword(k) for k in h.keywords],
-                                 intents=list(h.intents), message=_text(h.message))
-    return with_hash(IRAgent(
-        id=agent.id, model=agent.model, tone=agent.tone, language=agent.language,
-        constraints=list(agent.constraints), prompt=_tpl(agent.prompt),
-        context_messages=10 if agent.context_messages is None else agent.context_messages,
-        max_tokens=agent.max_tokens, temperature=agent.temperature, handoff=handoff))
+        handoff = {"keywords": list(h.keywords),
+                   "normalized": [normalize_keyword(k) for k in h.keywords],
+                   "intents": list(h.intents), "message": _text(h.message)}
+    return {"id": agent.id, "model": agent.model, "tone": agent.tone,
+            "language": agent.language, "constraints": list(agent.constraints),
+            "prompt": _tpl(agent.prompt),
+            "context_messages": 10 if agent.context_messages is None else agent.context_messages,
+            "max_tokens": agent.max_tokens, "temperature": _float(agent.temperature),
+            "handoff": handoff}

@@ -50,6 +50,19 @@ def test_round_trip_through_json_is_exact() -> None:
     assert again.to_json() == prog.to_json()
 
 
+def test_to_json_is_the_canonical_text_of_the_data() -> None:
+    prog = program()
+    assert prog.to_json() == canonical_json(prog.to_data())
+    assert Program.from_json(prog.to_json()) == prog
+    pretty = prog.to_json(indent=2)
+    assert pretty.endswith("}\n") and "\n  " in pretty and json.loads(pretty) == prog.to_data()
+
+
+def test_a_changed_copy_is_encoded_afresh() -> None:
+    changed = program().model_copy(update={"hash": "x"})
+    assert json.loads(changed.to_json())["hash"] == "x"
+
+
 def test_canonical_json_is_compact_sorted_and_keeps_unicode() -> None:
     assert canonical_json({"b": 1, "a": "đ"}) == '{"a":"đ","b":1}'
     assert content_hash({"a": 1}) == content_hash({"a": 1})
