@@ -21,7 +21,8 @@ try:
 except SystemExit as exc:
     code = exc.code
 heavy = sorted({m.split(".")[0] for m in sys.modules} & set(sys.argv[1:]))
-print(json.dumps({"code": code, "heavy": heavy, "lazy": lazy}))
+ir = sorted(m for m in ("wactl.compiler.ir", "wactl.compiler.lower") if m in sys.modules)
+print(json.dumps({"code": code, "heavy": heavy, "lazy": lazy, "ir": ir}))
 """
 
 
@@ -33,3 +34,4 @@ def test_validate_imports_no_service_library(tmp_path: Path) -> None:
     assert report["code"] == 0, proc.stdout + proc.stderr
     assert report["heavy"] == []
     assert report["lazy"] == [], "importing wactl.cli must not import command modules"
+    assert report["ir"] == [], "validate only checks: it must not import lowering or the IR"

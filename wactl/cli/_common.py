@@ -86,8 +86,10 @@ def usage_error_for_missing(paths: Sequence[str]) -> list[Diagnostic]:
     return src.missing_paths(paths)
 
 
-def read_and_compile(paths: Sequence[str] | None) -> Compiled:
+def read_and_compile(paths: Sequence[str] | None, *, lower: bool = True) -> Compiled:
     """Read PATHS (default: the project) within their project, compile, report on PATHS.
+
+    `lower=False` only checks (no IR is built): what `validate` needs.
 
     The rest of the project around PATHS is read too (names, languages, templates), but
     diagnostics are kept only for the files PATHS name and for `wactl.yaml`.
@@ -97,7 +99,7 @@ def read_and_compile(paths: Sequence[str] | None) -> Compiled:
     given = list(paths or [])
     sources, read_diags = src.read_sources(given or src.default_paths())
     context = src.add_project_context(sources, read_diags, src.project_of(given))
-    result = compile_project(sources)
+    result = compile_project(sources, lower=lower)
     shown = [d for d in result.diagnostics if d.span.file not in context]
     bag = DiagnosticBag([*read_diags, *shown])
     return Compiled(sources, bag.sorted(), result, len(read_diags), context)

@@ -66,7 +66,7 @@ def command(
         else:
             echo(render(_empty_with(missing), fmt, strict))
         finish(ExitCode.USAGE)
-    compiled = read_and_compile(paths)
+    compiled = read_and_compile(paths, lower=False)
     echo(render(compiled, fmt, strict))
     finish(exit_code(compiled, strict))
 
@@ -75,4 +75,4 @@ def _empty_with(diags: list[Diagnostic]) -> Compiled:
     """A report holding only `diags` (for a usage error in a machine-readable format)."""
     from wactl.compiler import compile_project
 
-    return Compiled({}, diags, compile_project({}), 0, set())
+    return Compiled({}, diags, compile_project({}, lower=False), 0, set())

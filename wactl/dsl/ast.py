@@ -31,7 +31,8 @@ TONES = ("friendly", "professional", "casual")
 class Node(BaseModel):
     """Base of every AST node: a span and no extra fields."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, validate_assignment=False)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, validate_assignment=False,
+                              defer_build=True)
 
     span: Span = Field(default=NO_SPAN, exclude=True, repr=False)
 
