@@ -143,7 +143,7 @@ def test_internal_error_is_wa901_and_exit_3_without_traceback(
         in_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import wactl.compiler
 
-    def explode(sources: object) -> None:
+    def explode(sources: object, **options: object) -> None:
         raise RuntimeError("boom")
 
     monkeypatch.setattr(wactl.compiler, "compile_project", explode)
