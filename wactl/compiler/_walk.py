@@ -139,15 +139,20 @@ def step_templates(step: ast.Step) -> Iterator[tuple[str, ast.Template]]:
         yield from ((f"field.{k}", v) for k, v in step.field.items())
 
 
+def step_sites(step: ast.Step) -> Iterator[Site]:
+    """Every Expr of one step, then every Template (see `Context.step_sites`)."""
+    for role, expr in step_exprs(step):
+        yield Site(step.id, role, expr)
+    for role, template in step_templates(step):
+        yield Site(step.id, role, template)
+
+
 def flow_sites(flow: ast.Flow) -> Iterator[Site]:
     """Every Expr and Template of a flow (trigger first, then steps in order)."""
     for role, expr in trigger_exprs(flow.trigger):
         yield Site("", role, expr)
     for step in flow.steps:
-        for role, expr in step_exprs(step):
-            yield Site(step.id, role, expr)
-        for role, template in step_templates(step):
-            yield Site(step.id, role, template)
+        yield from step_sites(step)
 
 
 def agent_templates(agent: ast.Agent) -> Iterator[tuple[str, ast.Template]]:

@@ -3,7 +3,8 @@
 Built once per `compile_project` call by `resolve.build_context`; checks only read it
 and append diagnostics.  Expressions and templates are parsed lazily through
 `expr()`/`template()`, cached per AST node, so each one is parsed (and its syntax
-errors reported) exactly once however many checks look at it.
+errors reported) exactly once however many checks look at it; likewise each step's
+expression and template sites are listed once (`step_sites()`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from wactl.compiler import _walk
 from wactl.compiler.graph import FlowGraph
 from wactl.diagnostics import DiagnosticBag
 from wactl.dsl import ast
@@ -34,6 +36,7 @@ class Context:
     broken_files: set[str] = field(default_factory=set)
     _exprs: dict[int, ExprNode | None] = field(default_factory=dict)
     _templates: dict[int, TemplateNode | None] = field(default_factory=dict)
+    _sites: dict[int, list[_walk.Site]] = field(default_factory=dict)
 
     @property
     def languages(self) -> list[str]:
@@ -62,3 +65,18 @@ class Context:
             self.bag.extend(diags)
             self._templates[key] = parsed
         return self._templates[key]
+
+    def step_sites(self, step: ast.Step) -> list[_walk.Site]:
+        """`_walk.step_sites(step)`, walked once per compile however many checks ask."""
+        key = id(step)
+        sites = self._sites.get(key)
+        if sites is None:
+            sites = self._sites[key] = list(_walk.step_sites(step))
+        return sites
+
+    def flow_sites(self, flow: ast.Flow) -> list[_walk.Site]:
+        """`_walk.flow_sites(flow)`, with each step's sites from `step_sites`."""
+        sites = [_walk.Site("", role, expr) for role, expr in _walk.trigger_exprs(flow.trigger)]
+        for step in flow.steps:
+            sites.extend(self.step_sites(step))
+        return sites

@@ -37,7 +37,7 @@ REGEX_HINT = "check the pattern's brackets and escapes; avoid nested repeats lik
 def check(ctx: Context) -> None:
     """Parse and check every Expr/Template of every flow and agent."""
     for flow in ctx.flows.values():
-        for site in _walk.flow_sites(flow):
+        for site in ctx.flow_sites(flow):
             if isinstance(site.node, ast.Expr | ast.Template):
                 _check_node(ctx, site.node)
         for step in flow.steps:

@@ -93,8 +93,9 @@ def _targets_at(step: ast.Step) -> Iterator[tuple[str, str, Span]]:
             yield "goto", arm.goto, ast.span_of(arm, "goto")
         if step.else_ is not None:
             yield "else", step.else_, ast.span_of(step, "else")
+    fields = type(step).model_fields  # a missing attribute is pydantic's slow path
     for key in ("on_fail", "on_error", "on_timeout"):
-        target = getattr(step, key, None)
+        target = getattr(step, key) if key in fields else None
         if isinstance(target, str):
             yield key, target, ast.span_of(step, key)
 

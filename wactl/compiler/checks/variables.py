@@ -105,10 +105,9 @@ def _flow_reads(ctx: Context, graph: FlowGraph,
         yield from _node_reads(ctx, "", role, expr, cache)
     for sid in graph.order:
         step = graph.steps[sid]
-        for role, expr in _walk.step_exprs(step):
-            yield from _node_reads(ctx, sid, role, expr, cache)
-        for role, template in _walk.step_templates(step):
-            yield from _node_reads(ctx, sid, role, template, cache)
+        for site in ctx.step_sites(step):
+            if not isinstance(site.node, ast.Text):
+                yield from _node_reads(ctx, sid, site.role, site.node, cache)
         if isinstance(step, ast.CallStep) and step.call.body is not None:
             for src in _walk.json_strings(step.call.body):
                 tree, _diags = _expr.parse_template(src, step.call.span)  # reported elsewhere
