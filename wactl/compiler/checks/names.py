@@ -82,32 +82,33 @@ def step_targets(step: ast.Step) -> Iterator[tuple[str, str]]:
         yield key, target
 
 
-def _targets_at(step: ast.Step) -> Iterator[tuple[str, str, Span]]:
-    """`step_targets` with where each target was written (the step when not recorded)."""
+def _targets_at(step: ast.Step) -> Iterator[tuple[str, str, ast.Node]]:
+    """`step_targets` with the node whose `key_spans` say where (see `ast.span_of`)."""
     if step.next is not None:
-        yield "next", step.next, ast.span_of(step, "next")
+        yield "next", step.next, step
     if isinstance(step, ast.GotoStep):
-        yield "goto", step.goto, ast.span_of(step, "goto")
+        yield "goto", step.goto, step
     if isinstance(step, ast.BranchStep):
         for arm in step.branch:
-            yield "goto", arm.goto, ast.span_of(arm, "goto")
+            yield "goto", arm.goto, arm
         if step.else_ is not None:
-            yield "else", step.else_, ast.span_of(step, "else")
+            yield "else", step.else_, step
     fields = type(step).model_fields  # a missing attribute is pydantic's slow path
     for key in ("on_fail", "on_error", "on_timeout"):
         target = getattr(step, key) if key in fields else None
         if isinstance(target, str):
-            yield key, target, ast.span_of(step, key)
+            yield key, target, step
 
 
 def _unknown_targets(ctx: Context, flow: ast.Flow) -> None:
     known = [s.id for s in flow.steps]
     ids = set(known)
     for step in flow.steps:
-        for key, target, where in _targets_at(step):
+        for key, target, owner in _targets_at(step):
             if target != ast.END and target not in ids:
                 ctx.bag.add("WA203", f"step `{step.id}` goes to `{target}` ({key}), "
-                            f"but flow `{flow.id}` has no step `{target}`", where,
+                            f"but flow `{flow.id}` has no step `{target}`",
+                            ast.span_of(owner, key),
                             hint=did_you_mean(target, known) or
                             "use the id of a step of this flow, or `end` to end the run")
 
