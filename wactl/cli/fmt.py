@@ -38,11 +38,12 @@ class Plan:
     new_path: str = ""
     new_text: str = ""
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    lost: list[tuple[int, str]] = field(default_factory=list)  # comments it would drop
 
     @property
     def changes(self) -> bool:
-        return not self.diagnostics and (self.new_path != self.path
-                                         or self.new_text != self.old_text)
+        return not self.diagnostics and not self.lost and (
+            self.new_path != self.path or self.new_text != self.old_text)
 
     @property
     def internal(self) -> bool:
@@ -115,6 +116,10 @@ def plan_file(path: str, text: str, to: Spelling | None) -> Plan:
     plan.new_path = renamed(path, spelling, file.spelling)
     plan.new_text = render_as(file, spelling, plan.new_path)
     verify(plan, file)
+    if plan.new_text != text:
+        from wactl.dsl.comments import lost_comments
+
+        plan.lost = lost_comments(path, text, plan.new_path, plan.new_text)
     if plan.new_path != path and os.path.exists(plan.new_path):
         plan.diagnostics.append(Diagnostic(
             "WA100", Severity.ERROR, f"cannot convert to `{plan.new_path}`: it already exists",
@@ -142,6 +147,15 @@ def describe(plan: Plan, check: bool) -> str:
     return f"{verb}: {plan.path}{target}\n"
 
 
+def describe_kept(plan: Plan) -> str:
+    """Why a file was not touched: formatting it would drop comments it has no node for."""
+    line, body = plan.lost[0]
+    more = f" and {len(plan.lost) - 1} more" if len(plan.lost) > 1 else ""
+    return (f"note: {plan.path} left as is: formatting would drop the comment on line "
+            f"{line} (# {body}){more}; put comments on their own line above a flow or "
+            "step to keep them through `wactl fmt`\n")
+
+
 def report(plans: list[Plan], check: bool) -> ExitCode:
     """Print per-file lines and a summary; the exit code of the whole run."""
     from wactl.cli.render import plural
@@ -150,13 +164,17 @@ def report(plans: list[Plan], check: bool) -> ExitCode:
     refused = [p for p in plans if p.diagnostics]
     for plan in changed:
         echo(describe(plan, check))
+    kept = [p for p in plans if p.lost and not p.diagnostics]
+    for plan in kept:
+        echo(describe_kept(plan), err=True)
     for plan in refused:
         print_diagnostics(plan.diagnostics, {plan.path: plan.old_text})
         why = "a wactl bug, see above" if plan.internal else "fix the errors above first"
         echo(f"error: {plan.path} not formatted ({why})\n", err=True)
     done = "would be changed" if check else "changed"
     echo(f"{plural(len(changed), 'file')} {done}, "
-         f"{len(plans) - len(changed) - len(refused)} already formatted"
+         f"{len(plans) - len(changed) - len(refused) - len(kept)} already formatted"
+         + (f", {len(kept)} left as is to keep comments" if kept else "")
          + (f", {len(refused)} refused.\n" if refused else ".\n"))
     if any(p.internal for p in refused):
         return ExitCode.INTERNAL
