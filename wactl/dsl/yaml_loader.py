@@ -26,7 +26,30 @@ from wactl.dsl._yaml_docs import PROJECT_KEYS, agent, project
 from wactl.dsl._yaml_flow import flow, flows
 from wactl.dsl._yaml_read import Pairs, Reader, TooLarge
 
-_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BASE: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_RESOLVED: dict[tuple[Any, str | None, Any], str] = {}
+_RESOLVED_MAX = 8192
+
+
+def _resolve(loader: Any, kind: Any, value: str | None, implicit: Any) -> str:
+    """PyYAML's tag resolution, memoised.
+
+    libyaml calls back into PyYAML's `resolve` (regex matching in Python) for every
+    node; flows repeat the same keys and values (`id`, `next`, `send`, ids) all over,
+    so the answer for `(kind, value, implicit)` is remembered.  The safe loader has no
+    path resolvers, so the answer depends on nothing else.
+    """
+    key = (kind, value, implicit)
+    tag = _RESOLVED.get(key)
+    if tag is None:
+        tag = _BASE.resolve(loader, kind, value, implicit)
+        if len(_RESOLVED) >= _RESOLVED_MAX:
+            _RESOLVED.clear()
+        _RESOLVED[key] = tag
+    return str(tag)
+
+
+_LOADER: Any = type("_Loader", (_BASE,), {"resolve": _resolve})
 PROJECT_FILES = ("wactl.yaml", "wactl.yml")
 FILE_KINDS = ("flow", "flows", "agent", "test")
 
