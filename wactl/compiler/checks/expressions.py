@@ -34,27 +34,34 @@ REGEX_EXPECT = "regex:"
 REGEX_HINT = "check the pattern's brackets and escapes; avoid nested repeats like `(a+)+`"
 
 
+Tree = ExprNode | TemplateNode
+Cache = dict[int, tuple[Tree, list[tuple[ExprNode, int]]]]
+"""Per compile: a tree's id -> (the tree, kept alive so the id stays its own; its suspects)."""
+
+
 def check(ctx: Context) -> None:
     """Parse and check every Expr/Template of every flow and agent."""
+    cache: Cache = {}
+    nodes = (ast.Expr, ast.Template)
     for flow in ctx.flows.values():
         for site in ctx.flow_sites(flow):
-            if isinstance(site.node, ast.Expr | ast.Template):
-                _check_node(ctx, site.node)
+            if isinstance(site.node, nodes):
+                _check_node(ctx, site.node, cache)
         for step in flow.steps:
-            _check_step_extras(ctx, step)
+            _check_step_extras(ctx, step, cache)
     for agent in ctx.agents.values():
         for _role, template in _walk.agent_templates(agent):
-            _check_node(ctx, template)
+            _check_node(ctx, template, cache)
 
 
-def _check_node(ctx: Context, node: ast.Expr | ast.Template) -> None:
+def _check_node(ctx: Context, node: ast.Expr | ast.Template, cache: Cache) -> None:
     """Parse one node (reporting syntax errors once) and check its expressions."""
     tree = ctx.expr(node) if isinstance(node, ast.Expr) else ctx.template(node)
     if tree is not None:
-        _check_tree(ctx, tree, node.src, node.span)
+        _check_tree(ctx, tree, node.src, node.span, cache)
 
 
-def _check_step_extras(ctx: Context, step: ast.Step) -> None:
+def _check_step_extras(ctx: Context, step: ast.Step, cache: Cache) -> None:
     """HTTP body string leaves (templates without nodes of their own) and `expect: regex:`."""
     if isinstance(step, ast.CallStep) and step.call.body is not None:
         span = step.call.span
@@ -62,7 +69,7 @@ def _check_step_extras(ctx: Context, step: ast.Step) -> None:
             tree, diags = _expr.parse_template(src, span)
             ctx.bag.extend(diags)
             if tree is not None:
-                _check_tree(ctx, tree, src, span)
+                _check_tree(ctx, tree, src, span, cache)
     if isinstance(step, ast.AskStep) and step.expect and step.expect.startswith(REGEX_EXPECT):
         error = regex_refusal(step.expect[len(REGEX_EXPECT):])
         if error is not None:
@@ -81,13 +88,26 @@ def regex_refusal(pattern: str) -> str | None:
 # --------------------------------------------------------------------------- trees
 
 
-def _check_tree(ctx: Context, tree: ExprNode | TemplateNode, src: str, span: Span) -> None:
+def _check_tree(ctx: Context, tree: Tree, src: str, span: Span, cache: Cache) -> None:
     """WA407 and WA408 over one parsed expression or template written as `src` at `span`."""
-    for node, base in _expr.walk(tree):
+    entry = cache.get(id(tree))
+    if entry is None:
+        entry = cache[id(tree)] = (tree, _suspects(tree))
+    for node, base in entry[1]:
         if isinstance(node, Attr | Index):
             _check_field(ctx, node, base, src, span)
-        elif isinstance(node, Binary) and node.op == "matches":
+        elif isinstance(node, Binary):
             _check_matches(ctx, node.right, base, src, span)
+
+
+def _suspects(tree: Tree) -> list[tuple[ExprNode, int]]:
+    """The nodes `_check_tree` looks at: field reads and `matches`, with their bases.
+
+    Equal sources share one tree, so this walk runs once per distinct tree.
+    """
+    return [(node, base) for node, base in _expr.walk(tree)
+            if isinstance(node, Attr | Index)
+            or (isinstance(node, Binary) and node.op == "matches")]
 
 
 def _root_field(node: Attr | Index) -> tuple[str, str] | None:
