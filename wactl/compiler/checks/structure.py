@@ -89,6 +89,7 @@ class WindowAnalysis:
     results: dict[str, FlowWindow] = field(default_factory=dict)
     _callers: dict[str, list[str]] = field(default_factory=dict)
     _reachable: dict[str, set[str]] = field(default_factory=dict)
+    _exits: dict[str, list[tuple[ast.Step, Edge]]] = field(default_factory=dict)
 
     def solve(self) -> None:
         calls = flow_calls(self.ctx)
@@ -99,6 +100,18 @@ class WindowAnalysis:
         if flow_id not in self._reachable:
             self._reachable[flow_id] = self.ctx.graphs[flow_id].reachable()
         return self._reachable[flow_id]
+
+    def _leaving(self, graph: FlowGraph) -> list[tuple[ast.Step, Edge]]:
+        """The live edges `_goes_outside` can say yes to (out of waits, asks and runs),
+        listed once per flow: each flow is passed over several times."""
+        flow_id = graph.flow.id
+        found = self._exits.get(flow_id)
+        if found is None:
+            kinds = (ast.WaitStep, ast.AskStep, ast.RunStep)
+            found = self._exits[flow_id] = [
+                (step, edge) for sid in self._live(flow_id)
+                if isinstance(step := graph.steps[sid], kinds) for edge in graph.succ[sid]]
+        return found
 
     def _update(self, flow_id: str) -> list[str]:
         """Re-analyse one flow; the flows whose facts may have changed because of it."""
@@ -133,11 +146,10 @@ class WindowAnalysis:
         todo: list[tuple[str, str]] = []
         if entry and graph.entry is not None:
             todo.append((graph.entry, entry if isinstance(entry, str) else "entered outside"))
-        for sid in self._live(graph.flow.id):
-            for edge in graph.succ[sid]:
-                reason = self._goes_outside(graph.steps[sid], edge)
-                if reason:
-                    todo.append((edge.target, reason))
+        for step, edge in self._leaving(graph):
+            reason = self._goes_outside(step, edge)
+            if reason:
+                todo.append((edge.target, reason))
         while todo:
             sid, reason = todo.pop()
             if sid == ast.END:
