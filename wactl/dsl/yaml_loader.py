@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import gc
 import posixpath
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from yaml.nodes import MappingNode, Node
@@ -42,14 +42,23 @@ def _resolve(loader: Any, kind: Any, value: str | None, implicit: Any) -> str:
     key = (kind, value, implicit)
     tag = _RESOLVED.get(key)
     if tag is None:
-        tag = _BASE.resolve(loader, kind, value, implicit)
+        tag = cast(str, _BASE.resolve(loader, kind, value, implicit))
         if len(_RESOLVED) >= _RESOLVED_MAX:
             _RESOLVED.clear()
         _RESOLVED[key] = tag
-    return str(tag)
+    return tag
 
 
-_LOADER: Any = type("_Loader", (_BASE,), {"resolve": _resolve})
+def _no_path(loader: Any, *_node: Any) -> None:
+    """The safe loader has no path resolvers, so libyaml's per-node descend/ascend calls
+    into PyYAML (which only check that) can return at once."""
+
+
+_LOADER: Any = _BASE if _BASE.yaml_path_resolvers else type(
+    "_Loader", (_BASE,), {"resolve": _resolve, "descend_resolver": _no_path,
+                          "ascend_resolver": _no_path})
+"""libyaml's safe composer, with the memoised resolution above (PyYAML's when no libyaml)."""
+
 PROJECT_FILES = ("wactl.yaml", "wactl.yml")
 FILE_KINDS = ("flow", "flows", "agent", "test")
 
