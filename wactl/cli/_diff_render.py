@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from wactl.cli._semdiff import FlowDiff, ProgramDiff
+from wactl.compiler.semdiff import FlowDiff, ProgramDiff
 
 NO_CHANGES = "No semantic differences."
 

@@ -120,7 +120,7 @@ def command(
 ) -> None:
     """Show how flows, steps, edges and triggers differ between two versions."""
     from wactl.cli._diff_render import render_markdown, render_text
-    from wactl.cli._semdiff import diff_programs
+    from wactl.compiler.semdiff import diff_programs
 
     diff = diff_programs(load_side(old), load_side(new))
     echo(render_markdown(diff) if fmt is DiffFormat.MARKDOWN else render_text(diff))

@@ -4,7 +4,7 @@ A text diff of YAML says which lines moved; this says which flows changed (by th
 content hash), which steps appeared, disappeared or changed (and in which field),
 which edges of the step graph were rewired, which steps nobody can reach any more,
 and whether a flow now starts on different triggers or at a different priority.
-Pure data in, pure data out; rendering lives in `_diff_render`.
+Pure data in, pure data out; the CLI (`wactl/cli/_diff_render.py`) renders it.
 """
 
 from __future__ import annotations

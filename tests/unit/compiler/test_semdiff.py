@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from wactl.cli import _diff_render as dr
-from wactl.cli._semdiff import describe_trigger, diff_programs
 from wactl.compiler.ir import (
     IREdge,
     IRFlow,
@@ -15,6 +14,7 @@ from wactl.compiler.ir import (
     Program,
     with_hash,
 )
+from wactl.compiler.semdiff import describe_trigger, diff_programs
 
 
 def step(kind: str, *edges: tuple[str, str], **params: Any) -> IRStep:
