@@ -152,8 +152,25 @@ def _syntax_error(r: Reader, exc: yaml.YAMLError) -> Diagnostic:
     hint = next((h for key, h in _HINTS if key in problem), None)
     if _near_tab(r, line, col):
         hint = _HINTS[0][1]
+    elif _inner_quote(r, line, col):
+        hint = _INNER_QUOTE_HINT
     return Diagnostic("WA101", CODES["WA101"].severity, f"YAML syntax error: {problem}",
                       Span(r.path, line + 1, col + 1, line + 1, col + 2), hint)
+
+
+_INNER_QUOTE_HINT = (
+    "this double-quoted text ends at the `\"` before the error: put text that holds double "
+    "quotes in single quotes, like 'Hi {{ name | default(\"bạn\") }}', or write `\\\"`")
+
+
+def _inner_quote(r: Reader, line: int, col: int) -> bool:
+    """The commonest YAML slip in flows: `"... default("bạn") ..."` ends the string early."""
+    lines = r.text.split("\n", line + 1)
+    if line >= len(lines) or col == 0:
+        return False
+    before = lines[line][:col]
+    value = before.split(": ", 1)[-1].lstrip("- ")
+    return value.startswith('"') and value.count('"') >= 2
 
 
 def _near_tab(r: Reader, line: int, col: int) -> bool:

@@ -201,3 +201,16 @@ def test_flow_and_flows_in_one_file() -> None:
 def test_timezone_given_twice_in_project() -> None:
     diags = diags_of("timezone: UTC\ntime_zone: UTC\n", "wactl.yaml")
     assert where(diags) == [("WA112", 2, 1)]
+
+
+def test_double_quotes_inside_double_quoted_text_get_a_quoting_hint() -> None:
+    text = 'flow: a\nsteps:\n  - id: s\n    send: "Hi {{ name | default("there") }}!"\n'
+    _, diags = load_yaml("a.yaml", text)
+    assert [(d.code, d.span.line) for d in diags] == [("WA101", 4)]
+    assert diags[0].hint is not None and "single quotes" in diags[0].hint
+
+
+def test_an_indentation_slip_keeps_the_indentation_hint() -> None:
+    _, diags = load_yaml("a.yaml", "flow: a\nsteps:\n  - id: s\n    send: hi\n   bad: x\n")
+    assert diags and diags[0].code == "WA101"
+    assert diags[0].hint is None or "single quotes" not in diags[0].hint
