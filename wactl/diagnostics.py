@@ -111,6 +111,7 @@ CODES: dict[str, CodeInfo] = {
     "WA506": CodeInfo(W, "template not declared in wactl.yaml"),
     "WA507": CodeInfo(E, "duplicate button title or list row id"),
     "WA508": CodeInfo(E, "buttons and list in one message"),
+    "WA509": CodeInfo(E, "interactive message WhatsApp refuses (no text body, wrong media)"),
     # WA6xx triggers
     "WA601": CodeInfo(E, "conflicting triggers (same keyword, same priority)"),
     "WA602": CodeInfo(W, "regex trigger shadowed by a keyword trigger"),

@@ -112,3 +112,23 @@ def test_template_param_count_and_undeclared_template() -> None:
 def test_templates_unchecked_when_none_declared() -> None:
     body = "    template: {name: anything}\n"
     assert found(body) == []
+
+
+def test_interactive_messages_need_a_body_and_a_fitting_header() -> None:
+    from wactl.compiler import compile_project
+
+    src = """flow: f
+trigger: {keyword: zz}
+steps:
+  - id: a
+    send: {image: "https://x/a.png", buttons: ["A"]}
+  - id: b
+    send:
+      text: "pick"
+      image: "https://x/a.png"
+      list: {button: "Open", sections: [{rows: [{id: r1, title: "One"}]}]}
+  - id: c
+    send: {text: "pick", video: "https://x/a.mp4", buttons: ["A"]}
+"""
+    found = [(d.code, d.span.line) for d in compile_project({"f.yaml": src}).diagnostics]
+    assert found == [("WA509", 5), ("WA509", 9)]

@@ -79,6 +79,27 @@ def _check_message(bag: DiagnosticBag, msg: ast.Message) -> None:
         bag.add("WA508", "a message cannot carry both reply buttons and a list",
                 msg.list_.span, hint="send the list in a message of its own, or use buttons only",
                 related=[(msg.buttons[0].span, "the buttons")])
+    _check_header(bag, msg)
+
+
+def _check_header(bag: DiagnosticBag, msg: ast.Message) -> None:
+    """WA509: an interactive message needs a text body, and its header may be an image,
+    video or document (buttons) or text only (a list); WhatsApp refuses it otherwise."""
+    if (msg.buttons or msg.list_ is not None) and msg.text is None:
+        bag.add("WA509", "a message with reply buttons or a list needs a text body", msg.span,
+                hint="add `text:`; media alone cannot carry buttons or a list")
+    if msg.list_ is not None:
+        media = [m for m in (msg.image, msg.video, msg.document, msg.audio) if m is not None]
+        allowed = "a list message can only have a text header"
+    elif msg.buttons:
+        media = [msg.audio] if msg.audio is not None else []
+        allowed = "a message with reply buttons can carry an image, video or document"
+    else:
+        return
+    if media:
+        kind = "a list" if msg.list_ is not None else "reply buttons"
+        bag.add("WA509", f"WhatsApp cannot send this media with {kind}", media[0].span,
+                hint=f"{allowed}; send the media in a message of its own")
 
 
 def _check_length(bag: DiagnosticBag, text: ast.Text, limit: int, what: str,

@@ -1,10 +1,10 @@
-"""Values the AST can hold but the language forbids, checked the same for both spellings.
+"""Values the AST can hold but the language forbids, for flows not written in YAML.
 
-The YAML loader refuses most of these while it reads (its node is then missing, so
-nothing here fires twice); the `.flow` parser builds whatever its grammar admits.
-Checking them on the AST gives a `.flow` file and a YAML file the same verdict:
-an empty keyword list, a bound of zero, a `wait` with both a duration and `until`,
-a message with nothing to send.
+The YAML loader refuses these while it reads, with the key's exact position; the
+`.flow` parser builds whatever its grammar admits.  Checking `.flow` flows (and ASTs
+built in code) here gives both spellings the same verdict: an empty keyword list, a
+bound of zero, a `wait` with both a duration and `until`, a message with nothing to
+send.  Agents are YAML-only, so the loader's checks cover them.
 """
 
 from __future__ import annotations
@@ -15,20 +15,17 @@ from wactl.dsl import ast
 
 
 def check(ctx: Context) -> None:
-    """WA104 (bad value), WA105 (nothing given) and WA112 (two kinds) on every flow and agent."""
+    """WA104 (bad value), WA105 (nothing given), WA111 and WA112 on every non-YAML flow."""
     for flow in _all_flows(ctx):
         problems = _trigger_problems(flow.trigger)
         for step in flow.steps:
             problems.extend(_step_problems(step))
         for code, message, span in problems:
             ctx.bag.add(code, message, span)
-    for agent in ctx.agents.values():
-        for code, message, span in _agent_problems(agent):
-            ctx.bag.add(code, message, span)
 
 
 def _all_flows(ctx: Context) -> list[ast.Flow]:
-    return [flow for file in ctx.files for flow in file.flows]
+    return [flow for file in ctx.files if file.spelling != "yaml" for flow in file.flows]
 
 
 Problem = tuple[str, str, Span]
@@ -108,18 +105,4 @@ def _call_problems(call: ast.HttpRequest) -> list[Problem]:
                      f"got {call.method!r}", call.span))
     if call.retries is not None and call.retries < 0:
         out.append(("WA104", "`retries` cannot be negative", call.span))
-    return out
-
-
-def _agent_problems(agent: ast.Agent) -> list[Problem]:
-    out: list[Problem] = []
-    if agent.tone is not None and agent.tone not in ast.TONES:
-        out.append(("WA104", f"`tone` must be one of {', '.join(ast.TONES)}, got "
-                     f"{agent.tone!r}", agent.span))
-    if agent.temperature is not None and not 0 <= agent.temperature <= 2:
-        out.append(("WA104", "`temperature` must be between 0 and 2", agent.span))
-    for key in ("context_messages", "max_tokens"):
-        value = getattr(agent, key)
-        if value is not None and value < 1:
-            out.append(("WA104", f"`{key}` must be at least 1", agent.span))
     return out
