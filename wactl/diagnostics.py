@@ -108,7 +108,7 @@ CODES: dict[str, CodeInfo] = {
     "WA503": CodeInfo(E, "too many list rows or sections (at most 10)"),
     "WA504": CodeInfo(E, "text too long"),
     "WA505": CodeInfo(E, "template parameter count does not match"),
-    "WA506": CodeInfo(W, "template not declared in wactl.yaml"),
+    "WA506": CodeInfo(W, "template, or its language, not declared in wactl.yaml"),
     "WA507": CodeInfo(E, "duplicate button title or list row id"),
     "WA508": CodeInfo(E, "buttons and list in one message"),
     "WA509": CodeInfo(E, "interactive message WhatsApp refuses (no text body, wrong media)"),

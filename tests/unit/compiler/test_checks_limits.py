@@ -132,3 +132,15 @@ steps:
 """
     found = [(d.code, d.span.line) for d in compile_project({"f.yaml": src}).diagnostics]
     assert found == [("WA509", 5), ("WA509", 9)]
+
+
+def test_template_language_must_be_declared() -> None:
+    from wactl.compiler import compile_project
+
+    project = "templates:\n  promo: {params: 0, languages: [vi]}\n"
+    flow = ("flow: f\ntrigger: {keyword: zz}\nsteps:\n  - id: t\n"
+            "    template: {name: promo, language: %s}\n")
+    bad = compile_project({"wactl.yaml": project, "f.yaml": flow % "en"}).diagnostics
+    good = compile_project({"wactl.yaml": project, "f.yaml": flow % "vi"}).diagnostics
+    assert [(d.code, d.span.line) for d in bad] == [("WA506", 5)]
+    assert good == []

@@ -163,7 +163,8 @@ def _report_duplicates(bag: DiagnosticBag, items: list[tuple[str, Span]], what: 
 
 
 def _check_template(ctx: Context, ref: ast.TemplateRef) -> None:
-    """WA506 for an undeclared template (when any are declared), WA505 for a params mismatch."""
+    """WA506 for an undeclared template or language (when any are declared), WA505 for a
+    params mismatch."""
     declared = ctx.project.templates
     if not declared:
         return
@@ -177,3 +178,8 @@ def _check_template(ctx: Context, ref: ast.TemplateRef) -> None:
         ctx.bag.add("WA505", f"template `{ref.name}` takes {spec.params} parameter(s), "
                     f"{len(ref.params)} given", ref.span,
                     related=[(spec.span, "declared here")])
+    if ref.language and spec.languages and ref.language not in spec.languages:
+        ctx.bag.add("WA506", f"template `{ref.name}` is not approved in `{ref.language}` "
+                    f"(declared: {', '.join(spec.languages)})", ref.span,
+                    related=[(spec.span, "declared here")],
+                    hint="use a declared language, or add it once Meta has approved it")
