@@ -162,3 +162,13 @@ def test_duplicate_test_name_is_a_warning() -> None:
     [diag] = only(result, "WA209")
     assert diag.severity is Severity.WARNING and diag.span.file == "tests/two.yaml"
     assert result.program is not None
+
+
+def test_a_jump_to_a_flow_id_suggests_link_or_run() -> None:
+    from wactl.compiler import compile_project
+
+    src = ("flows:\n  - flow: a\n    trigger: {keyword: aa}\n    steps:\n      - id: s\n"
+           "        send: x\n        next: b\n  - flow: b\n    steps:\n      - id: t\n"
+           "        send: y\n")
+    diags = [d for d in compile_project({"a.yaml": src}).diagnostics if d.code == "WA203"]
+    assert len(diags) == 1 and diags[0].hint is not None and "link: b" in diags[0].hint

@@ -100,6 +100,15 @@ def _targets_at(step: ast.Step) -> Iterator[tuple[str, str, ast.Node]]:
             yield key, target, step
 
 
+def _target_hint(ctx: Context, target: str, known: list[str]) -> str:
+    """Did-you-mean, or the way to reach another flow when `target` names one."""
+    if target in ctx.flows:
+        return (f"`{target}` is a flow, not a step: go there with a step `link: {target}` "
+                f"(for good) or `run: {target}` (and come back)")
+    return did_you_mean(target, known) or \
+        "use the id of a step of this flow, or `end` to end the run"
+
+
 def _unknown_targets(ctx: Context, flow: ast.Flow) -> None:
     known = [s.id for s in flow.steps]
     ids = set(known)
@@ -109,8 +118,7 @@ def _unknown_targets(ctx: Context, flow: ast.Flow) -> None:
                 ctx.bag.add("WA203", f"step `{step.id}` goes to `{target}` ({key}), "
                             f"but flow `{flow.id}` has no step `{target}`",
                             ast.span_of(owner, key),
-                            hint=did_you_mean(target, known) or
-                            "use the id of a step of this flow, or `end` to end the run")
+                            hint=_target_hint(ctx, target, known))
 
 
 def _step_refs(ctx: Context, step: ast.Step) -> None:
