@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from wactl.dsl import ast
 from wactl.dsl._parser import parse_flow
-from wactl.dsl.flow_fmt import format_flow
+from wactl.dsl.flow_fmt import format_flow, quoted
 
 SETTINGS = settings(max_examples=200, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -39,3 +39,18 @@ def test_arbitrary_text_never_raises(text: str) -> None:
     file, diags = parse_flow("junk.flow", text)
     assert file is not None or diags
     assert all(d.code.startswith("WA1") for d in diags), diags
+
+
+HOLEY = st.text(alphabet='{}"\'\\ an\n', max_size=24)
+
+
+@settings(max_examples=300, deadline=None)
+@given(HOLEY, HOLEY)
+def test_quoted_strings_read_back_whatever_follows_them(a: str, b: str) -> None:
+    """Texts full of braces and quotes read back exactly, even before a later `}}` string."""
+    text = f"flow f\n  s: ask {quoted(a)} as regex {quoted(b)} -> x\n"
+    back, diags = parse_flow("q.flow", text)
+    assert diags == [] and back is not None, (text, diags)
+    [step] = back.flows[0].steps
+    assert isinstance(step, ast.AskStep) and step.ask.text is not None
+    assert (step.ask.text.variants[""].src, step.expect) == (a, "regex:" + b), text

@@ -21,8 +21,10 @@ from wactl.dsl._flow_steps import LANG_RE, Clause, build_step
 
 _ESCAPE = re.compile(r"\\(u\{[0-9A-Fa-f]{1,6}\}|.)", re.S)
 _SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "'": "'", "`": "`"}
-_DURATION = re.compile(r"(\d+)([smhd])")
+_DURATION = re.compile(r"(\d+)[ \t]*([a-z]+)")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_UNIT_WORDS = {"sec": "s", "second": "s", "min": "m", "minute": "m", "hr": "h", "hour": "h",
+               "day": "d"}
 ID_RE = re.compile(r"[a-z][a-z0-9_]*")
 CLAUSE_WORDS = ("then", "when", "buttons", "image", "document", "audio", "video", "caption",
                 "fallback", "as", "retry", "on", "validate", "extract", "timeout", "header",
@@ -44,13 +46,26 @@ def unescape(body: str) -> str:
     return _ESCAPE.sub(_unescape_one, body) if "\\" in body else body
 
 
+def _unit_seconds(unit: str) -> int | None:
+    """Seconds in one unit: `d`, or a word merchants write (`day`, `days`, `hrs`, `mins`)."""
+    if unit in _UNIT_SECONDS:
+        return _UNIT_SECONDS[unit]
+    word = _UNIT_WORDS.get(unit.removesuffix("s") if len(unit) > 1 else unit)
+    return _UNIT_SECONDS[word] if word else None
+
+
 def parse_duration(src: str) -> int | None:
-    """Seconds of `30s`, `15m`, `2h`, `3d`, `1h30m`; None when `src` is not a duration."""
+    """Seconds of `30s`, `1h30m` or `2 days`, `15 minutes`; None when `src` is not a duration.
+
+    The compact form is the canonical one (`wactl fmt` writes it); the words are accepted
+    because that is how people write a wait (`wait 2 days`).
+    """
     pos, total = 0, 0
     for m in _DURATION.finditer(src):
-        if m.start() != pos:
+        size = _unit_seconds(m.group(2))
+        if m.start() != pos or size is None:
             return None
-        total += int(m.group(1)) * _UNIT_SECONDS[m.group(2)]
+        total += int(m.group(1)) * size
         pos = m.end()
     return total if pos == len(src) and src else None
 
@@ -104,7 +119,7 @@ class FlowTransformer(Transformer[Token, Any]):
         seconds = parse_duration(tok.value)
         if seconds is None:
             self.ctx.report("WA111", f"`{tok.value}` is not a duration",
-                            self.ctx.span(tok), "write it like 30s, 15m, 2h or 3d")
+                            self.ctx.span(tok), "write it like 30s, 15m, 2h, 3d or 2 days")
             seconds = 0
         return ast.Duration(seconds=seconds, span=self.ctx.span(tok))
 

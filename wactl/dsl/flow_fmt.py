@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from typing import Any
 
 from wactl.dsl import ast
+from wactl.dsl._transform import unescape
 
 _NAME = re.compile(r"[^\W\d]\w*")
 _LANG_LINE = re.compile(r"[a-z]{2,3}(?:_[A-Za-z]{2,4})? [\"']")
-_NEEDS_ESCAPE = re.compile(r"[\\\"'`]|[^\w \-.,:;!?/(){}\[\]+*=<>|&%$@~^]")
+_HOLE = re.compile(r"\{\{.*?\}\}", re.S)
 _ESCAPE_AFTER_BACKSLASH = set("\\\"'`ntru")
 _NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
 IND = "  "
@@ -32,6 +33,15 @@ def keywords() -> frozenset[str]:
 
     words = {str(t.pattern.value) for t in get_parser().terminals if t.pattern.type == "str"}
     return frozenset(w for w in words if w.isalpha()) | {"true", "false", "null"}
+
+
+@cache
+def _string_re() -> re.Pattern[str]:
+    """The grammar's STRING terminal, to check that a literal reads back as written."""
+    from wactl.dsl._parser import get_parser
+
+    term = next(t for t in get_parser().terminals if t.name == "STRING")
+    return re.compile(term.pattern.to_regexp())
 
 
 @cache
@@ -56,13 +66,59 @@ def _escape_char(s: str, i: int, quote: str) -> str:
     return ch if ch.isprintable() else f"\\u{{{ord(ch):x}}}"
 
 
+def _escaped(s: str, quote: str, raw_in_holes: bool) -> str:
+    """`s` escaped for `quote`; with `raw_in_holes`, quotes inside `{{ ... }}` stay as typed."""
+    out, i = [], 0
+    while i < len(s):
+        end = s.find("}}", i + 2) if raw_in_holes and s.startswith("{{", i) else -1
+        if end != -1:
+            out += [_escape_char(s, k, "") for k in range(i, end + 2)]
+            i = end + 2
+        else:
+            out.append(_escape_char(s, i, quote))
+            i += 1
+    return "".join(out)
+
+
+def _no_holes(body: str) -> str:
+    """`body` with every `{{` broken as `{\\u{7b}`: no hole can open, so no quote hides."""
+    return body.replace("{{", "{\\u{7b}")
+
+
+def _candidates(s: str) -> Iterator[str]:
+    for quote in "\"'":
+        yield quote + _escaped(s, quote, True) + quote
+    for quote in "\"'":
+        body = _escaped(s, quote, False)
+        yield quote + body + quote
+        yield quote + _no_holes(body) + quote
+
+
+def _reads_back(literal: str, s: str) -> bool:
+    """True when the lexer reads `literal` whole as `s`, whatever follows it on the line.
+
+    Only a `{{` hole can run past a closing quote (to a later `}}`), so a trailing `}}`
+    and quote give the worst case.
+    """
+    m = _string_re().match(literal + " }}" + literal[0])
+    return m is not None and m.end() == len(literal) and unescape(literal[1:-1]) == s
+
+
 def quoted(s: str, quote: str | None = None) -> str:
-    """`s` as a string literal: double quotes unless single ones spare escapes."""
+    """`s` as a string literal: the one with fewest escapes that reads back as `s`.
+
+    Quotes inside `{{ ... }}` holes need no escape (`"Hi {{ n | default("you") }}"`).
+    Double quotes unless `s` holds `"` (outside holes) and no `'`, or `quote` says.
+    Backtick expressions (`quote="`"`) have no holes.
+    """
+    if quote == "`":
+        return quote + "".join(_escape_char(s, i, quote) for i in range(len(s))) + quote
     if quote is None:
-        quote = "'" if '"' in s and "'" not in s else '"'
-    if not _NEEDS_ESCAPE.search(s):
-        return quote + s + quote
-    return quote + "".join(_escape_char(s, i, quote) for i in range(len(s))) + quote
+        outside = _HOLE.sub("", s)
+        quote = "'" if '"' in outside and "'" not in outside else '"'
+    fitting = [lit for lit in _candidates(s) if _reads_back(lit, s)]
+    # a hole-free literal with every quote escaped always fits; `min` keeps the first of ties
+    return min(fitting, key=lambda lit: (lit[0] != quote, lit.count("\\")))
 
 
 def word(s: str) -> str:

@@ -23,7 +23,12 @@ def test_durations_take_the_largest_exact_unit(seconds: int, text: str) -> None:
 @pytest.mark.parametrize(("value", "text"), [
     ("Hello", '"Hello"'),
     ("What's up", '"What\'s up"'),
-    ('{{ name | default("bạn") }}', "'{{ name | default(\"bạn\") }}'"),
+    ('{{ name | default("bạn") }}', '"{{ name | default("bạn") }}"'),
+    ('Hi {{ n | default("a") }} "b"', '\'Hi {{ n | default("a") }} "b"\''),
+    ('{{ unclosed "x"', '\'{\\u{7b} unclosed "x"\''),
+    ('{{ a" then "}}"', '\'{{ a" then "}}"\''),
+    ('{{ x }} {{ "y" }}', '"{{ x }} {{ "y" }}"'),
+    ('"{{', '\'"{\\u{7b}\''),
     ("it's \"x\"", '"it\'s \\"x\\""'),
     ("two\nlines\ttab", '"two\\nlines\\ttab"'),
     ("^order\\s+(\\d+)$", '"^order\\s+(\\d+)$"'),
