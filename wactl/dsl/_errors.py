@@ -9,6 +9,7 @@ then through a generic "expected X" sentence with readable terminal names.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -26,6 +27,11 @@ class ParseProblem(Exception):
         super().__init__(message)
         self.message, self.line, self.col, self.hint = message, line, col, hint
 
+
+STEP_TEXT = "a step's text comes right after its kind, like `ask \"...\" as number -> n`"
+DURATION = "expected a duration like `2d` or `2 days`"
+WAIT_DURATION = DURATION + ", or `until EXPR`"
+UNITS = ("s", "m", "h", "d", "seconds", "minutes", "hours", "days", "mins", "hrs")
 
 # Malformed snippets -> the message for errors that stop in the same parser state.
 CATALOGUE: dict[str, tuple[str, ...]] = {
@@ -53,6 +59,10 @@ CATALOGUE: dict[str, tuple[str, ...]] = {
         "flow f\n  a: say \"x\"\n   b: say \"y\"\n", "flow f\n  a: say \"x\"\n    b: say \"y\"\n"),
     "expected a name to save the answer in after `->`": (
         "flow f\n  a: ask \"a\" ->\n", "flow f\n  a: ask \"a\" -> \"x\"\n"),
+    STEP_TEXT: (
+        "flow f\n  c: ask as number \"bad order\" -> n\n", "flow f\n  s: say then end \"x\"\n"),
+    WAIT_DURATION: ("flow f\n  w: wait two days\n", "flow f\n  w: wait soon\n"),
+    DURATION: ("flow f\n  a: ask \"x\"\n    timeout soon\n",),
 }
 
 _NAMES = {
@@ -100,10 +110,25 @@ def _token_type(exc: UnexpectedInput) -> str:
     return "$END" if isinstance(exc, UnexpectedEOF) else "<char>"
 
 
+_WORD = re.compile(r"[^\W\d]\w*")
+_IN_BUTTONS = re.compile(r"\bbuttons?[ \t]+[\"'].*[\"'][ \t]*$")
+_AFTER_NUMBER = re.compile(r"\d[ \t]+$")
+
+# Terminals a merchant writes often come first when the expected ones are listed.
+_COMMON = ("THEN", "ARROW", "BUTTONS", "WHEN", "STRING", "NAME", "LABEL", "AS", "IF", "ELSE",
+           "UNTIL", "RETRY", "TIMEOUT", "DURATION", "INT", "NUMBER", "EXPR", "_NL")
+
+
 def _expected(exc: UnexpectedInput) -> str:
-    expected = sorted(getattr(exc, "expected", None) or getattr(exc, "allowed", None) or ())
-    shown = [_readable(t) for t in expected if not t.startswith("__")][:8]
-    return ("expected " + ", ".join(shown)) if shown else "this does not fit here"
+    """At most four expected tokens, the common ones first: a hint, not a grammar dump."""
+    terms = {t for t in getattr(exc, "expected", None) or getattr(exc, "allowed", None) or ()
+             if not t.startswith("__")}
+    ranked = sorted(terms, key=lambda t: (_COMMON.index(t) if t in _COMMON else len(_COMMON), t))
+    shown = list(dict.fromkeys(_readable(t) for t in ranked))[:4]
+    if not shown:
+        return "this does not fit here"
+    return "expected " + (shown[0] if len(shown) == 1 else
+                          ", ".join(shown[:-1]) + " or " + shown[-1])
 
 
 def _found(exc: UnexpectedInput, text: str) -> str:
@@ -130,10 +155,39 @@ def _message(exc: UnexpectedInput, text: str) -> tuple[str, str | None]:
     friendly = table.get((_state(exc), _token_type(exc))) or table.get((_state(exc), "*"))
     if friendly:
         return friendly, None
+    if isinstance(exc, UnexpectedToken):
+        known = _in_context(exc, text)
+        if known:
+            return known
     hint = None
     if isinstance(exc, UnexpectedToken) and exc.token.type == "NAME":
         hint = did_you_mean(str(exc.token.value), STEP_KINDS)
     return f"{_found(exc, text)}: {_expected(exc)}", hint
+
+
+def _in_context(exc: UnexpectedToken, text: str) -> tuple[str, str | None] | None:
+    """A message from where the error is (a duration, a step's clauses), when one fits."""
+    expected, tok = set(exc.expected), exc.token
+    value, start = str(tok.value), tok.start_pos or 0
+    word = _WORD.match(value)
+    if "DURATION" in expected:
+        return (WAIT_DURATION if "UNTIL" in expected else DURATION), None
+    if "THEN" not in expected or tok.type in ("_NL", "_INDENT", "_DEDENT", "$END"):
+        return None
+    if start and text[start - 1] in "\"'" and word:
+        return (f"this text ends at the quote before `{word.group()}`",
+                "write \\\" for a quote inside a text, or put the text in the other quotes")
+    if tok.type == "STRING" or value.startswith(("\"", "'")):
+        if _IN_BUTTONS.search(text[text.rfind("\n", 0, start) + 1:start]):
+            return "separate the buttons with commas, like `buttons \"Yes\", \"No\"`", None
+        return STEP_TEXT, None
+    if not word:
+        return None
+    if _AFTER_NUMBER.search(text, 0, start):
+        return (f"unknown unit `{word.group()}`: {DURATION}",
+                did_you_mean(word.group(), UNITS))
+    clauses = sorted(t.lower() for t in expected if t.isalpha() and t.isupper())
+    return f"unknown clause `{word.group()}`", did_you_mean(word.group(), clauses)
 
 
 def _position(exc: UnexpectedInput, text: str) -> tuple[int, int]:

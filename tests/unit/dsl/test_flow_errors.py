@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -112,3 +113,43 @@ def test_shuffled_fragments_never_raise(lines: list[str]) -> None:
     for d in diags:
         assert d.code in {"WA102", "WA103", "WA104", "WA109", "WA110", "WA111"}, d
         assert d.span.line >= 1 and d.span.col >= 1
+
+
+@pytest.mark.parametrize(("step", "at", "message", "hint"), [
+    ('c: ask as number "bad order" -> n', (2, 20),
+     "a step's text comes right after its kind, like `ask \"...\" as number -> n`", None),
+    ("w: wait two days", (2, 11),
+     "expected a duration like `2d` or `2 days`, or `until EXPR`", None),
+    ("w: wait 2 dayz", (2, 13),
+     "unknown unit `dayz`: expected a duration like `2d` or `2 days`", "did you mean `days`?"),
+    ('s: say "a" buton "x"', (2, 14), "unknown clause `buton`", "did you mean `button`?"),
+    ('s: say "a" buttons "x" "y"', (2, 26),
+     'separate the buttons with commas, like `buttons "Yes", "No"`', None),
+    ('s: say "Hi "there""', (2, 15), "this text ends at the quote before `there`",
+     'write \\" for a quote inside a text, or put the text in the other quotes'),
+    ('a: ask "x"\n    timeout soon', (3, 13), "expected a duration like `2d` or `2 days`", None),
+])
+def test_messages_say_what_fits_where_the_error_is(
+        step: str, at: tuple[int, int], message: str, hint: str | None) -> None:
+    [d] = diags_of(f"flow f\n  {step}\n")
+    assert (d.code, d.span.line, d.span.col, d.message, d.hint) == ("WA102", *at, message, hint)
+
+
+def test_listed_expectations_are_few_and_common_first() -> None:
+    [d] = diags_of('flow f\n  s: say "a"\n    then\n')
+    assert d.message == "expected a step name after `then` (or `then end`)"
+    [d] = diags_of("flow f\n  s: if x -> 3\n")
+    assert (d.span.line, d.span.col, d.message) == (
+        2, 14, "unexpected `3`: expected a name or the end of the line")
+    [d] = diags_of("flow f\n  var x = \n")
+    assert (d.span.line, d.span.col, d.message) == (
+        2, 11, "the line ends too early: expected a quoted text, a number, `false` or `{`")
+
+
+def test_t3_files_report_helpful_errors() -> None:
+    text = ('flow broken\n  when keyword "x"\n  a: say "one"\n  b: say "two" then\n'
+            '  c: ask as number "bad order" -> n\n  d: if n > 3 -> a\n  f: handoff\n')
+    found = [(d.span.line, d.span.col, d.message) for d in diags_of(text)]
+    assert found == [
+        (4, 20, "expected a step name after `then` (or `then end`)"),
+        (5, 20, "a step's text comes right after its kind, like `ask \"...\" as number -> n`")]

@@ -9,6 +9,7 @@ import pytest
 from wactl.diagnostics import Span
 from wactl.dsl import ast
 from wactl.dsl._parser import parse_flow
+from wactl.dsl.flow_fmt import duration, format_flow
 
 
 def flow_of(text: str) -> ast.Flow:
@@ -192,3 +193,34 @@ def test_windows_newlines_and_no_final_newline() -> None:
 def test_empty_file_is_an_empty_source_file() -> None:
     file, diags = parse_flow("t.flow", "\n\n# only a comment\n")
     assert diags == [] and file is not None and file.flows == []
+
+
+@pytest.mark.parametrize(("written", "seconds"), [
+    ("2d", 172800), ("2 days", 172800), ("1 day", 86400), ("3 hours", 10800), ("1 hour", 3600),
+    ("2 hrs", 7200), ("15 minutes", 900), ("5 mins", 300), ("1 min", 60), ("30 seconds", 30),
+    ("1h30m", 5400)])
+def test_durations_in_words_or_compact(written: str, seconds: int) -> None:
+    file, diags = parse_flow("d.flow", f"flow f\n  w: wait {written}\n  a: ask \"x\"\n"
+                                       f"    timeout {written}\n")
+    assert diags == [] and file is not None
+    wait, ask = file.flows[0].steps
+    assert isinstance(wait, ast.WaitStep) and isinstance(ask, ast.AskStep)
+    assert wait.wait is not None and ask.timeout is not None
+    assert (wait.wait.seconds, ask.timeout.seconds) == (seconds, seconds)
+    assert "\n  w: wait " + duration(wait.wait) + "\n" in format_flow(file)
+
+
+@pytest.mark.parametrize(("written", "src"), [
+    ('"Hello {{ customer.name | default("there") }}!"',
+     'Hello {{ customer.name | default("there") }}!'),
+    ("'Hi {{ n | default('bạn') }}'", "Hi {{ n | default('bạn') }}"),
+    ('"a \\"q\\" \\\\ {{ x("}") }}"', 'a "q" \\ {{ x("}") }}'),
+    ('"{{ x(\\"y\\") }}"', '{{ x("y") }}'),
+    ('"{{ open" then end', "{{ open"),
+])
+def test_quotes_inside_template_holes(written: str, src: str) -> None:
+    file, diags = parse_flow("q.flow", f"flow f\n  s: say {written}\n")
+    assert diags == [] and file is not None
+    [step] = file.flows[0].steps
+    assert isinstance(step, ast.SendStep) and step.send.text is not None
+    assert step.send.text.variants[""].src == src
