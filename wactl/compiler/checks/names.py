@@ -105,7 +105,7 @@ def _target_hint(ctx: Context, target: str, known: list[str]) -> str:
     if target in ctx.flows:
         return (f"`{target}` is a flow, not a step: go there with a step `link: {target}` "
                 f"(for good) or `run: {target}` (and come back)")
-    return did_you_mean(target, known) or \
+    return did_you_mean(target, [*known, ast.END]) or \
         "use the id of a step of this flow, or `end` to end the run"
 
 
