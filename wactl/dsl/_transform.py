@@ -18,13 +18,10 @@ from lark import Token, Transformer
 from wactl.diagnostics import CODES, Diagnostic, Span, did_you_mean
 from wactl.dsl import ast
 from wactl.dsl._flow_steps import LANG_RE, Clause, build_step
+from wactl.dsl.durations import parse_duration
 
 _ESCAPE = re.compile(r"\\(u\{[0-9A-Fa-f]{1,6}\}|.)", re.S)
 _SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "'": "'", "`": "`"}
-_DURATION = re.compile(r"(\d+)[ \t]*([a-z]+)")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_UNIT_WORDS = {"sec": "s", "second": "s", "min": "m", "minute": "m", "hr": "h", "hour": "h",
-               "day": "d"}
 ID_RE = re.compile(r"[a-z][a-z0-9_]*")
 CLAUSE_WORDS = ("then", "when", "buttons", "image", "document", "audio", "video", "caption",
                 "fallback", "as", "retry", "on", "validate", "extract", "timeout", "header",
@@ -44,30 +41,6 @@ def _unescape_one(m: re.Match[str]) -> str:
 def unescape(body: str) -> str:
     """The value of a quoted string's body (between its quotes)."""
     return _ESCAPE.sub(_unescape_one, body) if "\\" in body else body
-
-
-def _unit_seconds(unit: str) -> int | None:
-    """Seconds in one unit: `d`, or a word merchants write (`day`, `days`, `hrs`, `mins`)."""
-    if unit in _UNIT_SECONDS:
-        return _UNIT_SECONDS[unit]
-    word = _UNIT_WORDS.get(unit.removesuffix("s") if len(unit) > 1 else unit)
-    return _UNIT_SECONDS[word] if word else None
-
-
-def parse_duration(src: str) -> int | None:
-    """Seconds of `30s`, `1h30m` or `2 days`, `15 minutes`; None when `src` is not a duration.
-
-    The compact form is the canonical one (`wactl fmt` writes it); the words are accepted
-    because that is how people write a wait (`wait 2 days`).
-    """
-    pos, total = 0, 0
-    for m in _DURATION.finditer(src):
-        size = _unit_seconds(m.group(2))
-        if m.start() != pos or size is None:
-            return None
-        total += int(m.group(1)) * size
-        pos = m.end()
-    return total if pos == len(src) and src else None
 
 
 @dataclass

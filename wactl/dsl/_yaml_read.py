@@ -18,6 +18,7 @@ from yaml.nodes import CollectionNode, MappingNode, Node, ScalarNode, SequenceNo
 
 from wactl.diagnostics import CODES, Diagnostic, Span, did_you_mean
 from wactl.dsl import ast
+from wactl.dsl.durations import parse_duration
 
 Y = "tag:yaml.org,2002:"
 STR, INT, FLOAT, BOOL, NULL = Y + "str", Y + "int", Y + "float", Y + "bool", Y + "null"
@@ -27,8 +28,6 @@ _TEXT_TAGS = frozenset({STR, INT, FLOAT, BOOL, TIMESTAMP})
 
 FLOW_ID = re.compile(r"[a-z][a-z0-9_]*\Z")
 STEP_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_DURATION = re.compile(r"\+?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?\Z")
-_UNITS = (86400, 3600, 60, 1)
 MAX_JSON_DEPTH = 64
 
 _constructor = SafeConstructor()
@@ -260,11 +259,12 @@ class Reader:
             if value >= 0:
                 return value
         elif isinstance(node, ScalarNode) and node.tag == STR:
-            match = _DURATION.match(node.value.strip())
-            if match is not None and any(match.groups()):
-                return sum(int(g or 0) * u for g, u in zip(match.groups(), _UNITS, strict=True))
+            seconds = parse_duration(node.value.strip().removeprefix("+"))
+            if seconds is not None:
+                return seconds
         self.error("WA111", f"`{what}` must be a duration like `30s`, `15m`, `2h` or `3d`, "
-                   f"got {describe(node)}", node, "units: s, m, h, d; combine as `1h30m`")
+                   f"got {describe(node)}", node, "units: s, m, h, d; combine as `1h30m`, or write "
+                   "`2 days`, `15 minutes`")
         return None
 
     # ------------------------------------------------------------------ JSON values
@@ -334,14 +334,6 @@ def describe(node: Node) -> str:
         return "nothing"
     text = node.value if len(node.value) <= 40 else node.value[:37] + "..."
     return f'"{text}"' if node.tag == STR or node.tag == TIMESTAMP else str(text)
-
-
-def duration_text(seconds: int) -> str:
-    """The canonical spelling: the largest unit that divides evenly (`90s`, `1h`, `90m`)."""
-    for unit, suffix in zip(_UNITS, "dhms", strict=True):
-        if seconds and seconds % unit == 0:
-            return f"{seconds // unit}{suffix}"
-    return "0s"
 
 
 def opt(r: Reader, pairs: Pairs, name: str, read: Callable[[Reader, Node, str], T]) -> T | None:

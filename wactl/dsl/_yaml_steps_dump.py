@@ -12,7 +12,7 @@ from typing import Any
 
 from wactl.dsl import ast
 from wactl.dsl._yaml_emit import Raw, json_tree
-from wactl.dsl._yaml_read import duration_text
+from wactl.dsl.durations import format_duration as duration_text
 
 Tree = dict[str, Any]
 _EMPTY = Raw("")

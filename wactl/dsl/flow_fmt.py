@@ -17,6 +17,7 @@ from typing import Any
 
 from wactl.dsl import ast
 from wactl.dsl._transform import unescape
+from wactl.dsl.durations import format_duration
 
 _NAME = re.compile(r"[^\W\d]\w*")
 _LANG_LINE = re.compile(r"[a-z]{2,3}(?:_[A-Za-z]{2,4})? [\"']")
@@ -143,10 +144,7 @@ def text(t: ast.Text) -> str:
 
 
 def duration(d: ast.Duration) -> str:
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if d.seconds and d.seconds % size == 0:
-            return f"{d.seconds // size}{unit}"
-    return f"{d.seconds}s"
+    return format_duration(d.seconds)
 
 
 def json_value(v: Any) -> str:

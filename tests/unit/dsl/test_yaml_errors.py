@@ -82,7 +82,7 @@ def test_wa110_invalid_ids() -> None:
 
 
 def test_wa111_bad_durations() -> None:
-    diags = diags_of("flow: f\nsteps:\n  - {id: a, wait: 2 hours}\n  - {id: b, wait: -5}\n")
+    diags = diags_of("flow: f\nsteps:\n  - {id: a, wait: 2 weeks}\n  - {id: b, wait: -5}\n")
     assert where(diags) == [("WA111", 3, 19), ("WA111", 4, 19)]
 
 
@@ -214,3 +214,14 @@ def test_an_indentation_slip_keeps_the_indentation_hint() -> None:
     _, diags = load_yaml("a.yaml", "flow: a\nsteps:\n  - id: s\n    send: hi\n   bad: x\n")
     assert diags and diags[0].code == "WA101"
     assert diags[0].hint is None or "single quotes" not in diags[0].hint
+
+
+def test_durations_in_words_read_as_in_flow_files() -> None:
+    from wactl.dsl import load_source
+
+    text = "flow: f\nsteps:\n  - {id: a, wait: 2 days}\n  - {id: b, wait: 15 minutes}\n"
+    file, diags = load_source("f.yaml", text)
+    assert diags == [] and file is not None
+    waits = [s.wait.seconds for s in file.flows[0].steps
+             if isinstance(s, ast.WaitStep) and s.wait is not None]
+    assert waits == [2 * 86400, 15 * 60]
