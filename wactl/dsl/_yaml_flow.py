@@ -98,8 +98,9 @@ def trigger(r: Reader, node: Node, what: str) -> ast.TriggerBase | None:
         return None
     kinds = [name for name in pairs if name in TRIGGER_CLASSES]
     if not kinds:
-        r.error("WA105", "this trigger has no kind: give it one of "
-                + ", ".join(TRIGGER_CLASSES), node)
+        if not any(ast.KEY_ALIASES.get(name) in TRIGGER_CLASSES for name in pairs):
+            r.error("WA105", "this trigger has no kind: give it one of "
+                    + ", ".join(TRIGGER_CLASSES), node)
         r.check_keys(pairs, (*TRIGGER_CLASSES, "if"), "a trigger")
         return None
     kind = kinds[0]

@@ -157,7 +157,9 @@ class Reader:
         allowed = allowed if isinstance(allowed, frozenset) else frozenset(allowed)
         for name, (key, _) in pairs.items():
             if name not in allowed:
-                hint = did_you_mean(name, sorted(allowed))
+                alias = ast.KEY_ALIASES.get(name)
+                hint = f"did you mean `{alias}`? (wactl spells `{name}` as `{alias}`)" \
+                    if alias in allowed else did_you_mean(name, sorted(allowed))
                 if hint is None and elsewhere and name in elsewhere:
                     hint = elsewhere[name]
                 self.error("WA103", f"unknown key `{name}` in {what}", key, hint)

@@ -57,7 +57,9 @@ def step(r: Reader, node: Node, comments: list[str]) -> ast.StepBase | None:
         return None
     kinds = [name for name in pairs if name in KIND_KEYS]
     if not kinds:
-        r.error("WA105", "this step has no kind: give it one of " + ", ".join(KIND_KEYS), node)
+        if not any(ast.KEY_ALIASES.get(name) in KIND_KEYS for name in pairs):  # else WA103 says it
+            r.error("WA105", "this step has no kind: give it one of " + ", ".join(KIND_KEYS),
+                    node)
         r.check_keys(pairs, {k for keys in _ALLOWED.values() for k in keys}, "a step")
         return None
     kind = kinds[0]

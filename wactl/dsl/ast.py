@@ -357,6 +357,21 @@ STEP_KINDS = ("send", "template", "ask", "branch", "set", "tag", "untag", "field
 END = "end"
 """The reserved target meaning 'end the run' (`next: end`)."""
 
+KEY_ALIASES = {
+    "say": "send", "message": "send", "reply": "send", "text": "send", "respond": "send",
+    "question": "ask", "prompt": "ask", "input": "ask", "then": "goto", "jump": "goto",
+    "go": "goto", "goto_step": "goto", "handover": "handoff", "transfer": "handoff",
+    "human": "handoff", "sleep": "wait", "delay": "wait", "pause": "wait", "http": "call",
+    "request": "call", "webhook": "call", "api": "call", "tags": "tag", "add_tag": "tag",
+    "remove_tag": "untag", "variables": "vars", "assign": "set", "save_as": "save",
+    "store": "save", "keywords": "keyword", "pattern": "regex", "subflow": "run",
+    "call_flow": "run", "jump_to_flow": "link", "stop": "end", "finish": "end",
+    "condition": "if", "cond": "if", "otherwise": "else", "default": "else",
+    "options": "buttons", "quick_replies": "buttons", "on_invalid": "on_fail",
+    "max_retries": "retries", "attempts": "retries", "expects": "expect", "type": "expect",
+}
+"""Keys other bots' formats use for what wactl spells differently: hints for WA103."""
+
 
 # --------------------------------------------------------------------------- flow
 

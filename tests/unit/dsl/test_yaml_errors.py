@@ -225,3 +225,11 @@ def test_durations_in_words_read_as_in_flow_files() -> None:
     waits = [s.wait.seconds for s in file.flows[0].steps
              if isinstance(s, ast.WaitStep) and s.wait is not None]
     assert waits == [2 * 86400, 15 * 60]
+
+
+def test_keys_from_other_bot_formats_get_wactls_spelling() -> None:
+    diags = diags_of("flow: f\nsteps:\n  - id: a\n    say: Hi\n")
+    assert [(d.code, d.span.line, d.span.col) for d in diags] == [("WA103", 4, 5)]
+    assert diags[0].hint is not None and "`send`" in diags[0].hint
+    diags = diags_of("flow: f\nsteps:\n  - id: a\n    ask: Name?\n    save_as: name\n")
+    assert diags[0].hint is not None and "`save`" in diags[0].hint
