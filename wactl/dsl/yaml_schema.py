@@ -20,7 +20,7 @@ Schema = dict[str, Any]
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
 LANG_KEY = "^[a-z]{2,3}([-_][A-Za-z0-9]{2,8})?$"
-DURATION = r"^\+?(?=\d)(\d+d)?(\d+h)?(\d+m)?(\d+s)?$"
+DURATION = r"^\+?(?:\d+[ \t]*(?:seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d))+$"
 
 
 def ref(name: str) -> Schema:
@@ -95,7 +95,7 @@ def _leaves() -> dict[str, Schema]:
             "Text, or a map from language to text: {vi: ..., en: ...}."),
         "duration": doc({"anyOf": [{"type": "string", "pattern": DURATION},
                                    {"type": "integer", "minimum": 0}]},
-                        "A duration: 30s, 15m, 2h, 3d, 1h30m, or whole seconds."),
+                        "A duration: 30s, 15m, 2h, 3d, 1h30m, 2 days, or whole seconds."),
         "strings": one_or_many(ref("scalar")),
         "json": json_value(),
     }

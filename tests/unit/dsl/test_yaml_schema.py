@@ -107,7 +107,7 @@ def test_example_project_files_validate() -> None:
     "flow: f\nsteps:\n  - {id: a, ask: Hi, retires: 2}\n",
     "flow: f\nsteps:\n  - {id: a, send: Hi, ask: Name}\n",
     "flow: f\nsteps:\n  - {id: a, send: Hi, on_fail: b}\n",
-    "flow: f\nsteps:\n  - {id: a, wait: 2 hours}\n",
+    "flow: f\nsteps:\n  - {id: a, wait: 2 fortnights}\n",
     "flow: Order-Status\nsteps: []\n",
     "flow: f\ntrigger: {keyword: a, event: customer.tagged}\n",
     "flow: f\nsteps:\n  - {id: a, ask: Hi, expect: nubmer}\n",
@@ -117,3 +117,15 @@ def test_example_project_files_validate() -> None:
 ])
 def test_typical_mistakes_are_flagged(text: str) -> None:
     assert errors(text) != []
+
+
+def test_schema_durations_agree_with_the_loader() -> None:
+    import re
+
+    from wactl.dsl.durations import parse_duration
+    from wactl.dsl.yaml_schema import DURATION
+
+    for text in ("2 days", "15 minutes", "1h30m", "2d", "30 secs", "+2h", "5min",
+                 "2 fortnights", "soon", "1h 30m", "2"):
+        loads = parse_duration(text.removeprefix("+")) is not None
+        assert loads == bool(re.match(DURATION, text)), text
