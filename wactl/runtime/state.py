@@ -1,0 +1,233 @@
+"""A conversation's state: the customer as the engine sees it, the run in progress, the trace.
+
+The engine takes a state and returns a new one; it never changes the one it was given
+(it works on `clone()`), so when anything goes wrong mid-event the caller still holds
+the state from before the event: a run is never left half-written.  `to_data` /
+`from_data` give the JSON-shaped form the stores keep; dates and datetimes in
+variables survive the round trip (as `{"$date": ...}` / `{"$datetime": ...}`).
+
+A run is a stack of frames: the flow that started plus one frame per `run` sub-flow
+in progress, each with its own variables.  Each frame pins the flow version (hash)
+it started on, so a deploy never changes a run already in progress.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
+
+WaitKind = Literal["ask", "wait", "call", "agent", "ai", "extract"]
+MAX_TRACE = 500
+MAX_HISTORY = 50
+
+
+@dataclass(slots=True)
+class Customer:
+    wa_id: str
+    name: str | None = None
+    language: str | None = None
+    tags: list[str] = field(default_factory=list)
+    fields: dict[str, Any] = field(default_factory=dict)
+    consent: str | None = None
+    first_contacted_at: datetime | None = None
+
+    def clone(self) -> Customer:
+        return Customer(self.wa_id, self.name, self.language, list(self.tags),
+                        dict(self.fields), self.consent, self.first_contacted_at)
+
+
+@dataclass(slots=True)
+class Frame:
+    """One flow in progress: where it is, its variables, per-step counters."""
+
+    flow: str
+    version: str
+    step: str | None
+    vars: dict[str, Any] = field(default_factory=dict)
+    retries: int = 0
+    """Invalid answers so far to the current `ask`."""
+    turns: int = 0
+    """Replies the current `agent` step has given."""
+    visits: dict[str, int] = field(default_factory=dict)
+    save: str | None = None
+    """In a sub-flow frame: the caller's variable that receives our final variables."""
+
+    def clone(self) -> Frame:
+        return Frame(self.flow, self.version, self.step, dict(self.vars), self.retries,
+                     self.turns, dict(self.visits), self.save)
+
+
+@dataclass(slots=True)
+class Waiting:
+    """Why a run is paused: for a customer's answer, a timer, an HTTP or AI answer."""
+
+    kind: WaitKind
+    id: str = ""
+    """The timer id or request id the run waits for ('' for a plain ask)."""
+    timer: str | None = None
+    """An `ask` timeout timer running beside the ask."""
+
+
+@dataclass(frozen=True, slots=True)
+class TraceEntry:
+    """One step a run took: when, which, how it ended, and the variables it changed."""
+
+    at: datetime
+    flow: str
+    step: str
+    kind: str
+    outcome: str
+    changed: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class Run:
+    id: str
+    flow: str
+    started_at: datetime
+    frames: list[Frame]
+    waiting: Waiting | None = None
+    trace: list[TraceEntry] = field(default_factory=list)
+
+    @property
+    def top(self) -> Frame:
+        return self.frames[-1]
+
+    def clone(self) -> Run:
+        waiting = None if self.waiting is None else Waiting(
+            self.waiting.kind, self.waiting.id, self.waiting.timer)
+        return Run(self.id, self.flow, self.started_at, [f.clone() for f in self.frames],
+                   waiting, list(self.trace))
+
+
+@dataclass(slots=True)
+class Pending:
+    """An inbound message waiting for the AI layer's intent classification."""
+
+    request_id: str
+    text: str
+
+
+@dataclass(slots=True)
+class ConversationState:
+    wa_id: str
+    customer: Customer
+    run: Run | None = None
+    last_inbound_at: datetime | None = None
+    handed_off: bool = False
+    team: str | None = None
+    pending: Pending | None = None
+    history: list[tuple[str, str]] = field(default_factory=list)
+    seq: int = 0
+    """Counter behind run, timer and request ids: deterministic, unique per conversation."""
+    finished: list[Run] = field(default_factory=list)
+    """Runs that ended during the last event (for traces and tests); not stored."""
+
+    @classmethod
+    def new(cls, wa_id: str, **customer: Any) -> ConversationState:
+        return cls(wa_id, Customer(wa_id, **customer))
+
+    def next_id(self, prefix: str) -> str:
+        self.seq += 1
+        return f"{prefix}{self.seq}"
+
+    def clone(self) -> ConversationState:
+        return ConversationState(
+            self.wa_id, self.customer.clone(), None if self.run is None else self.run.clone(),
+            self.last_inbound_at, self.handed_off, self.team,
+            None if self.pending is None else Pending(self.pending.request_id, self.pending.text),
+            list(self.history), self.seq, [])
+
+
+# --------------------------------------------------------------------------- JSON form
+
+
+def encode_value(value: Any) -> Any:
+    """JSON-shaped data from a variable's value, tagging dates so they come back as dates."""
+    if isinstance(value, datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, dict):
+        return {k: encode_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [encode_value(v) for v in value]
+    return value
+
+
+def decode_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        if len(value) == 1 and "$datetime" in value:
+            return datetime.fromisoformat(value["$datetime"])
+        if len(value) == 1 and "$date" in value:
+            return date.fromisoformat(value["$date"])
+        return {k: decode_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [decode_value(v) for v in value]
+    return value
+
+
+def _when(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _parse_when(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def state_to_data(state: ConversationState) -> dict[str, Any]:
+    """The JSON-shaped form a store keeps (without `finished`, which is per event)."""
+    c = state.customer
+    return {
+        "wa_id": state.wa_id,
+        "customer": {"wa_id": c.wa_id, "name": c.name, "language": c.language,
+                     "tags": list(c.tags), "fields": encode_value(c.fields),
+                     "consent": c.consent, "first_contacted_at": _when(c.first_contacted_at)},
+        "run": None if state.run is None else run_to_data(state.run),
+        "last_inbound_at": _when(state.last_inbound_at),
+        "handed_off": state.handed_off, "team": state.team,
+        "pending": None if state.pending is None else {
+            "request_id": state.pending.request_id, "text": state.pending.text},
+        "history": [list(h) for h in state.history], "seq": state.seq,
+    }
+
+
+def run_to_data(run: Run) -> dict[str, Any]:
+    return {
+        "id": run.id, "flow": run.flow, "started_at": run.started_at.isoformat(),
+        "frames": [{"flow": f.flow, "version": f.version, "step": f.step,
+                    "vars": encode_value(f.vars), "retries": f.retries, "turns": f.turns,
+                    "visits": dict(f.visits), "save": f.save} for f in run.frames],
+        "waiting": None if run.waiting is None else {
+            "kind": run.waiting.kind, "id": run.waiting.id, "timer": run.waiting.timer},
+        "trace": [{"at": t.at.isoformat(), "flow": t.flow, "step": t.step, "kind": t.kind,
+                   "outcome": t.outcome, "changed": list(t.changed)} for t in run.trace],
+    }
+
+
+def state_from_data(data: dict[str, Any]) -> ConversationState:
+    c = data["customer"]
+    customer = Customer(c["wa_id"], c.get("name"), c.get("language"), list(c.get("tags", [])),
+                        decode_value(c.get("fields", {})), c.get("consent"),
+                        _parse_when(c.get("first_contacted_at")))
+    pending = data.get("pending")
+    return ConversationState(
+        data["wa_id"], customer,
+        None if data.get("run") is None else run_from_data(data["run"]),
+        _parse_when(data.get("last_inbound_at")), bool(data.get("handed_off")),
+        data.get("team"),
+        None if pending is None else Pending(pending["request_id"], pending["text"]),
+        [(h[0], h[1]) for h in data.get("history", [])], int(data.get("seq", 0)))
+
+
+def run_from_data(data: dict[str, Any]) -> Run:
+    frames = [Frame(f["flow"], f["version"], f["step"], decode_value(f["vars"]), f["retries"],
+                    f.get("turns", 0), dict(f["visits"]), f.get("save"))
+              for f in data["frames"]]
+    w = data.get("waiting")
+    waiting = None if w is None else Waiting(w["kind"], w["id"], w.get("timer"))
+    trace = [TraceEntry(datetime.fromisoformat(t["at"]), t["flow"], t["step"], t["kind"],
+                        t["outcome"], tuple(t["changed"])) for t in data.get("trace", [])]
+    return Run(data["id"], data["flow"], datetime.fromisoformat(data["started_at"]), frames,
+               waiting, trace)
