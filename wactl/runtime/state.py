@@ -67,6 +67,8 @@ class Waiting:
     """The timer id or request id the run waits for ('' for a plain ask)."""
     timer: str | None = None
     """An `ask` timeout timer running beside the ask."""
+    text: str = ""
+    """The customer's answer held while the AI layer extracts values from it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,8 +97,8 @@ class Run:
         return self.frames[-1]
 
     def clone(self) -> Run:
-        waiting = None if self.waiting is None else Waiting(
-            self.waiting.kind, self.waiting.id, self.waiting.timer)
+        w = self.waiting
+        waiting = None if w is None else Waiting(w.kind, w.id, w.timer, w.text)
         return Run(self.id, self.flow, self.started_at, [f.clone() for f in self.frames],
                    waiting, list(self.trace))
 
@@ -118,6 +120,10 @@ class ConversationState:
     handed_off: bool = False
     team: str | None = None
     pending: Pending | None = None
+    needs_human: bool = False
+    """Nothing automated could answer the last message: a person should look."""
+    side: list[Run] = field(default_factory=list)
+    """Rule runs waiting for an HTTP answer (rules run beside the conversation's run)."""
     history: list[tuple[str, str]] = field(default_factory=list)
     seq: int = 0
     """Counter behind run, timer and request ids: deterministic, unique per conversation."""
@@ -137,7 +143,7 @@ class ConversationState:
             self.wa_id, self.customer.clone(), None if self.run is None else self.run.clone(),
             self.last_inbound_at, self.handed_off, self.team,
             None if self.pending is None else Pending(self.pending.request_id, self.pending.text),
-            list(self.history), self.seq, [])
+            self.needs_human, [r.clone() for r in self.side], list(self.history), self.seq, [])
 
 
 # --------------------------------------------------------------------------- JSON form
@@ -189,6 +195,7 @@ def state_to_data(state: ConversationState) -> dict[str, Any]:
         "handed_off": state.handed_off, "team": state.team,
         "pending": None if state.pending is None else {
             "request_id": state.pending.request_id, "text": state.pending.text},
+        "needs_human": state.needs_human, "side": [run_to_data(r) for r in state.side],
         "history": [list(h) for h in state.history], "seq": state.seq,
     }
 
@@ -200,7 +207,8 @@ def run_to_data(run: Run) -> dict[str, Any]:
                     "vars": encode_value(f.vars), "retries": f.retries, "turns": f.turns,
                     "visits": dict(f.visits), "save": f.save} for f in run.frames],
         "waiting": None if run.waiting is None else {
-            "kind": run.waiting.kind, "id": run.waiting.id, "timer": run.waiting.timer},
+            "kind": run.waiting.kind, "id": run.waiting.id, "timer": run.waiting.timer,
+            "text": run.waiting.text},
         "trace": [{"at": t.at.isoformat(), "flow": t.flow, "step": t.step, "kind": t.kind,
                    "outcome": t.outcome, "changed": list(t.changed)} for t in run.trace],
     }
@@ -218,6 +226,7 @@ def state_from_data(data: dict[str, Any]) -> ConversationState:
         _parse_when(data.get("last_inbound_at")), bool(data.get("handed_off")),
         data.get("team"),
         None if pending is None else Pending(pending["request_id"], pending["text"]),
+        bool(data.get("needs_human")), [run_from_data(r) for r in data.get("side", [])],
         [(h[0], h[1]) for h in data.get("history", [])], int(data.get("seq", 0)))
 
 
@@ -226,7 +235,7 @@ def run_from_data(data: dict[str, Any]) -> Run:
                     f.get("turns", 0), dict(f["visits"]), f.get("save"))
               for f in data["frames"]]
     w = data.get("waiting")
-    waiting = None if w is None else Waiting(w["kind"], w["id"], w.get("timer"))
+    waiting = None if w is None else Waiting(w["kind"], w["id"], w.get("timer"), w.get("text", ""))
     trace = [TraceEntry(datetime.fromisoformat(t["at"]), t["flow"], t["step"], t["kind"],
                         t["outcome"], tuple(t["changed"])) for t in data.get("trace", [])]
     return Run(data["id"], data["flow"], datetime.fromisoformat(data["started_at"]), frames,
