@@ -27,6 +27,8 @@ COMMANDS = {
     "fmt": "wactl.cli.fmt",
     "schema": "wactl.cli.schema",
     "diff": "wactl.cli.diff",
+    "simulate": "wactl.cli.commands.simulate",
+    "test": "wactl.cli.commands.test",
 }
 """Command name -> module; each module defines `command`, a typer-annotated function."""
 

@@ -1,0 +1,1 @@
+"""Commands that run flows (simulate, test): one module each, loaded on demand."""
