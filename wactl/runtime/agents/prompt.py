@@ -6,7 +6,7 @@ prompt is unit-tested and `wactl simulate` shows the same one production sends.
 A reply is one system message (who the persona is, its tone and language, the
 merchant's prompt rendered over the request's scope, shop facts, the constraints, and
 how to ask for a person) followed by the conversation's last `context_messages`
-messages, the current one last.  Intent and extract ask for one JSON object
+messages and then the current one.  Intent and extract ask for one JSON object
 (the AI client also sets `response_format: json_object`); `answers.py` reads them.
 
 The model asks for a person by answering `HANDOFF_MARKER`: a literal token is the one
@@ -141,17 +141,17 @@ def _plain(value: Any) -> str:
 
 
 def conversation(request: AiRequest, context_messages: int) -> list[Message]:
-    """The last `context_messages` messages, the current one (`request.text`) last.
+    """The history's last `context_messages` messages, then the current one (`request.text`).
 
-    The history may already end with the current message (the engine records the
-    inbound before asking): it is not repeated.  Roles other than user/assistant
-    are dropped, so a stray record cannot pose as the system.
+    The history may already end with the current message (recorded before asking):
+    it is not repeated.  Roles other than user/assistant are dropped, so a stray
+    record cannot pose as the system.
     """
     history = [(role, text) for role, text in request.history
                if role in ("user", "assistant") and text]
     if history and history[-1] == ("user", request.text):
         history.pop()
-    keep = max(context_messages - 1, 0)
+    keep = max(context_messages, 0)
     recent = history[-keep:] if keep else []
     return [*({"role": role, "content": text} for role, text in recent),
             {"role": "user", "content": request.text}]
