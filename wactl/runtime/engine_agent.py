@@ -1,0 +1,121 @@
+"""An `agent` step: the persona answers each customer message until the step is over.
+
+Per message, in this order: the persona's handoff keywords (a person takes over), the
+step's `until` (the run goes on with the next step, the message is not sent to the
+model), else an `AiRequest` for a reply.  The reply is checked by the safety layer
+before it is sent: a reply that breaks the persona's constraints or mentions another
+customer's data is not sent, and a person takes over instead.  The model asking for a
+human, or being unavailable (down, timed out, out of quota, answering nonsense), ends
+in the same defined place: a short message in the customer's language and a handoff.
+After `max_turns` replies the run goes on with the next step.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wactl.compiler.ir import IRAgent
+from wactl.runtime import engine_run as er
+from wactl.runtime.agents.handoff import wants_handoff
+from wactl.runtime.agents.safety import check_reply
+from wactl.runtime.effects import AiRequest, SendText
+from wactl.runtime.engine_ask import current_step
+from wactl.runtime.engine_messages import Rendered, deliver, say
+from wactl.runtime.engine_steps import hand_off
+from wactl.runtime.engine_turn import Turn
+from wactl.runtime.events import AiResult
+from wactl.runtime.expressions import ExprError
+from wactl.runtime.state import Frame, Run, Waiting
+
+HANDOFF_MESSAGE = {
+    "vi": "Mình chuyển bạn sang nhân viên nhé, bạn chờ một chút ạ.",
+    "en": "Let me pass you to a teammate, one moment please.",
+}
+DOWN_MESSAGE = {
+    "vi": "Xin lỗi, trợ lý tự động đang tạm gián đoạn. Nhân viên sẽ trả lời bạn sớm nhất có thể.",
+    "en": "Sorry, our assistant is unavailable right now. "
+          "A teammate will reply as soon as possible.",
+}
+
+
+def _agent_of(t: Turn, frame: Frame) -> tuple[IRAgent | None, dict[str, Any]]:
+    step = current_step(t, frame)
+    if step is None or step.kind != "agent":
+        return None, {}
+    return t.engine.agents.get(step.params["agent"]), step.params
+
+
+def on_message(t: Turn, run: Run, text: str) -> None:
+    """A customer message while the agent step listens."""
+    frame = run.top
+    agent, params = _agent_of(t, frame)
+    if agent is None:
+        er.end_run(t, run, "error: agent missing")
+        return
+    if wants_handoff(agent, text):
+        _hand_over(t, run, agent, "handoff keyword")
+        return
+    try:
+        done = t.test(params.get("until"), t.scope(frame)) if params.get("until") else False
+    except ExprError as exc:
+        t.log("warning", "expression_error", f"until: {exc.message}; taken as false", frame)
+        done = False
+    if done:
+        er.trace(t, run, frame, "agent", "until holds")
+        er.resume(t, run, "next")
+        return
+    request = build_request(t, agent, text, t.state.next_id("ai"))
+    t.emit(request)
+    run.waiting = Waiting("ai", request.request_id, None, text)
+
+
+def build_request(t: Turn, agent: IRAgent, text: str, request_id: str) -> AiRequest:
+    """The reply request: the recent conversation (without the message itself) and scope."""
+    history = t.state.history
+    if history and history[-1] == ("user", text):
+        history = history[:-1]
+    keep = max(agent.context_messages, 0)
+    scope = t.scope(None)
+    return AiRequest(request_id, "reply", t.state.wa_id, text, agent=agent.id,
+                     history=tuple(history[-keep:] if keep else ()), language=t.language,
+                     scope={"customer": scope["customer"], "shop": scope["shop"]})
+
+
+def on_reply(t: Turn, run: Run, result: AiResult) -> None:
+    frame = run.top
+    agent, params = _agent_of(t, frame)
+    held = run.waiting.text if run.waiting is not None else ""
+    run.waiting = Waiting("agent")
+    if agent is None:
+        er.end_run(t, run, "error: agent missing")
+        return
+    if result.error:
+        t.log("error", "ai_unavailable", f"agent {agent.id}: {result.error}", frame)
+        say(t, DOWN_MESSAGE, t.scope(None))
+        _hand_over(t, run, agent, f"ai {result.error}", message=False)
+        return
+    if result.handoff:
+        _hand_over(t, run, agent, "the model asked for a person")
+        return
+    verdict = check_reply(result.text, agent, build_request(t, agent, held, result.request_id),
+                          t.engine.program.project)
+    if not verdict.ok:
+        t.log("warning", "reply_blocked", f"agent {agent.id}: {verdict.reason}: {verdict.detail}",
+              frame)
+        _hand_over(t, run, agent, f"safety {verdict.reason}")
+        return
+    text = result.text or ""
+    deliver(t, Rendered([SendText(t.state.wa_id, text)], [], text))
+    frame.turns += 1
+    er.trace(t, run, frame, "agent", f"replied (turn {frame.turns})")
+    if params.get("max_turns") and frame.turns >= int(params["max_turns"]):
+        er.resume(t, run, "next")
+
+
+def _hand_over(t: Turn, run: Run, agent: IRAgent, reason: str, *, message: bool = True) -> None:
+    if message:
+        text = agent.handoff.message if agent.handoff and agent.handoff.message else None
+        say(t, text or HANDOFF_MESSAGE, t.scope(run.top))
+    er.trace(t, run, run.top, "agent", f"handoff: {reason}")
+    hand_off(t, None, f"agent {agent.id}: {reason}")
+    er.end_run(t, run, "handed off")

@@ -1,0 +1,219 @@
+"""A customer's message, an AI answer, a schedule tick, a business event: who handles it.
+
+DESIGN.md's precedence for an inbound message, after every matching `rule` flow has
+run beside it (rules never take the conversation over):
+
+1. a person has the conversation (handoff): automation stays quiet;
+2. a run waiting in `ask` takes it; an answer the ask cannot use (a typed "booking"
+   to a yes/no question) starts the flow a keyword or regex trigger names, if any,
+   instead of a retry message;
+3. else the best matching keyword/regex trigger starts its flow (superseding the run
+   in progress, e.g. one waiting in `wait`);
+4. else, unless an agent is listening, `intent` triggers ask the AI layer to classify
+   the message (the run waits; the answer comes back as an AiResult);
+5. else an active `agent` step answers;
+6. else the conversation is marked as needing a person and `ConversationPending` is
+   published.
+
+Schedule ticks and business events start their flows only when no run is waiting for
+the customer (an ask or an agent): a marketing reminder never cuts into a booking.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wactl.compiler.ir import IRFlow, IRIntentTrigger, IRScheduleTrigger
+from wactl.runtime import engine_agent, engine_ask
+from wactl.runtime import engine_run as er
+from wactl.runtime.effects import AiRequest
+from wactl.runtime.engine_messages import remember
+from wactl.runtime.engine_triggers import Match
+from wactl.runtime.engine_turn import Turn
+from wactl.runtime.events import AiResult, CustomerEvent, Inbound, ScheduleTick
+from wactl.runtime.expressions import ExprError
+from wactl.runtime.state import Pending, Run
+
+DEFAULT_MIN_CONFIDENCE = 0.5
+BUSY = ("ask", "agent", "ai", "extract", "call")
+
+
+def on_inbound(t: Turn, msg: Inbound) -> None:
+    _note(t, msg)
+    if msg.kind == "reaction":
+        t.log("info", "reaction", f"reaction {msg.text!r} to {msg.reaction_to} noted")
+        return
+    if msg.kind == "unknown":
+        t.log("warning", "unsupported_message",
+              f"message type {msg.raw_type or 'unknown'} is not supported; treated as no text")
+    for match in _matches(t, msg.text, rules=True):
+        er.start_rule(t, match.flow, match.vars)
+    if t.state.handed_off:
+        return
+    run = t.state.run
+    kind = None if run is None or run.waiting is None else run.waiting.kind
+    if run is not None and kind == "ask":
+        _answer(t, run, msg)
+    elif run is not None and kind in ("ai", "extract", "call"):
+        t.log("warning", "busy", f"message {msg.id} arrived while the run waits for an answer "
+              "from outside; kept in the history only")
+    elif best := _best(t, msg.text):
+        er.start_flow(t, best.flow, best.vars, reason="trigger")
+    elif kind != "agent" and msg.text and t.engine.triggers.intent_flows():
+        _classify(t, msg.text)
+    elif run is not None and kind == "agent":
+        engine_agent.on_message(t, run, msg.text)
+    else:
+        unanswered(t, "no flow, ask or agent took the message")
+
+
+def _note(t: Turn, msg: Inbound) -> None:
+    """The window opens, the customer's profile name is kept, the message is remembered."""
+    s = t.state
+    s.last_inbound_at = msg.at
+    if msg.name and not s.customer.name:
+        s.customer.name = msg.name
+    if s.customer.first_contacted_at is None:
+        s.customer.first_contacted_at = msg.at
+    remember(t, "user", msg.text or f"[{msg.kind}]")
+    t.publish("WhatsAppMessageReceived", message_id=msg.id, type=msg.kind)
+
+
+def _answer(t: Turn, run: Run, msg: Inbound) -> None:
+    if engine_ask.on_answer(t, run, msg) == "taken":
+        return
+    if best := _best(t, msg.text):
+        er.start_flow(t, best.flow, best.vars, reason="trigger instead of an answer")
+    else:
+        engine_ask.retry(t, run)
+
+
+def unanswered(t: Turn, why: str) -> None:
+    t.state.needs_human = True
+    t.log("info", "unanswered", why)
+    t.publish("ConversationPending", reason="unmatched")
+
+
+# --------------------------------------------------------------------------- triggers
+
+
+def _matches(t: Turn, text: str, *, rules: bool) -> list[Match]:
+    """Trigger matches of rules or of conversation flows whose `if` holds, best first."""
+    found = [m for m in t.engine.triggers.match_text(text) if m.flow.rule == rules]
+    return [m for m in found if _guard(t, m.flow)]
+
+
+def _best(t: Turn, text: str) -> Match | None:
+    found = _matches(t, text, rules=False)
+    return found[0] if found else None
+
+
+def _guard(t: Turn, flow: IRFlow, **extra: Any) -> bool:
+    cond = None if flow.trigger is None else flow.trigger.if_
+    if cond is None:
+        return True
+    try:
+        return t.test(cond, t.scope(None, **extra))
+    except ExprError as exc:
+        t.log("warning", "expression_error", f"trigger if of {flow.id}: {exc.message}")
+        return False
+
+
+def _classify(t: Turn, text: str) -> None:
+    intents = {f.trigger.intent: tuple(f.vars) for f in t.engine.triggers.intent_flows()
+               if isinstance(f.trigger, IRIntentTrigger)}
+    request_id = t.state.next_id("ai")
+    t.state.pending = Pending(request_id, text)
+    t.emit(AiRequest(request_id, "intent", t.state.wa_id, text, intents=intents,
+                     language=t.language))
+
+
+def on_ai_result(t: Turn, result: AiResult) -> None:
+    if result.usage is not None:
+        u = result.usage
+        t.publish("AITokenUsage", model=u.model, prompt_tokens=u.prompt_tokens,
+                  completion_tokens=u.completion_tokens, cost=u.cost,
+                  request_id=result.request_id)
+    pending = t.state.pending
+    if pending is not None and pending.request_id == result.request_id:
+        t.state.pending = None
+        _on_intent(t, result)
+        return
+    run = t.state.run
+    w = None if run is None else run.waiting
+    if run is not None and w is not None and w.id == result.request_id:
+        if w.kind == "extract":
+            engine_ask.on_extract(t, run, result)
+            return
+        if w.kind == "ai":
+            engine_agent.on_reply(t, run, result)
+            return
+    t.log("info", "stale_result", f"AI answer {result.request_id} has no run waiting for it")
+
+
+def _on_intent(t: Turn, result: AiResult) -> None:
+    if result.error:
+        t.log("warning", "ai_unavailable", f"intent classification failed: {result.error}")
+    for flow in t.engine.triggers.intent_flows():
+        trig = flow.trigger
+        if not isinstance(trig, IRIntentTrigger) or trig.intent != result.intent:
+            continue
+        needed = trig.min_confidence if trig.min_confidence is not None else DEFAULT_MIN_CONFIDENCE
+        if (result.confidence if result.confidence is not None else 1.0) < needed:
+            continue
+        if _guard(t, flow):
+            values = {k: v for k, v in result.values.items() if k in flow.vars}
+            er.start_flow(t, flow, values, reason=f"intent {trig.intent}")
+            return
+    run = t.state.run
+    if run is not None and run.waiting is not None and run.waiting.kind == "agent":
+        engine_agent.on_message(t, run, t.state.history[-1][1] if t.state.history else "")
+        return
+    unanswered(t, "no flow matched the message's intent")
+
+
+# --------------------------------------------------------------------------- ticks
+
+
+def _busy(t: Turn) -> bool:
+    run = t.state.run
+    return run is not None and run.waiting is not None and run.waiting.kind in BUSY
+
+
+def on_schedule(t: Turn, tick: ScheduleTick) -> None:
+    flow = t.engine.flows.get(tick.flow)
+    if flow is None or not isinstance(flow.trigger, IRScheduleTrigger):
+        t.log("warning", "unknown_flow", f"schedule tick for {tick.flow}, which has no schedule")
+        return
+    audience = flow.trigger.audience
+    try:
+        inside = t.test(audience, t.scope(None)) if audience else True
+    except ExprError as exc:
+        t.log("warning", "expression_error", f"audience of {flow.id}: {exc.message}")
+        inside = False
+    if not inside or not _guard(t, flow):
+        return
+    if flow.rule:
+        er.start_rule(t, flow, {})
+    elif _busy(t) or t.state.handed_off:
+        t.log("info", "busy", f"schedule of {flow.id} skipped: the conversation is busy")
+    else:
+        er.start_flow(t, flow, {}, reason="schedule")
+
+
+def on_customer_event(t: Turn, event: CustomerEvent) -> None:
+    flows = [f for f in t.engine.triggers.events.get(event.name, [])
+             if _guard(t, f, event=event.data)]
+    for flow in (f for f in flows if f.rule):
+        er.start_rule(t, flow, _declared(flow, event.data))
+    starters = sorted((f for f in flows if not f.rule), key=lambda f: (-f.priority, f.id))
+    if not starters:
+        return
+    if _busy(t) or t.state.handed_off:
+        t.log("info", "busy", f"event {event.name} did not start {starters[0].id}: busy")
+        return
+    er.start_flow(t, starters[0], _declared(starters[0], event.data), reason=event.name)
+
+
+def _declared(flow: IRFlow, data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k in flow.vars}

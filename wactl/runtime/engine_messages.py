@@ -1,0 +1,138 @@
+"""What the customer sees: rendering a step's message in their language, and the 24h window.
+
+A message renders to one or two send effects: text alone; buttons or a list menu
+(interactive, body = the text); media by link with a caption; text followed by media
+when both a text and a caption are given.  Button ids are `<step>.<n>`, so a tap on an
+older message's button is never taken for the current ask's button of the same
+position (it still matches by title).
+
+WhatsApp only lets a business send free-form messages within 24 hours of the
+customer's last message.  Outside the window a `send` with a `fallback_template` sends
+the template instead; anything else is not sent and the caller ends the run with a
+`window_closed` reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Literal
+
+from wactl.runtime.answers import Option
+from wactl.runtime.effects import (
+    Button,
+    Row,
+    Section,
+    SendEffect,
+    SendInteractive,
+    SendMedia,
+    SendTemplate,
+    SendText,
+)
+from wactl.runtime.engine_turn import Turn
+from wactl.runtime.state import MAX_HISTORY
+
+WINDOW = timedelta(hours=24)
+MEDIA = ("image", "video", "document", "audio")
+
+
+@dataclass(slots=True)
+class Rendered:
+    effects: list[SendEffect]
+    options: list[Option] = field(default_factory=list)
+    text: str = ""
+
+
+def window_open(t: Turn) -> bool:
+    last = t.state.last_inbound_at
+    return last is not None and t.event.at - last < WINDOW
+
+
+def render_message(t: Turn, msg: dict[str, Any], scope: dict[str, Any],
+                   step_id: str) -> Rendered:
+    """The send effects of a message and the options it offers; ExprError on a bad template."""
+    to = t.state.wa_id
+    text = _text(t, msg.get("text"), scope)
+    caption = _text(t, msg.get("caption"), scope)
+    media = next(((k, t.render(msg[k], scope)) for k in MEDIA if msg.get(k)), None)
+    if msg.get("buttons"):
+        titles = [_text(t, b, scope) or "" for b in msg["buttons"]]
+        buttons = tuple(Button(f"{step_id}.{i + 1}", title) for i, title in enumerate(titles))
+        header = media if media is not None and media[0] != "audio" else None
+        effect = SendInteractive(to, text or caption or "", buttons=buttons, header_media=header)
+        options = [Option(b.id, b.title, b.title) for b in buttons]
+        return Rendered([effect], options, text or caption or "")
+    if msg.get("list"):
+        return _list(t, msg["list"], text or "", scope)
+    effects: list[SendEffect] = []
+    if media is None:
+        return Rendered([SendText(to, text or "")], [], text or "")
+    if text and caption:
+        effects.append(SendText(to, text))
+    kind: Literal["image", "document", "audio", "video"] = media[0]  # type: ignore[assignment]
+    cap = None if kind == "audio" else (caption or text or None)
+    effects.append(SendMedia(to, kind, media[1], cap))
+    return Rendered(effects, [], text or caption or f"[{kind}]")
+
+
+def _list(t: Turn, menu: dict[str, Any], body: str, scope: dict[str, Any]) -> Rendered:
+    sections: list[Section] = []
+    options: list[Option] = []
+    for sec in menu.get("sections", []):
+        rows = tuple(Row(r["id"], _text(t, r.get("title"), scope) or r["id"],
+                         _text(t, r.get("description"), scope)) for r in sec.get("rows", []))
+        sections.append(Section(_text(t, sec.get("title"), scope), rows))
+        options.extend(Option(r.id, r.title, r.id) for r in rows)
+    effect = SendInteractive(t.state.wa_id, body,
+                             list_button=_text(t, menu.get("button"), scope) or "Menu",
+                             sections=tuple(sections))
+    return Rendered([effect], options, body)
+
+
+def _text(t: Turn, text: str | dict[str, str] | None, scope: dict[str, Any]) -> str | None:
+    src = t.pick(text)
+    return None if src is None else t.render(src, scope)
+
+
+def options_of(t: Turn, msg: dict[str, Any], scope: dict[str, Any], step_id: str) -> list[Option]:
+    """The picks an ask offers (rendered again at answer time, in the same language)."""
+    if not msg.get("buttons") and not msg.get("list"):
+        return []
+    return render_message(t, msg, scope, step_id).options
+
+
+def template_effect(t: Turn, ref: dict[str, Any], scope: dict[str, Any]) -> SendTemplate:
+    """A template send: the step's language, else the customer's."""
+    params = tuple(t.render(p, scope) for p in ref.get("params", []))
+    return SendTemplate(t.state.wa_id, ref["name"], ref.get("language") or t.language, params)
+
+
+def deliver(t: Turn, rendered: Rendered, fallback: SendTemplate | None = None) -> bool:
+    """Send inside the 24h window, else the fallback template; False when nothing could go."""
+    if window_open(t):
+        t.effects.extend(rendered.effects)
+        remember(t, "assistant", rendered.text)
+        return True
+    if fallback is not None:
+        t.emit(fallback)
+        remember(t, "assistant", f"[template {fallback.name}]")
+        return True
+    return False
+
+
+def say(t: Turn, text: str | dict[str, str] | None, scope: dict[str, Any]) -> bool:
+    """Send a plain per-language text (handoff, end, retry messages); True if sent or empty."""
+    body = _text(t, text, scope)
+    if not body:
+        return True
+    return deliver(t, Rendered([SendText(t.state.wa_id, body)], [], body))
+
+
+def remember(t: Turn, role: str, text: str) -> None:
+    """Keep the conversation's recent messages for AI agents' context."""
+    if not text:
+        return
+    history = t.state.history
+    history.append((role, text))
+    if len(history) > MAX_HISTORY:
+        del history[: len(history) - MAX_HISTORY]

@@ -1,0 +1,109 @@
+"""The per-event context: the working state, the effects so far, the scope expressions see.
+
+One `Turn` lives for one `Engine.handle` call.  It knows the time (the event's `at`, in
+the project's time zone for `now`), the customer's message if the event is one, and
+counts steps for the runtime guard.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from wactl.runtime.effects import Effect, Log, Publish
+from wactl.runtime.events import Event, Inbound
+from wactl.runtime.expressions import evaluate_src, truthy
+from wactl.runtime.state import ConversationState, Frame
+from wactl.runtime.templates import render_src
+
+Signal = Literal["go", "pause", "stop"]
+"""What a step did: moved on (keep stepping), paused the run, or ended it."""
+
+if TYPE_CHECKING:
+    from wactl.runtime.engine import Engine
+
+
+class Turn:
+    """Everything one event's handling shares."""
+
+    def __init__(self, engine: Engine, state: ConversationState, event: Event) -> None:
+        self.engine = engine
+        self.state = state
+        self.event = event
+        self.effects: list[Effect] = []
+        self.now: datetime = event.at.astimezone(engine.tz)
+        self.message: Inbound | None = event if isinstance(event, Inbound) else None
+        self.steps = 0
+
+    # ------------------------------------------------------------------ effects
+
+    def emit(self, effect: Effect) -> None:
+        self.effects.append(effect)
+
+    def log(self, level: Literal["info", "warning", "error"], code: str, message: str,
+            frame: Frame | None = None) -> None:
+        self.effects.append(Log(level, code, message, frame.flow if frame else None,
+                                frame.step if frame else None))
+
+    def publish(self, name: str, **payload: Any) -> None:
+        self.effects.append(Publish(name, {"wa_id": self.state.wa_id, **payload}))
+
+    # ------------------------------------------------------------------ language
+
+    @property
+    def language(self) -> str:
+        """The customer's language when the project writes it, else the project default."""
+        lang = self.state.customer.language
+        return lang if lang in self.engine.languages else self.engine.program.project.language
+
+    def pick(self, text: str | dict[str, str] | None) -> str | None:
+        """The variant of a per-language text for this customer (default language fallback)."""
+        if text is None or isinstance(text, str):
+            return text
+        default = self.engine.program.project.language
+        return text.get(self.language) or text.get(default) or next(iter(text.values()), None)
+
+    # ------------------------------------------------------------------ expressions
+
+    def scope(self, frame: Frame | None, **extra: Any) -> dict[str, Any]:
+        """Names an expression may read: the frame's variables, then the roots."""
+        c = self.state.customer
+        project = self.engine.program.project
+        scope: dict[str, Any] = dict(frame.vars) if frame is not None else {}
+        scope["vars"] = dict(frame.vars) if frame is not None else {}
+        scope["customer"] = {
+            "name": c.name, "wa_id": c.wa_id, "tags": list(c.tags), "fields": dict(c.fields),
+            "consent": c.consent, "language": self.language,
+            "first_contacted_at": c.first_contacted_at}
+        scope["shop"] = {"id": project.shop, "name": project.shop, "language": project.language,
+                         "timezone": project.timezone}
+        scope["now"] = self.now
+        scope["secrets"] = self.engine.secrets
+        scope["message"] = message_scope(self.message)
+        scope.update(extra)
+        return scope
+
+    def evaluate(self, src: str, scope: dict[str, Any]) -> Any:
+        """The value of an expression; ExprError on failure (the caller decides the outcome)."""
+        return evaluate_src(src, scope, self.engine.limits.expr_budget)
+
+    def test(self, src: str | None, scope: dict[str, Any]) -> bool:
+        return True if src is None else truthy(self.evaluate(src, scope))
+
+    def render(self, src: str, scope: dict[str, Any]) -> str:
+        return render_src(src, scope, self.engine.limits.expr_budget)
+
+
+def message_scope(message: Inbound | None) -> dict[str, Any]:
+    """The `message` root: what the customer just sent (all null outside a message)."""
+    if message is None:
+        return {"text": None, "type": None, "button_id": None, "list_id": None,
+                "media": None, "location": None}
+    media = None if message.media is None else {
+        "id": message.media.id, "url": message.media.url, "mime_type": message.media.mime_type,
+        "caption": message.media.caption, "filename": message.media.filename}
+    location = None if message.location is None else {
+        "latitude": message.location.latitude, "longitude": message.location.longitude,
+        "name": message.location.name, "address": message.location.address}
+    return {"text": message.text, "type": message.kind, "button_id": message.button_id,
+            "list_id": message.list_id, "media": media, "location": location}
