@@ -14,7 +14,7 @@ Dates (the first one the reply states wins, so "Thứ bảy 28/12/2030, mình đ
   today; with "next" / "tuần sau" / "tuần tới" a week later than that.
 
 Times come back as "HH:MM": `14:30`, `14h`, `14h30`, `9g15`, `9 giờ`, `9 giờ 30 phút`,
-`9 rưỡi` (9:30), `9 giờ kém 15` (8:45), `2pm`, `2:30 p.m.`, `2 o'clock`, a bare hour
+`9 rưỡi` (9:30), `9 giờ kém 15` (8:45), `3 chiều`, `2pm`, `2:30 p.m.`, `2 o'clock`, a bare hour
 `9` or `14.30` when that is the whole reply, and noon / trưa / midnight / nửa đêm.
 A period word shifts the hour: am/pm, sáng (morning), trưa (noon: 1 trưa is 13:00),
 chiều and tối (afternoon, evening: +12 under 12), đêm (night: 11 đêm is 23:00, 2 đêm
@@ -154,7 +154,8 @@ _TIME = re.compile(
     r"|\s*" + _CLOCK + r"\s*(?:(?P<m2>\d{1,2})(?!\d)" + _MINUTES
     + r"|(?P<half>ruoi)\b|kem\s*(?P<less>\d{1,2})(?!\d)" + _MINUTES + r")?"
     r"|\s*(?P<half2>ruoi)\b"
-    r"|(?=\s*(?:am|pm|a\.m|p\.m)\b)"
+    r"|(?=\s*(?:am|pm|a\.m|p\.m|sang|trua|chieu|toi|dem|buoi|in the (?:morning|afternoon|evening)"
+    r"|at night|tonight)\b)"
     r")(?![\d/])")
 _BARE = re.compile(r"(?P<h>\d{1,2})(?:[.](?P<m>\d{2}))?")
 _PERIODS = (r"(?P<am>am|a\.m)|(?P<pm>pm|p\.m)|(?P<sang>{sang}|morning)|(?P<trua>{trua}|noon)"
@@ -167,7 +168,7 @@ _WORD_TIMES = ((re.compile(r"\b(?:midnight|nua dem)\b"), "00:00"),
                (re.compile(r"\b(?:noon|midday|trua)\b"), "12:00"))
 _SHIFT: dict[str, Callable[[int], int | None]] = {
     "am": lambda h: 0 if h == 12 else (h if h <= 12 else None),
-    "pm": lambda h: h + 12 if 1 <= h <= 11 else h,
+    "pm": lambda h: h + 12 if 1 <= h <= 11 else (h if h == 12 else None),
     "sang": lambda h: h,
     "trua": lambda h: h + 12 if 1 <= h <= 3 else h,
     "chieu": lambda h: h + 12 if 1 <= h <= 11 else h,

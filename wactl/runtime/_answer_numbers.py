@@ -30,7 +30,7 @@ from decimal import Decimal, InvalidOperation
 
 MAX_CHARS = 4096
 """WhatsApp's limit on a text message; longer input is cut before any parsing."""
-MAX_NUMBER_WORDS = 6
+MAX_NUMBER_WORDS = 10
 MAX_DIGITS = 30
 
 _INVISIBLE = dict.fromkeys(map(ord, "\ufe0f\u20e3\u200b\u200c\u200d\u2060\ufeff"))
