@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -42,6 +42,8 @@ from wactl.runtime.state import ConversationState, Customer, Run
 
 AI_OFF = "AI agents are off: set OPENAI_API_KEY"
 DEFAULT_WA_ID = "84900000000"
+WINDOW = timedelta(hours=24)
+WINDOW_NOTE = " (24h window opened: the customer counts as having just written)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,8 +209,25 @@ class Session:
         if flow not in known:
             hint = did_you_mean(flow, known)
             return [Note(f"no flow `{flow}`" + (f"; {hint}" if hint else ""), "error")]
-        return [Note(f"start {flow}"),
+        opened = await self._open_window()
+        return [Note(f"start {flow}" + (WINDOW_NOTE if opened else "")),
                 *await self._handle(StartFlow(self.wa_id, self.clock.now(), flow))]
+
+    async def _open_window(self) -> bool:
+        """Count the customer as having just written, unless they wrote within 24 hours.
+
+        A flow started by hand is tried as if the customer were chatting; without this
+        the first `ask` of a brand-new customer would end the run (window closed).
+        Returns whether the window had to be opened.
+        """
+        await self._save_customer()
+        now = self.clock.now()
+        state = await self.state() or ConversationState.new(self.wa_id)
+        if state.last_inbound_at is not None and now - state.last_inbound_at < WINDOW:
+            return False
+        state.last_inbound_at = now
+        await self.ports.conversations.save(state)
+        return True
 
     async def _handle(self, event: Event) -> list[Output]:
         await self._save_customer()
