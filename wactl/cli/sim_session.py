@@ -36,11 +36,13 @@ from wactl.runtime.memory import (
     InMemoryRunStore,
     InMemoryTimerStore,
     ManualClock,
+    UnavailableHttpClient,
 )
 from wactl.runtime.ports import AiClient, HttpClient
 from wactl.runtime.state import ConversationState, Customer, Run
 
 AI_OFF = "AI agents are off: set OPENAI_API_KEY"
+HTTP_OFF = "HTTP calls are off (answered as connection errors): use --mocks FILE or --live-http"
 DEFAULT_WA_ID = "84900000000"
 WINDOW = timedelta(hours=24)
 WINDOW_NOTE = " (24h window opened: the customer counts as having just written)"
@@ -100,6 +102,8 @@ class Session:
         self.clock = ManualClock(config.start)
         self.quit = False
         self._ai_noted = False
+        self._http_noted = False
+        self._unmocked_seen = 0
         self._fresh()
 
     def _fresh(self) -> None:
@@ -243,7 +247,22 @@ class Session:
                 self.wa_id, name=self.config.name, language=self.config.language))
 
     def _outputs(self, effects: Sequence[Effect]) -> list[Output]:
-        """The effects, remembering the last interactive message and noting AI being off."""
+        """The effects, remembering the last interactive message, then notes on HTTP/AI."""
+        return [*self._effects(effects), *self._http_notes()]
+
+    def _http_notes(self) -> list[Output]:
+        """Why a call failed when nothing could answer it: no mock, or no HTTP at all."""
+        http = self.config.http
+        unmocked = getattr(http, "unmocked", None)
+        if isinstance(unmocked, list):
+            new, self._unmocked_seen = unmocked[self._unmocked_seen:], len(unmocked)
+            return [Note(f"{n} (answered as a connection error)", "error") for n in new]
+        if isinstance(http, UnavailableHttpClient) and http.requests and not self._http_noted:
+            self._http_noted = True
+            return [Note(HTTP_OFF, "error")]
+        return []
+
+    def _effects(self, effects: Sequence[Effect]) -> list[Output]:
         out: list[Output] = []
         for effect in effects:
             if isinstance(effect, AiRequest) and self.config.ai_off and not self._ai_noted:

@@ -10,7 +10,16 @@ from typer.testing import CliRunner
 
 from wactl.cli import ExitCode, app
 from wactl.cli._common import read_and_compile
-from wactl.cli.sim_session import AI_OFF, Note, Output, Session, SessionConfig, TableOut, UserSaid
+from wactl.cli.sim_session import (
+    AI_OFF,
+    HTTP_OFF,
+    Note,
+    Output,
+    Session,
+    SessionConfig,
+    TableOut,
+    UserSaid,
+)
 from wactl.cli.sim_setup import read_mocks
 from wactl.compiler.ir import Program
 from wactl.runtime.effects import Handoff, HttpRequest, SendInteractive, SendText
@@ -130,6 +139,24 @@ async def test_a_failed_lookup_takes_the_error_branch(program: Program) -> None:
     out = await s.run_line("777")
     assert texts(out) == ["Sorry, I can't look that up right now.",
                           "A teammate will reply shortly."]
+    assert notes(out) == [HTTP_OFF]
+    await s.run_line("/reset")
+    await s.run_line("/start order_status")
+    assert HTTP_OFF not in notes(await s.run_line("778"))  # said once
+
+
+async def test_unmocked_and_failing_calls(program: Program) -> None:
+    s = session(program)
+    await s.run_line("/start order_status")
+    out = await s.run_line("5")
+    assert notes(out) == ["unmocked request: GET https://shop.example/api/orders/5 "
+                          "(answered as a connection error)"]
+    assert texts(out)[0] == "Sorry, I can't look that up right now."
+    await s.run_line("/reset")
+    await s.run_line("/start order_status")
+    out = await s.run_line("777")  # mocked with status 500
+    assert texts(out)[0] == "Sorry, I can't look that up right now."
+    assert not any(n.startswith("unmocked") for n in notes(out))
 
 
 async def test_reset_forgets_the_conversation(program: Program) -> None:
