@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -101,7 +101,7 @@ async def simulate(session: Session, view: ChatView, flow: str | None,
 # --------------------------------------------------------------------------- setup
 
 
-def _usage(message: str) -> None:
+def _usage(message: str) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     finish(ExitCode.USAGE)
 
@@ -143,7 +143,6 @@ def read_script(path: str | None) -> list[str] | None:
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         _usage(f"cannot read script `{path}`: {reason}")
-        raise AssertionError("unreachable") from None
 
 
 def session_config(program: Program, mocks: ast.Mocks | None, live_http: bool, wa_id: str,
@@ -183,7 +182,7 @@ def command(
     program = compile_program(paths)
     if flow is not None and flow not in {f.id for f in program.flows}:
         _usage(f"--flow: no flow `{flow}` in {', '.join(sorted(f.id for f in program.flows))}")
-    config = session_config(program, load_mocks(mocks), live_http, wa_id or "", lang)
+    config = session_config(program, load_mocks(mocks), live_http, wa_id, lang)
     console = Console(highlight=False)
     asyncio.run(simulate(Session(program, config), ChatView(console), flow, lines))
     finish(ExitCode.OK)
