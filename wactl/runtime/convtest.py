@@ -74,6 +74,7 @@ class Line:
 class TestResult:
     """The outcome of one test: failures (none when it passed), transcript, coverage."""
 
+    __test__ = False  # not a pytest test class, whatever its name says
     name: str
     file: str = ""
     failures: list[Failure] = field(default_factory=list)
