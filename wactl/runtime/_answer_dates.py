@@ -115,15 +115,22 @@ def _next_occurrence(day: int, month: int, today: date) -> date | None:
 def _relative_date(folded: str, lowered: str, today: date) -> date | None:
     """today / tomorrow / in N days / a weekday, in that order of precedence."""
     if "mốt" in lowered.split():
-        return today + timedelta(days=2)
+        return _plus(today, 2)
     for pattern, days in _OFFSETS:
         if pattern.search(folded):
-            return today + timedelta(days=days)
+            return _plus(today, days)
     in_days = _IN_DAYS.search(folded)
     if in_days is not None:
-        count = next(int(g) for g in in_days.groups() if g is not None)
-        return today + timedelta(days=count)
+        return _plus(today, next(int(g) for g in in_days.groups() if g is not None))
     return _weekday(folded, today)
+
+
+def _plus(today: date, days: int) -> date | None:
+    """`today + days`, or None past the calendar's end (a clock set to 9999-12-31)."""
+    try:
+        return today + timedelta(days=days)
+    except OverflowError:
+        return None
 
 
 def _weekday(folded: str, today: date) -> date | None:
@@ -141,7 +148,7 @@ def _weekday(folded: str, today: date) -> date | None:
     ahead = (target - today.weekday()) % 7
     if _NEXT_WEEK.search(folded):
         ahead += 7
-    return today + timedelta(days=ahead)
+    return _plus(today, ahead)
 
 
 # --------------------------------------------------------------------------- times
