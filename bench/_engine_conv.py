@@ -65,6 +65,8 @@ class Transcript:
     """Each bot message's text; a button message as `body [A | B]`."""
     requests: list[str] = field(default_factory=list)
     """`GET url` for HTTP calls, `ai extract: text` for AI extraction."""
+    timers: list[str] = field(default_factory=list)
+    """`schedule HH:MM` for an `ask` timeout timer, `cancel` when the answer came in time."""
     handoff: str | None = None
     tags: list[str] = field(default_factory=list)
     fields: dict[str, Any] = field(default_factory=dict)

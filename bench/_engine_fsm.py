@@ -17,7 +17,7 @@ implementations say the same words and only the machinery differs.
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from transitions import Machine
@@ -78,6 +78,9 @@ class Talk:
         self.answer = json.loads(ev[2]) if 200 <= ev[1] < 300 else None
         return isinstance(self.answer, dict)
 
+    def cancel(self, *_: Any) -> None:
+        self.out.append(h.CANCEL)
+
     def handoff(self, texts: dict[str, str], team: str) -> None:
         self.say(texts)
         self.data["handoff"] = team
@@ -116,6 +119,7 @@ class OrderTalk(Talk):
 
     def enter_ask_number(self, *_: Any) -> None:
         self.say(h.O_ASK)
+        self.out.append(("timer", NOW + timedelta(minutes=30)))
 
     def valid_number(self, ev: h.Event) -> bool:
         self.answer = h.as_number(ev[1]) if ev[0] == "text" else None
@@ -123,6 +127,7 @@ class OrderTalk(Talk):
 
     def save_number(self, *_: Any) -> None:
         self.vars["order_id"] = self.answer
+        self.cancel()
 
     def retry_number(self, *_: Any) -> None:
         self.say(h.O_RETRY)
@@ -192,7 +197,7 @@ ORDER_TRANSITIONS = [
     _t("message", "ask_number", "lookup", conditions="valid_number", before="save_number"),
     _t("message", "ask_number", None, conditions="retries_left",
        after=["count_retry", "retry_number"]),
-    _t("message", "ask_number", "human"),
+    _t("message", "ask_number", "human", before="cancel"),
     _t("http", "lookup", "route", conditions="http_ok", before="save_order"),
     _t("http", "lookup", "sorry"),
     _t("proceed", "route", "shipped", conditions="shipped"),
@@ -225,6 +230,7 @@ class BookingTalk(Talk):
     def enter_ask_date(self, *_: Any) -> None:
         self.data["retries"] = 0
         self.say(h.B_ASK_DATE)
+        self.out.append(("timer", NOW + timedelta(hours=1)))
 
     def request_extract(self, ev: h.Event) -> None:
         self.out.append(("ai", ev[1], h.B_FIELDS))
@@ -238,6 +244,7 @@ class BookingTalk(Talk):
         return bool(self.data["retries"] < 3)
 
     def save_day(self, ev: h.Event) -> None:
+        self.cancel()
         self.vars["day"] = self.answer
         if ev[1].get("people") is not None:
             self.vars["people"] = ev[1]["people"]
@@ -318,7 +325,7 @@ BOOKING_TRANSITIONS = [
     _t("ai", "ask_date", "ask_time", conditions="valid_day", before="save_day"),
     _t("ai", "ask_date", None, conditions="date_retries_left",
        after=["count_retry", "retry_date"]),
-    _t("ai", "ask_date", "human"),
+    _t("ai", "ask_date", "human", before="cancel"),
     _t("message", "ask_time", "ask_people", conditions="valid_slot", before="save_slot"),
     _t("message", "ask_time", None, conditions="retries_left", after=["count_retry", "ask_slot"]),
     _t("message", "ask_time", IDLE),

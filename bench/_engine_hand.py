@@ -10,7 +10,8 @@ nothing more: no trace, no version pinning, no step guard, no 24h window.
 Events in: `("text", text)`, `("button", title)`, `("http", status, body_text)`,
 `("ai", values)`.  Replies out: `("text", s)`, `("buttons", body, titles)`,
 `("http", method, url, headers, body)`, `("ai", text, fields)`, `("handoff", team)`,
-`("tag", name)`, `("field", name, value)`.
+`("tag", name)`, `("field", name, value)`, `("timer", at)` (an `ask` timeout),
+`("cancel",)` (the answer came in time).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from bench._engine_conv import BOOKINGS, NOW, ORDERS, Conversation, Say, Transcript
@@ -33,6 +34,7 @@ Titles = dict[str, tuple[str, ...]]
 
 SECRETS = {"SHOP_API_TOKEN": "bench-token"}
 _PUNCT = re.compile(r"[^\w\s]")
+CANCEL: Reply = ("cancel",)
 AUTH = {"Authorization": f"Bearer {SECRETS['SHOP_API_TOKEN']}"}
 
 
@@ -125,20 +127,24 @@ def _order_start(state: State, event: Event) -> list[Reply]:
     if event[0] != "text" or not matches(event[1], ORDER_KEYWORDS):
         return []
     state.update(step="ask_number", vars={"order_id": None}, retries=0)
-    return [("text", say(O_ASK, state))]
+    return [("text", say(O_ASK, state)), ("timer", NOW + timedelta(minutes=30))]
 
 
 def _order_human(state: State, event: Event, before: list[Reply] | None = None) -> list[Reply]:
     return handoff(state, O_HUMAN, "support", before or [])
 
 
+def _order_give_up(state: State, event: Event) -> list[Reply]:
+    return _order_human(state, event, [CANCEL])
+
+
 def _order_number(state: State, event: Event) -> list[Reply]:
     number = as_number(event[1]) if event[0] == "text" else None
     if number is None:
-        return retry(state, 2, [("text", say(O_RETRY, state))], _order_human, event)
+        return retry(state, 2, [("text", say(O_RETRY, state))], _order_give_up, event)
     state["vars"]["order_id"] = number
     state.update(step="lookup", retries=0)
-    return [("http", "GET", f"{ORDERS}{number}", AUTH, None)]
+    return [CANCEL, ("http", "GET", f"{ORDERS}{number}", AUTH, None)]
 
 
 def _order_lookup(state: State, event: Event) -> list[Reply]:
@@ -206,11 +212,15 @@ def _booking_start(state: State, event: Event) -> list[Reply]:
 
 def _ask_date(state: State) -> list[Reply]:
     state["step"] = "ask_date"
-    return [("text", say(B_ASK_DATE, state))]
+    return [("text", say(B_ASK_DATE, state)), ("timer", NOW + timedelta(hours=1))]
 
 
 def _booking_human(state: State, event: Event) -> list[Reply]:
     return handoff(state, B_HUMAN, "front_desk", [])
+
+
+def _booking_give_up(state: State, event: Event) -> list[Reply]:
+    return handoff(state, B_HUMAN, "front_desk", [CANCEL])
 
 
 def _date_answer(state: State, event: Event) -> list[Reply]:
@@ -224,12 +234,12 @@ def _date_extracted(state: State, event: Event) -> list[Reply]:
     day = date.fromisoformat(values["day"]) if values.get("day") else None
     if day is None or day <= NOW.date():
         state["step"] = "ask_date"
-        return retry(state, 3, [("text", say(B_RETRY_DATE, state))], _booking_human, event)
+        return retry(state, 3, [("text", say(B_RETRY_DATE, state))], _booking_give_up, event)
     state["vars"]["day"] = day
     if values.get("people") is not None:
         state["vars"]["people"] = values["people"]
     state.update(step="ask_time", retries=0)
-    return [("buttons", say(B_ASK_TIME, state), titles(B_SLOTS, state))]
+    return [CANCEL, ("buttons", say(B_ASK_TIME, state), titles(B_SLOTS, state))]
 
 
 def _confirm(state: State) -> list[Reply]:
@@ -300,6 +310,10 @@ def record(replies: list[Reply], into: Transcript) -> None:
             into.tags.append(r[1])
         elif r[0] == "field":
             into.fields[r[1]] = r[2]
+        elif r[0] == "timer":
+            into.timers.append(f"schedule {r[1]:%H:%M}")
+        elif r[0] == "cancel":
+            into.timers.append("cancel")
 
 
 def world_answer(conv: Conversation, replies: list[Reply]) -> Event | None:

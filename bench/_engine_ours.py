@@ -26,10 +26,12 @@ from bench._engine_conv import NOW, Conversation, Say, Transcript, Turn
 from wactl.compiler.ir import Program
 from wactl.runtime.effects import (
     AiRequest,
+    CancelTimer,
     Effect,
     FieldsChanged,
     Handoff,
     HttpRequest,
+    ScheduleTimer,
     SendInteractive,
     SendText,
     TagsChanged,
@@ -101,6 +103,10 @@ def record(effects: Sequence[Effect], into: Transcript) -> None:
             into.tags.extend(e.added)
         elif isinstance(e, FieldsChanged):
             into.fields.update(e.values)
+        elif isinstance(e, ScheduleTimer):
+            into.timers.append(f"schedule {e.at:%H:%M}")
+        elif isinstance(e, CancelTimer):
+            into.timers.append("cancel")
 
 
 def last_buttons(effects: Sequence[Effect],

@@ -47,6 +47,7 @@ def test_hand_written_conversations_match_the_example_tests() -> None:
     """The replies the flows' own conversation tests expect (flows/tests/*)."""
     shipped, packing, fails, one, change = (_hand(c) for c in CONVERSATIONS)
     assert shipped.replies[-1] == "Follow your parcel here: https://shop.example/t/10423"
+    assert shipped.timers == ["schedule 10:00", "cancel"]  # `timeout 30m` from 09:30
     assert packing.replies[1] == "Mã đơn chỉ gồm chữ số, ví dụ 10423."
     assert fails.replies[-2:] == ["Xin lỗi, hiện mình chưa tra được đơn này.",
                                   "Nhân viên sẽ trả lời bạn ngay."]
