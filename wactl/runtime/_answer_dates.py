@@ -8,6 +8,8 @@ Dates (the first one the reply states wins, so "Thứ bảy 28/12/2030, mình đ
   `28 Dec [2030]`, `December 28[, 2030]`;
 - a day and month without a year (`25/12`, `25 tháng 12`): the next 25 December on or
   after `today` (a date already past this year is next year's);
+- a day of the month alone (`ngày 15`, `mùng 5`, `the 15th`): the next such day on or
+  after today;
 - words: today / hôm nay / tối nay, tomorrow / (ngày) mai, the day after tomorrow /
   ngày kia / ngày mốt, "in 3 days" / "3 ngày nữa" / "sau 3 ngày";
 - a weekday (Saturday, thứ bảy, thứ 7, T7, chủ nhật, CN): the next one on or after
@@ -44,6 +46,8 @@ _D_MON = re.compile(r"(?<![\d/.-])(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P
                     + r")(?:,?\s+(?P<y>\d{4})(?!\d))?")
 _MON_D = re.compile(r"\b(?P<mon>" + _MONTH + r")\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?\b"
                     r"(?:,?\s+(?P<y>\d{4})(?!\d))?")
+_DAY_ONLY = re.compile(r"\b(?:ngay|mung|mong)\s*(?P<d>\d{1,2})(?![\d/.-]|\s*thang)"
+                       r"|\bthe (?P<d2>\d{1,2})(?:st|nd|rd|th)\b(?!\s+(?:of\s+)?[a-z])")
 _WRITTEN = (_ISO, _DMY, _DM, _VI, _D_MON, _MON_D)
 
 _OFFSETS: tuple[tuple[re.Pattern[str], int], ...] = (
@@ -79,7 +83,22 @@ def _written_date(folded: str, today: date) -> date | None:
             if day is not None:
                 found.append((match.start(), day))
                 break
-    return min(found)[1] if found else None
+    if found:
+        return min(found)[1]
+    day_only = _DAY_ONLY.search(folded)
+    return None if day_only is None else _next_day_of_month(int(day_only["d"] or day_only["d2"]),
+                                                            today)
+
+
+def _next_day_of_month(day: int, today: date) -> date | None:
+    """"ngày 15" / "the 15th": the next 15th on or after today (skipping months without it)."""
+    year, month = today.year, today.month
+    for _ in range(13):
+        candidate = _make(year, month, day)
+        if candidate is not None and candidate >= today:
+            return candidate
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return None
 
 
 def _from_match(match: re.Match[str], today: date) -> date | None:

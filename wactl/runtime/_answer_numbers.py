@@ -9,7 +9,8 @@ The rule for `expect: number` (documented in LANGUAGE.md terms in `answers.py`):
 - A word with digits glued to letters is not a number: "DH10424", "v2", "2nd".  The
   only letters allowed on a number are the suffixes `k` (×1,000), `tr` (×1,000,000)
   and a currency (`đ`, `vnd`, `usd`, `$`, `€`, `£`, `₫`); `%` and a leading `#` are
-  dropped.
+  dropped.  A scale word right after the number multiplies it: "2 triệu", "1,5 tr",
+  "500 nghìn" / "ngàn", "3 tỷ", "2 thousand" / "million" / "billion".
 - Separators: one kind repeated (`1.000.000`, `1,000,000`) is thousands grouping; both
   kinds (`1.234,5`, `1,234.5`): the last one is the decimal point.  A single separator
   followed by exactly three digits after a 1-3 digit non-zero head is grouping
@@ -40,6 +41,8 @@ _TOKEN = re.compile(
     r"(?P<suf>k|tr|đ|d|₫|vnd|vnđ|usd|\$|€|£|%)?", re.IGNORECASE)
 _SPACE_GROUPED = re.compile(r"[+-]?\d{1,3}(?: \d{3})+(?:[.,]\d+)?")
 _MULTIPLIERS = {"k": 1000, "tr": 1_000_000}
+_SCALE_WORDS = {"k": 1000, "nghin": 1000, "ngan": 1000, "thousand": 1000, "tr": 1_000_000,
+                "trieu": 1_000_000, "million": 1_000_000, "ty": 10**9, "billion": 10**9}
 _WORDS_VI = {"một": 1, "mot": 1, "hai": 2, "ba": 3, "bốn": 4, "bon": 4, "năm": 5, "sáu": 6,
              "bảy": 7, "bẩy": 7, "tám": 8, "chín": 9, "chin": 9, "mười": 10, "muoi": 10}
 _WORDS_EN = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
@@ -69,9 +72,12 @@ def parse_number(text: str) -> int | float | None:
     words = [w for w in words if w]
     if not words or len(words) > MAX_NUMBER_WORDS:
         return None
-    with_digits = [w for w in words if any(c.isdigit() for c in w)]
+    with_digits = [i for i, w in enumerate(words) if any(c.isdigit() for c in w)]
     if len(with_digits) == 1:
-        return number_token(with_digits[0])
+        at = with_digits[0]
+        value = number_token(words[at])
+        scale = _SCALE_WORDS.get(fold(words[at + 1]), 1) if at + 1 < len(words) else 1
+        return value if value is None or scale == 1 else _plain(Decimal(str(value)) * scale)
     if not with_digits and len(words) <= 3:
         return _number_word(words)
     return None

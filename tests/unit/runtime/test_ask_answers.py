@@ -79,6 +79,8 @@ def test_a_tapped_button_is_a_text_answer_with_its_title() -> None:
     ("1,234.5", 1234.5), ("1.000.000,75", 1_000_000.75),
     ("500k", 500_000), ("2tr", 2_000_000), ("1,5tr", 1_500_000), ("150.000đ", 150_000),
     ("150000 VND", 150_000), ("$20", 20), ("20$", 20), ("50%", 50),
+    ("2 triệu", 2_000_000), ("1,5 tr", 1_500_000), ("500 nghìn", 500_000), ("300 ngàn", 300_000),
+    ("3 tỷ", 3_000_000_000), ("2 thousand", 2000),
     ("2 người", 2), ("2 people", 2), ("mình đi 3 người", 3), ("Tầm 4 người ạ", 4),
     ("mã đơn 10423", 10423), ("đơn của mình là 10423 nhé", 10423), ("order #10423 please", 10423),
     ("(10423)", 10423), ("“10423”", 10423), ("2️⃣", 2), ("１２", 12),
@@ -198,6 +200,9 @@ def test_phone_region_is_the_callers() -> None:
     ("thứ sáu", date(2024, 5, 10)), ("thứ hai", date(2024, 5, 13)), ("chủ nhật", date(2024, 5, 12)),
     ("CN", date(2024, 5, 12)), ("saturday", date(2024, 5, 11)), ("next monday", date(2024, 5, 20)),
     ("thứ 2 tuần sau", date(2024, 5, 20)), ("thứ ba tuần tới", date(2024, 5, 21)),
+    ("ngày 15", date(2024, 5, 15)), ("ngày 10", date(2024, 5, 10)), ("ngày 5", date(2024, 6, 5)),
+    ("mùng 31", date(2024, 5, 31)), ("the 15th", date(2024, 5, 15)),
+    ("ngày 15 tháng 6", date(2024, 6, 15)), ("the 15th of June", date(2024, 6, 15)),
 ])
 def test_date_accepts(text: str, day: date) -> None:
     assert value("date", text) == day
@@ -205,7 +210,7 @@ def test_date_accepts(text: str, day: date) -> None:
 
 @pytest.mark.parametrize("text", [
     "31/02/2030", "32/01/2030", "28/13/2030", "0/1/2030", "12345", "DH10424", "sớm nhất có thể",
-    "", "2 người", "1/1/1800", "1/1/3000", "khi nào cũng được", "28/12/2030/5",
+    "", "2 người", "1/1/1800", "1/1/3000", "khi nào cũng được", "28/12/2030/5", "ngày 32",
 ])
 def test_date_refuses(text: str) -> None:
     assert parse("date", text) == Answer(False, reason="not_a_date")
