@@ -22,7 +22,10 @@ def _mock(url: str = ORDER, **kw: object) -> ast.HttpMock:
     return ast.HttpMock.model_validate({"url": url, **kw})
 
 
-def _ai(purpose: Literal["reply", "intent", "extract"], agent: str | None = None, rid: str = "a1") -> AiRequest:
+Purpose = Literal["reply", "intent", "extract"]
+
+
+def _ai(purpose: Purpose, agent: str | None = None, rid: str = "a1") -> AiRequest:
     return AiRequest(rid, purpose, "849", "hi", agent=agent)
 
 
