@@ -105,7 +105,8 @@ def on_reply(t: Turn, run: Run, result: AiResult) -> None:
         _hand_over(t, run, agent, f"safety {verdict.reason}")
         return
     text = result.text or ""
-    deliver(t, Rendered([SendText(t.state.wa_id, text)], [], text))
+    if not deliver(t, Rendered([SendText(t.state.wa_id, text)], [], text)):
+        t.log("warning", "window_closed", "agent reply not sent: 24h window closed", frame)
     frame.turns += 1
     er.trace(t, run, frame, "agent", f"replied (turn {frame.turns})")
     if params.get("max_turns") and frame.turns >= int(params["max_turns"]):
