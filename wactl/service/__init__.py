@@ -1,0 +1,1 @@
+"""The service: adapters that carry out the engine's effects (HTTP, WhatsApp, OpenAI, stores)."""
