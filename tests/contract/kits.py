@@ -1,0 +1,58 @@
+"""The implementations the port contract runs against.
+
+The contract is the behaviour every implementation of the runtime's ports must show.
+
+The tests in this folder run once per implementation listed in `FACTORIES`.  Today
+that is the in-memory one; the PostgreSQL stores of the service add themselves with
+one line, an async context manager yielding a `PortKit` (set up a fresh schema, yield
+the stores, drop it):
+
+    FACTORIES["postgres"] = postgres_kit
+
+Channel, publisher and clock take part where an implementation has them: a kit may
+leave them None and those tests are skipped for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from wactl.runtime import memory
+from wactl.runtime.ports import (
+    Channel,
+    Clock,
+    ConversationStore,
+    CustomerStore,
+    EventPublisher,
+    RunStore,
+    TimerStore,
+)
+
+T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+
+
+@dataclass
+class PortKit:
+    customers: CustomerStore
+    conversations: ConversationStore
+    runs: RunStore
+    timers: TimerStore
+    channel: Channel | None = None
+    events: EventPublisher | None = None
+    clock: Clock | None = None
+
+
+@asynccontextmanager
+async def in_memory_kit() -> AsyncIterator[PortKit]:
+    yield PortKit(memory.InMemoryCustomerStore(), memory.InMemoryConversationStore(),
+                  memory.InMemoryRunStore(), memory.InMemoryTimerStore(),
+                  memory.InMemoryChannel(), memory.InMemoryEventPublisher(),
+                  memory.ManualClock(T0))
+
+
+FACTORIES: dict[str, Callable[[], AbstractAsyncContextManager[PortKit]]] = {
+    "memory": in_memory_kit,
+}
