@@ -19,15 +19,18 @@ PHONE_KEY_DIGITS = 9
 """Numbers compare by their last 9 digits: national and international forms agree."""
 
 _CURRENCY = r"(?:đ|₫|vnđ|vnd|dong|đồng|k|usd|dollars?|nghìn|ngàn|triệu|tr)"
+# Every pattern starts at the start of a token (a lookbehind) and has bounded repeats:
+# the finders run over whole conversations, so they must stay linear on any input.
 _PHONE = re.compile(r"(?<![\w/])(?<!\d[.,])\+?\d(?:[ .\-]?\(?\d\)?){8,14}(?![\w/])(?![.,]\d)"
                     r"(?!\s?" + _CURRENCY + r"\b)(?!\s?[%$€])", re.IGNORECASE)
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
-_URL = re.compile(r"(?:https?://|www\.)[^\s<>()\"'\]\[]+", re.IGNORECASE)
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,6}")
+_URL = re.compile(r"(?<![\w/.])(?:https?://|www\.)[^\s<>()\"'\]\[]{1,2048}", re.IGNORECASE)
 _TLDS = ("com", "net", "org", "vn", "io", "co", "me", "ly", "shop", "store", "info", "biz",
          "app", "link", "xyz", "online", "site", "asia", "us", "uk")
-_DOMAIN = re.compile(r"(?<![\w@.-])((?:[a-z0-9-]+\.)+(?:" + "|".join(_TLDS) + r"))(?![\w-])",
-                     re.IGNORECASE)
-_AMOUNT = re.compile(r"(?:[$€£]\s?(\d[\d.,]*))|(?:(\d[\d.,]*)\s?(" + _CURRENCY + r")(?!\w))",
+_DOMAIN = re.compile(r"(?<![\w@.-])((?:[a-z0-9-]{1,63}\.){1,6}(?:" + "|".join(_TLDS)
+                     + r"))(?![\w-])", re.IGNORECASE)
+_AMOUNT = re.compile(r"(?:[$€£]\s?(\d[\d.,]{0,24}))"
+                     r"|(?:(?<![\w.,])(\d[\d.,]{0,24})\s?(" + _CURRENCY + r")(?!\w))",
                      re.IGNORECASE)
 _MULTIPLIERS = {"k": 1_000, "nghìn": 1_000, "ngàn": 1_000, "triệu": 1_000_000, "tr": 1_000_000}
 _CALENDAR = re.compile(r"(?<![\d/.,-])(\d{1,2})/(\d{1,2})(?:/(\d{2,4}))?(?![\d/])"
