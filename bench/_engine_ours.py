@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,7 +38,13 @@ from wactl.runtime.effects import (
     TagsChanged,
 )
 from wactl.runtime.events import AiResult, Event, HttpResult, Inbound
-from wactl.runtime.state import ConversationState, Customer, state_from_data, state_to_data
+from wactl.runtime.state import (
+    ConversationState,
+    Customer,
+    Run,
+    state_from_data,
+    state_to_data,
+)
 
 if TYPE_CHECKING:  # imported when first used: the engine may not exist yet
     from wactl.runtime.driver import Conductor
@@ -126,8 +133,19 @@ def _roundtrip(state: ConversationState) -> ConversationState:
     return state_from_data(json.loads(json.dumps(state_to_data(state))))
 
 
+def visits(run: Run) -> int:
+    """Steps the run went through: trace entries, a step that waits counted once.
+
+    An `ask` or `call` leaves two or more entries (asked, retried, answered); what
+    compares with a transition of the `transitions` machine is one visit of the step.
+    """
+    trace = run.trace
+    return sum(1 for i, t in enumerate(trace)
+               if i == 0 or (t.step, t.flow) != (trace[i - 1].step, trace[i - 1].flow))
+
+
 def _steps(state: ConversationState) -> int:
-    return sum(len(run.trace) for run in state.finished)
+    return sum(visits(run) for run in state.finished)
 
 
 def converse(eng: Engine, conv: Conversation, *, stored: bool = False,
@@ -148,7 +166,7 @@ def converse(eng: Engine, conv: Conversation, *, stored: bool = False,
                 record(outcome.effects, into)
             queue += [a for e in outcome.effects if (a := answer(conv, WA_ID, e)) is not None]
     run = state.run
-    return events, steps + (len(run.trace) if run is not None else 0)
+    return events, steps + (visits(run) if run is not None else 0)
 
 
 # --------------------------------------------------------------------------- Conductor
@@ -177,10 +195,22 @@ class WorldAi:
         return AiResult("", NOW, request.request_id, values=self.conv.ai.get(request.text, {}))
 
 
+def quiet() -> None:
+    """Drop the driver's log records instead of printing them (no handler means stderr).
+
+    The records are still made, as the service would make them; only the printing,
+    which would time the terminal, is skipped.
+    """
+    logger = logging.getLogger("wactl")
+    if not logger.handlers:
+        logger.addHandler(logging.NullHandler())
+
+
 class ConductorBench:
     """A conductor over fresh in-memory ports, with the world's HTTP and AI answers."""
 
     def __init__(self, eng: Engine) -> None:
+        quiet()
         from wactl.runtime.driver import Conductor, Ports
         from wactl.runtime.memory import ManualClock
 

@@ -206,8 +206,9 @@ def print_header(clock: _measure.Clock, messages: int, repeats: int) -> None:
           f"  {os.cpu_count()} CPUs  load average {load} (a busy machine inflates every figure)")
     print(f"{messages:,} inbound messages per flow and run (HTTP/AI answers fed back as "
           f"events on top); best of {repeats}, implementations interleaved; one core; "
-          f"clock: {clock.value}\nsteps = trace entries (ours), step-function calls "
-          "(hand-written), transitions fired (transitions)\n", flush=True)
+          f"clock: {clock.value}\nsteps = step visits in the runs' traces (ours; an ask or call "
+          "once however many events it takes), step-function calls (hand-written),\n"
+          "transitions fired, internal ones (retries) included (transitions)\n", flush=True)
 
 
 def print_summary(judged: list[Verdict]) -> None:
