@@ -6,16 +6,22 @@ check which wait was chosen without spending it.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
 
 import pytest
 from fakes.openai_server import FakeOpenAI
 
 from wactl.compiler.ir import IRAgent, IRAgentHandoff, IRProject, Program
+from wactl.compiler.project import compile_project
 from wactl.runtime.agents.pricing import Price
 from wactl.runtime.agents.prompt import HANDOFF_MARKER
-from wactl.runtime.effects import AiRequest
+from wactl.runtime.driver import Conductor, Ports
+from wactl.runtime.effects import AiRequest, Effect, Handoff, Publish, SendText
+from wactl.runtime.engine import Engine
+from wactl.runtime.events import Inbound
 from wactl.service.openai_ai import AiSettings, OpenAiClient, server_wait
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -245,3 +251,63 @@ def test_server_wait_reads_both_headers() -> None:
     assert server_wait({"retry-after": "3600"}) is None
     assert server_wait({"retry-after": "Wed, 21 Oct 2026 07:28:00 GMT"}) is None
     assert server_wait({}) is None
+
+
+# --------------------------------------------------------------------------- through the engine
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "flows"
+WA_ID = "84917778888"
+
+
+@cache
+def _examples() -> Program:
+    sources = {p.relative_to(EXAMPLES.parent).as_posix(): p.read_text("utf-8")
+               for p in sorted(EXAMPLES.rglob("*")) if p.suffix in (".yaml", ".flow")}
+    program = compile_project(sources).program
+    assert program is not None
+    return program
+
+
+async def _product_question(fake: FakeOpenAI,
+                            answer: Callable[[FakeOpenAI], object]) -> list[Effect]:
+    """The example product_advice flow: intent classified, intro sent, then `answer`."""
+    program = _examples()
+    ai = OpenAiClient(AiSettings(base_url=fake.base_url, api_key="sk-test"), program)
+    conductor = Conductor(Engine(program), Ports.in_memory(ai=ai))
+    fake.json_reply({"intent": "product_question", "confidence": 0.95, "values": {}})
+    await conductor.handle(Inbound(WA_ID, NOW, text="Kem chống nắng nào hợp da dầu?", id="m1",
+                                   name="Ngọc"))
+    answer(fake)
+    effects = await conductor.handle(Inbound(WA_ID, NOW, text="Da mình dầu vùng chữ T", id="m2"))
+    await ai.aclose()
+    return effects
+
+
+async def test_a_persona_answers_through_the_engine(fake: FakeOpenAI) -> None:
+    answer = "Bạn thử Gel chống nắng SPF50 nhé: https://shop.example/p/gel"
+    effects = await _product_question(fake, lambda f: f.reply(answer))
+    assert SendText(WA_ID, answer) in effects
+    intent, persona = fake.requests
+    assert intent.body["response_format"] == {"type": "json_object"}
+    assert "product_question" in intent.system
+    assert "chuyên viên tư vấn chăm sóc da" in persona.system
+    assert [m["role"] for m in persona.messages] == ["system", "user", "assistant", "user"]
+    assert persona.token_cap == 350 and persona.body["temperature"] == 0.4
+    usage = [e for e in effects if isinstance(e, Publish) and e.name == "AITokenUsage"]
+    assert usage and usage[0].payload["cost"] > 0
+
+
+async def test_a_leaking_reply_is_not_sent_and_a_person_takes_over(fake: FakeOpenAI) -> None:
+    leak = "Chị Hoa (0933 222 444) cũng dùng gel này, bạn hỏi chị ấy nhé!"
+    effects = await _product_question(fake, lambda f: f.reply(leak))
+    sent = [e.text for e in effects if isinstance(e, SendText)]
+    assert leak not in sent
+    assert any(isinstance(e, Handoff) for e in effects)
+
+
+async def test_the_model_out_of_quota_ends_in_a_fallback_and_a_handoff(
+        fake: FakeOpenAI) -> None:
+    effects = await _product_question(fake, FakeOpenAI.quota_exceeded)
+    assert any(isinstance(e, SendText) for e in effects)
+    assert any(isinstance(e, Handoff) for e in effects)
+    assert len(fake.requests) == 2  # the quota error was not retried

@@ -88,7 +88,7 @@ def rules(agent: IRAgent) -> list[str]:
     found.append("Write plain WhatsApp text: short paragraphs, no Markdown headings or tables.")
     if agent.max_tokens:
         words = max(int(agent.max_tokens * WORDS_PER_TOKEN), 10)
-        found.append(f"Keep each reply under about {words} words.")
+        found.append(f"A reply longer than about {words} words is cut off there.")
     return found
 
 
@@ -121,13 +121,17 @@ def shop_name(scope: Mapping[str, Any], project: IRProject) -> str:
     return project.shop or "the shop"
 
 
+_NOT_FACTS = frozenset({"id", "name", "language"})
+"""Shop keys the prompt already says elsewhere (the name, the reply language)."""
+
+
 def shop_facts(scope: Mapping[str, Any]) -> list[str]:
     """`key: value` lines for the shop's plain facts (nested data is left out)."""
     shop = scope.get("shop")
     if not isinstance(shop, Mapping):
         return []
     return [f"{key}: {_plain(value)}" for key, value in shop.items()
-            if key != "id" and _plain(value)]
+            if key not in _NOT_FACTS and _plain(value)]
 
 
 def _plain(value: Any) -> str:

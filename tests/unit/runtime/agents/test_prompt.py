@@ -51,14 +51,14 @@ def test_the_system_prompt_carries_the_persona() -> None:
     assert "warm and friendly" in system
     assert "Reply in Vietnamese" in system
     assert "- Never promise a delivery date." in system
-    assert "about 150 words" in system  # 200 tokens
+    assert "longer than about 150 words is cut off" in system  # 200 tokens
     assert HANDOFF_MARKER in system
 
 
 def test_shop_facts_are_the_plain_values() -> None:
     system = system_prompt(AGENT, reply(), PROJECT)
     assert "- hours: 9:00-21:30" in system and "- areas: HCM, Hà Nội" in system
-    assert "token" not in system and "open:" not in system
+    assert "token" not in system and "open:" not in system and "- name:" not in system
 
 
 def test_the_customers_language_wins() -> None:
