@@ -23,12 +23,13 @@ import weakref
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from wactl.compiler.ir import IRScheduleTrigger
+from wactl.compiler.ir import IRScheduleTrigger, Program
 from wactl.runtime.driver_effects import carry_out, inbound_record
 from wactl.runtime.effects import Effect, Log
-from wactl.runtime.engine import Engine
+from wactl.runtime.engine import Outcome
 from wactl.runtime.events import Event, Inbound, ScheduleTick, TimerFired
 from wactl.runtime.ports import (
     AiClient,
@@ -52,6 +53,15 @@ MAX_ROUNDS = 100
 """Engine calls per event (the event plus the HTTP/AI answers fed back): a guard."""
 MAX_FIRINGS = 10_000
 """Timers and schedule times one `advance_to` fires: a guard against a timer loop."""
+
+
+class EngineLike(Protocol):
+    """What the driver uses of `wactl.runtime.engine.Engine` (tests may pass a stub)."""
+
+    @property
+    def program(self) -> Program: ...
+
+    def handle(self, state: ConversationState, event: Event) -> Outcome: ...
 
 
 @dataclass
@@ -84,7 +94,7 @@ class Ports:
 class Conductor:
     """Runs events through `engine` with `ports`; see the module docstring."""
 
-    def __init__(self, engine: Engine, ports: Ports) -> None:
+    def __init__(self, engine: EngineLike, ports: Ports) -> None:
         self.engine = engine
         self.ports = ports
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (

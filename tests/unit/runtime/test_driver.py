@@ -1,0 +1,370 @@
+"""The driver: the real engine with the in-memory ports, events in, effects carried out."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from engine_harness import T0, WA, compile_yaml
+
+from wactl.cli.sources import read_sources
+from wactl.compiler.project import compile_project
+from wactl.runtime import driver as driver_module
+from wactl.runtime.driver import Conductor, Ports
+from wactl.runtime.effects import (
+    Effect,
+    Handoff,
+    HttpRequest,
+    Log,
+    Publish,
+    SendEffect,
+    SendTemplate,
+    SendText,
+)
+from wactl.runtime.engine import Engine, Outcome
+from wactl.runtime.events import Event, HttpResult, Inbound
+from wactl.runtime.memory import (
+    InMemoryChannel,
+    InMemoryEventPublisher,
+    InMemoryTimerStore,
+    ManualClock,
+)
+from wactl.runtime.ports import HttpClient, http_result
+from wactl.runtime.state import ConversationState, Customer
+
+ORDER = """
+flow: order_status
+trigger: {keyword: [order]}
+steps:
+  - id: ask_number
+    ask: "What's your order number?"
+    expect: number
+    save: order_id
+  - id: lookup
+    call: {method: GET, url: "https://shop.example/orders/{{ order_id }}", timeout: 5s}
+    save: order
+    on_error: sorry
+  - id: shipped
+    send: "On its way with {{ order.carrier }}."
+    next: end
+  - id: sorry
+    send: "Sorry, I can't look that up."
+    next: end
+"""
+VIP = """
+flow: vip
+trigger: {keyword: [hello]}
+steps:
+  - id: check
+    branch:
+      - if: 'customer.tags contains "vip"'
+        goto: vip_hello
+      - else: plain
+  - id: vip_hello
+    send: "Welcome back, VIP!"
+    next: end
+  - id: plain
+    send: "Hello!"
+  - id: mark
+    tag: greeted
+  - id: remember
+    field: {city: "Hue"}
+"""
+NAP = """
+flow: nap
+trigger: {keyword: [nap]}
+steps:
+  - id: say
+    send: "Sleeping an hour."
+  - id: sleep
+    wait: 1h
+  - id: wake
+    send: "Awake."
+"""
+FLOWS = Path(__file__).resolve().parents[3] / "flows"
+
+
+@dataclass
+class FakeHttp:
+    """Answers with a JSON body per URL; records what it was asked."""
+
+    answers: dict[str, object] = field(default_factory=dict)
+    requests: list[HttpRequest] = field(default_factory=list)
+
+    async def request(self, request: HttpRequest) -> HttpResult:
+        self.requests.append(request)
+        if request.url not in self.answers:
+            return http_result(request, error="connection")
+        return http_result(request, status=200, body=json.dumps(self.answers[request.url]),
+                           content_type="application/json")
+
+
+def _setup(*flows: str, http: HttpClient | None = None) -> tuple[Conductor, Ports, ManualClock]:
+    clock = ManualClock(T0)
+    ports = Ports.in_memory(clock=clock, http=http)
+    return Conductor(Engine(compile_yaml(*flows)), ports), ports, clock
+
+
+def _sent(ports: Ports, wa_id: str = WA) -> list[str]:
+    channel = ports.channel
+    assert isinstance(channel, InMemoryChannel)
+    return [_text(m) for m in channel.sent(wa_id)]
+
+
+def _text(message: SendEffect) -> str:
+    return message.text if isinstance(message, SendText) else type(message).__name__
+
+
+def _say(text: str, at: datetime = T0, wa_id: str = WA, n: int = 0) -> Inbound:
+    return Inbound(wa_id, at, "text", id=f"wamid.in{n}", text=text)
+
+
+async def test_a_message_runs_the_flow_and_sends_through_the_channel() -> None:
+    conductor, ports, _ = _setup(ORDER, http=FakeHttp({
+        "https://shop.example/orders/10423": {"carrier": "GHN"}}))
+    first = await conductor.handle(_say("order"))
+    assert [e for e in first if isinstance(e, SendText)] == [
+        SendText(WA, "What's your order number?")]
+    await conductor.handle(_say("10423", n=1))
+    assert _sent(ports) == ["What's your order number?", "On its way with GHN."]
+
+
+async def test_http_answers_are_fed_back_with_the_conversation_and_time() -> None:
+    http = FakeHttp({"https://shop.example/orders/7": {"carrier": "VNPost"}})
+    conductor, ports, clock = _setup(ORDER, http=http)
+    await conductor.handle(_say("order"))
+    clock.set(T0 + timedelta(minutes=5))
+    effects = await conductor.handle(_say("7", T0 + timedelta(minutes=5), n=1))
+    [request] = [e for e in effects if isinstance(e, HttpRequest)]
+    assert http.requests == [request]
+    assert effects.index(request) < effects.index(SendText(WA, "On its way with VNPost."))
+    [run] = await ports.runs.finished(WA)
+    lookup = next(t for t in run.trace if t.step == "lookup")
+    assert lookup.at == T0 + timedelta(minutes=5)
+
+
+async def test_no_http_port_takes_the_error_branch() -> None:
+    conductor, ports, _ = _setup(ORDER)
+    await conductor.handle(_say("order"))
+    await conductor.handle(_say("10423", n=1))
+    assert _sent(ports)[-1] == "Sorry, I can't look that up."
+
+
+async def test_the_message_log_holds_both_directions_in_order() -> None:
+    conductor, ports, _ = _setup(ORDER)
+    await conductor.handle(_say("order"))
+    await conductor.handle(_say("10423", n=1))
+    log = await ports.conversations.messages(WA)
+    assert [(m.direction, m.text) for m in log] == [
+        ("in", "order"), ("out", "What's your order number?"),
+        ("in", "10423"), ("out", "Sorry, I can't look that up.")]
+    assert log[0].message_id == "wamid.in0" and log[1].message_id == "wamid.1"
+
+
+async def test_state_and_runs_are_saved_between_events() -> None:
+    conductor, ports, _ = _setup(ORDER)
+    await conductor.handle(_say("order"))
+    state = await ports.conversations.load(WA)
+    assert state is not None and state.run is not None and state.run.top.step == "ask_number"
+    active = await ports.runs.active(WA)
+    assert active is not None and active.id == state.run.id
+    await conductor.handle(_say("10423", n=1))
+    assert await ports.runs.active(WA) is None
+    [done] = await ports.runs.finished(WA)
+    assert done.id == state.run.id and [t.step for t in done.trace][:2] == [
+        "ask_number", "ask_number"]
+
+
+async def test_the_customer_store_is_the_authoritative_copy() -> None:
+    conductor, ports, _ = _setup(VIP)
+    await ports.customers.save(Customer(WA, "Lan", tags=["vip"]))
+    await conductor.handle(_say("hello"))
+    assert _sent(ports) == ["Welcome back, VIP!"]
+    await ports.customers.save(Customer(WA, "Lan"))  # the management API untagged her
+    await conductor.handle(_say("hello", n=1))
+    assert _sent(ports)[-1] == "Hello!"
+    stored = await ports.customers.get(WA)
+    assert stored is not None
+    assert (stored.name, stored.tags, stored.fields) == ("Lan", ["greeted"], {"city": "Hue"})
+
+
+async def test_a_new_customer_is_stored() -> None:
+    conductor, ports, _ = _setup(VIP)
+    await conductor.handle(Inbound(WA, T0, "text", text="hi", name="Minh"))
+    assert await ports.customers.list_ids() == [WA]
+
+
+async def test_timers_fire_in_time_order_with_the_clock_at_their_time() -> None:
+    conductor, ports, clock = _setup(NAP)
+    await conductor.handle(_say("nap"))
+    await conductor.handle(_say("nap", T0 + timedelta(minutes=20), wa_id="849002"))
+    assert await conductor.advance_to(T0 + timedelta(minutes=30)) == []
+    effects = await conductor.advance_to(T0 + timedelta(hours=3))
+    woke = [(e.to, e.text) for e in effects if isinstance(e, SendText)]
+    assert woke == [(WA, "Awake."), ("849002", "Awake.")]
+    for wa_id, delay in [(WA, timedelta(hours=1)), ("849002", timedelta(hours=1, minutes=20))]:
+        log = await ports.conversations.messages(wa_id)
+        assert (log[-1].text, log[-1].at) == ("Awake.", T0 + delay)
+    assert clock.now() == T0 + timedelta(hours=3)
+    timers = ports.timers
+    assert isinstance(timers, InMemoryTimerStore) and timers.pending() == []
+
+
+def _example_program() -> Engine:
+    sources, _ = read_sources([str(FLOWS)])
+    result = compile_project(sources)
+    assert result.program is not None
+    return Engine(result.program)
+
+
+async def test_schedule_ticks_reach_every_customer_and_the_audience_decides() -> None:
+    clock = ManualClock(T0)
+    ports = Ports.in_memory(clock=clock)
+    conductor = Conductor(_example_program(), ports)
+    await ports.customers.save(Customer("849001", "Lan", tags=["cart"], consent="opted_in"))
+    await ports.customers.save(Customer("849002", "Minh", consent="opted_in"))
+    first = await conductor.advance_to(T0 + timedelta(days=1))  # 09:00 the next day
+    assert [(e.to, e.name) for e in first if isinstance(e, SendTemplate)] == [
+        ("849001", "cart_reminder")]
+    lan = await ports.customers.get("849001")
+    assert lan is not None and lan.tags == ["cart", "cart_reminded"]
+    second = await conductor.advance_to(T0 + timedelta(days=2, hours=1))
+    assert [(e.to, e.name) for e in second if isinstance(e, SendTemplate)] == [
+        ("849001", "cart_last_call")]
+    lan = await ports.customers.get("849001")
+    assert lan is not None and lan.tags == []
+    assert await conductor.advance_to(T0 + timedelta(days=5)) == []
+
+
+async def test_a_schedule_time_already_passed_does_not_fire_again() -> None:
+    clock = ManualClock(T0 + timedelta(minutes=1))
+    ports = Ports.in_memory(clock=clock)
+    conductor = Conductor(_example_program(), ports)
+    await ports.customers.save(Customer("849001", tags=["cart"], consent="opted_in"))
+    assert await conductor.advance_to(T0 + timedelta(hours=5)) == []
+
+
+# --------------------------------------------------------------------------- stub engines
+
+
+class ScriptedEngine:
+    """Follows the engine's API; answers each event with what `script` returns."""
+
+    def __init__(self, program: Engine, script: Callable[[Event], list[Effect]]) -> None:
+        self.program = program.program
+        self.script = script
+        self.seen: list[Event] = []
+
+    def handle(self, state: ConversationState, event: Event) -> Outcome:
+        self.seen.append(event)
+        return Outcome(state.clone(), self.script(event))
+
+
+def _stub(script: Callable[[Event], list[Effect]], http: HttpClient | None = None,
+          ) -> tuple[Conductor, Ports, ScriptedEngine]:
+    engine = ScriptedEngine(Engine(compile_yaml(ORDER)), script)
+    ports = Ports.in_memory(clock=ManualClock(T0), http=http)
+    return Conductor(engine, ports), ports, engine
+
+
+class SlowChannel(InMemoryChannel):
+    """Lets other tasks run while sending, to expose interleaving."""
+
+    async def send(self, message: SendEffect) -> str:
+        await asyncio.sleep(0)
+        return await super().send(message)
+
+
+async def test_one_conversation_is_handled_at_a_time() -> None:
+    def script(event: Event) -> list[Effect]:
+        assert isinstance(event, Inbound)
+        return [SendText(event.wa_id, f"{event.text}-1"), SendText(event.wa_id, f"{event.text}-2")]
+
+    conductor, ports, _ = _stub(script)
+    ports.channel = SlowChannel()
+    await asyncio.gather(conductor.handle(_say("a")), conductor.handle(_say("b")),
+                         conductor.handle(_say("x", wa_id="849002")))
+    assert _sent(ports) == ["a-1", "a-2", "b-1", "b-2"]
+    assert _sent(ports, "849002") == ["x-1", "x-2"]
+
+
+async def test_an_endless_request_loop_is_cut() -> None:
+    conductor, _, engine = _stub(lambda event: [HttpRequest("q", "GET", "https://x")])
+    effects = await conductor.handle(_say("go"))
+    assert len(engine.seen) == driver_module.MAX_ROUNDS
+    assert isinstance(effects[-1], Log) and effects[-1].code == "driver_rounds"
+
+
+class BrokenHttp:
+    async def request(self, request: HttpRequest) -> HttpResult:
+        raise RuntimeError("adapter bug")
+
+
+class BrokenChannel(InMemoryChannel):
+    async def send(self, message: SendEffect) -> str:
+        raise ConnectionError("whatsapp down")
+
+
+async def test_a_raising_adapter_becomes_an_error_answer_and_a_log() -> None:
+    def script(event: Event) -> list[Effect]:
+        if isinstance(event, Inbound):
+            return [SendText(WA, "hi"), HttpRequest("q1", "GET", "https://x")]
+        return []
+
+    conductor, ports, engine = _stub(script, http=BrokenHttp())
+    ports.channel = BrokenChannel()
+    effects = await conductor.handle(_say("go"))
+    assert len(effects) == 2
+    answer = engine.seen[-1]
+    assert isinstance(answer, HttpResult)
+    assert (answer.wa_id, answer.request_id, answer.error) == (WA, "q1", "connection")
+    assert await ports.conversations.messages(WA) == [
+        (await ports.conversations.messages(WA))[0]]  # only the inbound line
+
+
+async def test_logs_publishes_and_handoffs_are_carried_out(
+        caplog: pytest.LogCaptureFixture) -> None:
+    conductor, ports, _ = _stub(lambda event: [
+        Log("warning", "call_failed", "call lookup: timeout", "order_status", "lookup"),
+        Publish("ConversationPending", {"wa_id": WA}), Handoff(WA, "support", "asked")])
+    with caplog.at_level(logging.INFO, logger="wactl.runtime"):
+        await conductor.handle(_say("go"))
+    warning = next(r for r in caplog.records if r.levelno == logging.WARNING)
+    assert warning.getMessage() == "call lookup: timeout"
+    extra = warning.__dict__
+    assert (extra["code"], extra["flow"], extra["step"], extra["wa_id"]) == (
+        "call_failed", "order_status", "lookup", WA)
+    events = ports.events
+    assert isinstance(events, InMemoryEventPublisher)
+    assert events.named("ConversationPending") == [Publish("ConversationPending", {"wa_id": WA})]
+    assert any(getattr(r, "code", None) == "handoff" for r in caplog.records)
+
+
+class Crash(BaseException):
+    """Stands for the process dying mid-event."""
+
+
+class CrashingHttp:
+    async def request(self, request: HttpRequest) -> HttpResult:
+        raise Crash
+
+
+async def test_a_crash_mid_event_resumes_from_the_saved_state() -> None:
+    conductor, ports, _ = _setup(ORDER, http=CrashingHttp())
+    await conductor.handle(_say("order"))
+    with pytest.raises(Crash):
+        await conductor.handle(_say("10423", n=1))
+    saved = await ports.conversations.load(WA)
+    assert saved is not None and saved.run is not None and saved.run.waiting is not None
+    assert saved.run.waiting.kind == "call"
+    ports.http = FakeHttp({"https://shop.example/orders/10423": {"carrier": "J&T"}})
+    restarted = Conductor(conductor.engine, ports)
+    await restarted.handle(HttpResult(WA, T0, saved.run.waiting.id, 200,
+                                      '{"carrier": "J&T"}', "application/json"))
+    assert _sent(ports)[-1] == "On its way with J&T."
