@@ -80,11 +80,15 @@ class Ports:
 
     @classmethod
     def in_memory(cls, *, clock: Clock | None = None, http: HttpClient | None = None,
-                  ai: AiClient | None = None) -> Ports:
-        """In-memory stores, channel and publisher; no network unless `http`/`ai` are given."""
+                  ai: AiClient | None = None, check_json: bool = True) -> Ports:
+        """In-memory stores, channel and publisher; no network unless `http`/`ai` are given.
+
+        `check_json=False` keeps conversation states as copies instead of JSON text.
+        """
         from wactl.runtime import memory
 
-        return cls(memory.InMemoryCustomerStore(), memory.InMemoryConversationStore(),
+        return cls(memory.InMemoryCustomerStore(),
+                   memory.InMemoryConversationStore(check_json=check_json),
                    memory.InMemoryRunStore(), memory.InMemoryTimerStore(),
                    memory.InMemoryChannel(), http or memory.UnavailableHttpClient(),
                    ai or memory.UnavailableAiClient(), memory.InMemoryEventPublisher(),

@@ -1,9 +1,12 @@
 """In-memory implementations of every port: for tests, `wactl simulate` and the benchmark.
 
-They behave like the real stores where a flow could tell the difference: states go
-through their JSON form (`state_to_data` and a JSON round trip), so a value the
+They behave like the real stores where a flow could tell the difference: a
+conversation state is kept as the JSON text of `state_to_data`, so a value the
 PostgreSQL store could not keep fails here too, and nothing returned aliases what is
-stored.  Everything lives in dicts and lists of this process; nothing is shared.
+stored.  Customers and runs are kept as copies (`clone()`), which is as deep as the
+engine's own copies go: the engine never changes a variable's value in place.  Their
+values were checked as JSON already, inside the conversation state that holds them.
+Everything lives in dicts and lists of this process; nothing is shared.
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from wactl.runtime.effects import (
     AiRequest,
@@ -29,50 +31,34 @@ from wactl.runtime.state import (
     ConversationState,
     Customer,
     Run,
-    run_from_data,
-    run_to_data,
     state_from_data,
     state_to_data,
 )
 
 
-def _json_copy(data: dict[str, Any]) -> dict[str, Any]:
-    """A deep copy through JSON text: what a database column would give back."""
-    copied: dict[str, Any] = json.loads(json.dumps(data))
-    return copied
-
-
-def _customer_data(customer: Customer) -> dict[str, Any]:
-    data: dict[str, Any] = state_to_data(ConversationState(customer.wa_id, customer))["customer"]
-    return data
-
-
-def _customer_from(data: dict[str, Any]) -> Customer:
-    return state_from_data({"wa_id": data["wa_id"], "customer": data}).customer
-
-
 class InMemoryCustomerStore:
     def __init__(self) -> None:
-        self._customers: dict[str, dict[str, Any]] = {}
+        self._customers: dict[str, Customer] = {}
 
     async def get(self, wa_id: str) -> Customer | None:
-        data = self._customers.get(wa_id)
-        return None if data is None else _customer_from(_json_copy(data))
+        customer = self._customers.get(wa_id)
+        return None if customer is None else customer.clone()
 
     async def save(self, customer: Customer) -> None:
-        self._customers[customer.wa_id] = _json_copy(_customer_data(customer))
+        self._customers[customer.wa_id] = customer.clone()
 
     async def apply(self, change: CustomerChange) -> None:
-        customer = await self.get(change.wa_id) or Customer(change.wa_id)
+        customer = self._customers.get(change.wa_id)
+        if customer is None:
+            customer = self._customers[change.wa_id] = Customer(change.wa_id)
         if isinstance(change, TagsChanged):
             kept = [t for t in customer.tags if t not in change.removed]
             customer.tags = kept + [t for t in dict.fromkeys(change.added) if t not in kept]
         elif isinstance(change, ConsentChanged):
             customer.consent = change.consent
         else:
-            customer.fields.update(change.values)
-            customer.fields = {k: v for k, v in customer.fields.items() if v is not None}
-        await self.save(customer)
+            merged = {**customer.fields, **change.values}
+            customer.fields = {k: v for k, v in merged.items() if v is not None}
 
     async def list_ids(self, *, after: str | None = None, limit: int = 1000) -> list[str]:
         ids = sorted(self._customers)
@@ -81,16 +67,24 @@ class InMemoryCustomerStore:
 
 
 class InMemoryConversationStore:
-    def __init__(self) -> None:
-        self._states: dict[str, dict[str, Any]] = {}
+    """States as JSON text; with `check_json=False` as copies (faster, for benchmarks
+    that measure the engine rather than the encoding)."""
+
+    def __init__(self, *, check_json: bool = True) -> None:
+        self.check_json = check_json
+        self._states: dict[str, str | ConversationState] = {}
         self._messages: defaultdict[str, list[MessageRecord]] = defaultdict(list)
 
     async def load(self, wa_id: str) -> ConversationState | None:
-        data = self._states.get(wa_id)
-        return None if data is None else state_from_data(_json_copy(data))
+        kept = self._states.get(wa_id)
+        if kept is None or isinstance(kept, ConversationState):
+            return None if kept is None else kept.clone()
+        return state_from_data(json.loads(kept))
 
     async def save(self, state: ConversationState) -> None:
-        self._states[state.wa_id] = _json_copy(state_to_data(state))
+        self._states[state.wa_id] = (
+            json.dumps(state_to_data(state), ensure_ascii=False) if self.check_json
+            else state.clone())
 
     async def append_message(self, message: MessageRecord) -> None:
         self._messages[message.wa_id].append(message)
@@ -102,27 +96,27 @@ class InMemoryConversationStore:
 
 class InMemoryRunStore:
     def __init__(self) -> None:
-        self._active: dict[str, dict[str, Any]] = {}
-        self._finished: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
+        self._active: dict[str, Run] = {}
+        self._finished: defaultdict[str, list[Run]] = defaultdict(list)
 
     async def save(self, wa_id: str, run: Run, *, finished: bool = False) -> None:
-        data = _json_copy(run_to_data(run))
         if not finished:
-            self._active[wa_id] = data
+            self._active[wa_id] = run.clone()
             return
-        if self._active.get(wa_id, {}).get("id") == run.id:
+        active = self._active.get(wa_id)
+        if active is not None and active.id == run.id:
             del self._active[wa_id]
         done = self._finished[wa_id]
-        done[:] = [d for d in done if d["id"] != run.id] + [data]
+        done[:] = [r for r in done if r.id != run.id] + [run.clone()]
 
     async def active(self, wa_id: str) -> Run | None:
-        data = self._active.get(wa_id)
-        return None if data is None else run_from_data(_json_copy(data))
+        run = self._active.get(wa_id)
+        return None if run is None else run.clone()
 
     async def finished(self, wa_id: str, *, limit: int | None = None) -> list[Run]:
         done = self._finished.get(wa_id, [])
         chosen = done if limit is None else done[max(len(done) - limit, 0):]
-        return [run_from_data(_json_copy(d)) for d in chosen]
+        return [r.clone() for r in chosen]
 
 
 class InMemoryTimerStore:

@@ -90,3 +90,15 @@ def test_http_result_answers_the_request() -> None:
     result = http_result(HttpRequest("q9", "GET", "u"), status=200, body="{}",
                          content_type="application/json")
     assert (result.request_id, result.status, result.body, result.wa_id) == ("q9", 200, "{}", "")
+
+
+async def test_states_kept_as_copies_when_json_is_not_checked() -> None:
+    store = InMemoryConversationStore(check_json=False)
+    state = ConversationState.new("1", name="Lan")
+    await store.save(state)
+    state.customer.tags.append("changed-after-save")
+    loaded = await store.load("1")
+    assert loaded is not None and loaded.customer.name == "Lan" and loaded.customer.tags == []
+    loaded.customer.tags.append("changed-after-load")
+    again = await store.load("1")
+    assert again is not None and again.customer.tags == []
