@@ -65,6 +65,9 @@ def fold(text: str) -> str:
 
 def parse_number(text: str) -> int | float | None:
     """The number a short reply states, by the module's rule; None when there is none."""
+    plain = text.strip()
+    if plain.isascii() and plain.isdigit() and len(plain) <= 15:  # the common case, fast
+        return int(plain)
     text = clean(text)
     if _SPACE_GROUPED.fullmatch(text):
         return number_token(text.replace(" ", ""))

@@ -67,6 +67,7 @@ class Engine:
         self.limits = limits or Limits()
         self.secrets = dict(secrets or {})
         self._versions: dict[str, IRFlow] = {}
+        self._edges: dict[tuple[str, str], dict[str, list[str]]] = {}
         self.deploy(program)
 
     def deploy(self, program: Program) -> None:
@@ -84,6 +85,19 @@ class Engine:
     def version(self, flow_id: str, version: str) -> IRFlow | None:
         """The flow a run pinned; the current one if that version is unknown but same id."""
         return self._versions.get(version) or self.flows.get(flow_id)
+
+    def targets(self, flow_id: str, version: str, step_id: str, kind: str) -> list[str]:
+        """Where a step's edges of `kind` lead, in order (cached per flow version and step)."""
+        key = (version, step_id)
+        table = self._edges.get(key)
+        if table is None:
+            flow = self.version(flow_id, version)
+            step = None if flow is None else flow.steps.get(step_id)
+            table = {}
+            for edge in [] if step is None else step.edges:
+                table.setdefault(edge.kind, []).append(edge.to)
+            self._edges[key] = table
+        return table.get(kind, [])
 
     def handle(self, state: ConversationState, event: Event) -> Outcome:
         """The new state and the effects of one event; never raises."""

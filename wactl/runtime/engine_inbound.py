@@ -46,8 +46,9 @@ def on_inbound(t: Turn, msg: Inbound) -> None:
     if msg.kind == "unknown":
         t.log("warning", "unsupported_message",
               f"message type {msg.raw_type or 'unknown'} is not supported; treated as no text")
-    for match in _matches(t, msg.text, rules=True):
-        er.start_rule(t, match.flow, match.vars)
+    if t.engine.triggers.has_rules:
+        for match in _matches(t, msg.text, rules=True):
+            er.start_rule(t, match.flow, match.vars)
     if t.state.handed_off:
         return
     run = t.state.run

@@ -159,14 +159,10 @@ def _take(t: Turn, run: Run, frame: Frame, flow: IRFlow, step: IRStep) -> Signal
 
 def follow(t: Turn, run: Run, frame: Frame, kind: str, index: int = 0) -> bool:
     """Move `frame` along its step's `index`-th edge of `kind`; False if the run ended."""
-    flow = t.engine.version(frame.flow, frame.version)
-    step = None if flow is None or frame.step is None else flow.steps.get(frame.step)
-    edges = [] if step is None else [e for e in step.edges if e.kind == kind]
-    if index >= len(edges):
-        frame.step = END
-    else:
-        frame.step = edges[index].to
-    return run in t.state.side or t.state.run is run
+    targets = [] if frame.step is None else t.engine.targets(
+        frame.flow, frame.version, frame.step, kind)
+    frame.step = targets[index] if index < len(targets) else END
+    return t.state.run is run or run in t.state.side
 
 
 def trace(t: Turn, run: Run, frame: Frame, kind: str, outcome: str,

@@ -140,6 +140,7 @@ def _tag(t: Turn, run: Run, frame: Frame, step: IRStep, scope: dict[str, Any]) -
     tags = t.state.customer.tags
     added = tuple(tag for tag in dict.fromkeys(step.params["tags"]) if tag not in tags)
     tags.extend(added)
+    t.customer_changed()
     if added:
         t.emit(TagsChanged(t.state.wa_id, added=added))
     return _go(t, run, frame, "tag", f"added {', '.join(added) or 'nothing'}")
@@ -149,6 +150,7 @@ def _untag(t: Turn, run: Run, frame: Frame, step: IRStep, scope: dict[str, Any])
     tags = t.state.customer.tags
     removed = tuple(tag for tag in dict.fromkeys(step.params["tags"]) if tag in tags)
     tags[:] = [tag for tag in tags if tag not in removed]
+    t.customer_changed()
     if removed:
         t.emit(TagsChanged(t.state.wa_id, removed=removed))
     return _go(t, run, frame, "untag", f"removed {', '.join(removed) or 'nothing'}")
@@ -157,6 +159,7 @@ def _untag(t: Turn, run: Run, frame: Frame, step: IRStep, scope: dict[str, Any])
 def _field(t: Turn, run: Run, frame: Frame, step: IRStep, scope: dict[str, Any]) -> Signal:
     values = {pair["name"]: t.render(pair["value"], scope) for pair in step.params["assign"]}
     t.state.customer.fields.update(values)
+    t.customer_changed()
     t.emit(FieldsChanged(t.state.wa_id, values))
     return _go(t, run, frame, "field", f"set {', '.join(values)}")
 
@@ -166,6 +169,7 @@ def _consent(t: Turn, run: Run, frame: Frame, step: IRStep,
     value = step.params["consent"]
     if t.state.customer.consent != value:
         t.state.customer.consent = value
+        t.customer_changed()
         t.emit(ConsentChanged(t.state.wa_id, value))
         t.publish("CustomerOptInChanged", consent=value)
     return _go(t, run, frame, "consent", value)

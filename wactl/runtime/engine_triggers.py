@@ -52,6 +52,8 @@ class TriggerIndex:
         self.schedules: dict[str, IRFlow] = {}
         for flow in sorted(flows, key=lambda f: f.id):
             self._add(flow)
+        self.has_rules = any(f.rule for _, f in self.keywords) or any(
+            f.rule for _, f in self.regexes)
 
     def _add(self, flow: IRFlow) -> None:
         trig = flow.trigger
@@ -75,7 +77,7 @@ class TriggerIndex:
             return []
         text = text[:MAX_MATCH_TEXT]
         best: dict[str, Match] = {}
-        padded = f" {normalise(text)} "
+        padded = f" {fast_normalise(text)} "
         for kw, flow in self.keywords:
             if kw in padded:
                 _keep(best, Match(flow, len(kw) - 2))
@@ -88,6 +90,16 @@ class TriggerIndex:
 
     def intent_flows(self) -> list[IRFlow]:
         return [f for f in self.intents if not f.rule]
+
+
+_ASCII_WORD = re.compile(r"[a-z0-9_]+")
+
+
+def fast_normalise(text: str) -> str:
+    """`normalise`, with a shortcut for plain ASCII text (no diacritics to strip)."""
+    if text.isascii():
+        return " ".join(_ASCII_WORD.findall(text.lower()))
+    return normalise(text)
 
 
 def _keep(best: dict[str, Match], match: Match) -> None:

@@ -34,6 +34,7 @@ class Turn:
         self.now: datetime = event.at.astimezone(engine.tz)
         self.message: Inbound | None = event if isinstance(event, Inbound) else None
         self.steps = 0
+        self._roots: dict[str, Any] | None = None
 
     # ------------------------------------------------------------------ effects
 
@@ -66,22 +67,33 @@ class Turn:
     # ------------------------------------------------------------------ expressions
 
     def scope(self, frame: Frame | None, **extra: Any) -> dict[str, Any]:
-        """Names an expression may read: the frame's variables, then the roots."""
+        """Names an expression may read: the frame's variables, then the roots.
+
+        The roots are built once per event (`customer_changed` drops them after a tag,
+        field or consent step); expressions never mutate what they read.
+        """
+        scope: dict[str, Any] = dict(frame.vars) if frame is not None else {}
+        scope["vars"] = frame.vars if frame is not None else {}
+        scope.update(self._roots or self._build_roots())
+        if extra:
+            scope.update(extra)
+        return scope
+
+    def customer_changed(self) -> None:
+        self._roots = None
+
+    def _build_roots(self) -> dict[str, Any]:
         c = self.state.customer
         project = self.engine.program.project
-        scope: dict[str, Any] = dict(frame.vars) if frame is not None else {}
-        scope["vars"] = dict(frame.vars) if frame is not None else {}
-        scope["customer"] = {
-            "name": c.name, "wa_id": c.wa_id, "tags": list(c.tags), "fields": dict(c.fields),
-            "consent": c.consent, "language": self.language,
-            "first_contacted_at": c.first_contacted_at}
-        scope["shop"] = {"id": project.shop, "name": project.shop, "language": project.language,
-                         "timezone": project.timezone}
-        scope["now"] = self.now
-        scope["secrets"] = self.engine.secrets
-        scope["message"] = message_scope(self.message)
-        scope.update(extra)
-        return scope
+        self._roots = {
+            "customer": {"name": c.name, "wa_id": c.wa_id, "tags": list(c.tags),
+                         "fields": dict(c.fields), "consent": c.consent,
+                         "language": self.language, "first_contacted_at": c.first_contacted_at},
+            "shop": {"id": project.shop, "name": project.shop, "language": project.language,
+                     "timezone": project.timezone},
+            "now": self.now, "secrets": self.engine.secrets,
+            "message": message_scope(self.message)}
+        return self._roots
 
     def evaluate(self, src: str, scope: dict[str, Any]) -> Any:
         """The value of an expression; ExprError on failure (the caller decides the outcome)."""
@@ -91,6 +103,9 @@ class Turn:
         return True if src is None else truthy(self.evaluate(src, scope))
 
     def render(self, src: str, scope: dict[str, Any]) -> str:
+        """A template's text; a text without holes is itself (most button titles)."""
+        if "{{" not in src:
+            return src
         return render_src(src, scope, self.engine.limits.expr_budget)
 
 
