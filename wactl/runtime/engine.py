@@ -19,6 +19,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from wactl.compiler.ir import IRAgent, IRFlow, Program
+from wactl.runtime.answers import Option
 from wactl.runtime.effects import Effect, Log
 from wactl.runtime.engine_inbound import (
     on_ai_result,
@@ -68,6 +69,8 @@ class Engine:
         self.secrets = dict(secrets or {})
         self._versions: dict[str, IRFlow] = {}
         self._edges: dict[tuple[str, str], dict[str, list[str]]] = {}
+        self.options_cache: dict[tuple[str, str, str], list[Option]] = {}
+        """Options of asks whose picks hold no template, by (flow version, step, language)."""
         self.deploy(program)
 
     def deploy(self, program: Program) -> None:

@@ -50,7 +50,7 @@ def on_answer(t: Turn, run: Run, message: Inbound) -> Taken:
 
 def _parse(t: Turn, frame: Frame, step: IRStep, message: Inbound) -> Answer:
     scope = t.scope(frame)
-    options = options_of(t, step.params["message"], scope, frame.step or "")
+    options = options_of(t, step.params["message"], scope, frame.step or "", frame.version)
     return parse_answer(step.params.get("expect", "text"), message, options,
                         today=t.now.date())
 

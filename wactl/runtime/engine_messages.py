@@ -94,11 +94,24 @@ def _text(t: Turn, text: str | dict[str, str] | None, scope: dict[str, Any]) -> 
     return None if src is None else t.render(src, scope)
 
 
-def options_of(t: Turn, msg: dict[str, Any], scope: dict[str, Any], step_id: str) -> list[Option]:
-    """The picks an ask offers (rendered again at answer time, in the same language)."""
+def options_of(t: Turn, msg: dict[str, Any], scope: dict[str, Any], step_id: str,
+               version: str = "") -> list[Option]:
+    """The picks an ask offers (rendered again at answer time, in the same language).
+
+    Options whose titles hold no template are the same every time for a step version
+    and language, so they are kept in the engine's cache.
+    """
     if not msg.get("buttons") and not msg.get("list"):
         return []
-    return render_message(t, msg, scope, step_id).options
+    key = (version, step_id, t.language)
+    cached = t.engine.options_cache.get(key) if version else None
+    if cached is not None:
+        return cached
+    options = render_message(t, msg, scope, step_id).options
+    picks = msg.get("buttons") or msg.get("list")
+    if version and "{{" not in repr(picks):
+        t.engine.options_cache[key] = options
+    return options
 
 
 def template_effect(t: Turn, ref: dict[str, Any], scope: dict[str, Any]) -> SendTemplate:
