@@ -209,13 +209,14 @@ def quiet() -> None:
 class ConductorBench:
     """A conductor over fresh in-memory ports, with the world's HTTP and AI answers."""
 
-    def __init__(self, eng: Engine) -> None:
+    def __init__(self, eng: Engine, *, check_json: bool = True) -> None:
         quiet()
         from wactl.runtime.driver import Conductor, Ports
         from wactl.runtime.memory import ManualClock
 
         self.http, self.ai = WorldHttp(), WorldAi()
-        ports = Ports.in_memory(clock=ManualClock(NOW), http=self.http, ai=self.ai)
+        ports = Ports.in_memory(clock=ManualClock(NOW), http=self.http, ai=self.ai,
+                                check_json=check_json)
         self.conductor: Conductor = Conductor(eng, ports)
         self.count = 0
 
@@ -234,11 +235,16 @@ class ConductorBench:
         return len(conv.turns)
 
 
-def play_conductor(eng: Engine, convs: Sequence[Conversation], rounds: int) -> int:
-    """Every conversation `rounds` times through one conductor; inbound messages handled."""
+def play_conductor(eng: Engine, convs: Sequence[Conversation], rounds: int, *,
+                   check_json: bool = True) -> int:
+    """Every conversation `rounds` times through one conductor; inbound messages handled.
+
+    `check_json` makes the in-memory stores keep states as JSON text (what `wactl test`
+    uses, so a state a real store could not hold fails there); without it they keep copies.
+    """
 
     async def play() -> int:
-        bench = ConductorBench(eng)
+        bench = ConductorBench(eng, check_json=check_json)
         return sum([await bench.converse(c) for _ in range(rounds) for c in convs])
 
     return asyncio.run(play())

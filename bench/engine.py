@@ -9,7 +9,8 @@ retried, HTTP results and AI extractions fed back) through:
 
 - ours, `engine`: `Engine.handle` with the returned state passed on; `engine+json`: the
   state through its stored JSON form between events; `conductor`: `Conductor.handle`
-  with the in-memory ports (one figure per way, see `_engine_ours`);
+  with the in-memory ports keeping copies, `conductor+json`: the same ports keeping
+  JSON text as `wactl test` does (see `_engine_ours`);
 - `hand-written`: the same conversation logic as plain Python functions (`_engine_hand`);
 - `transitions`: the `transitions` library's Machine with one state per step
   (`_engine_fsm`).
@@ -103,15 +104,18 @@ def _our_players(flow: str, convs: list[_engine_conv.Conversation],
     eng = ours.engine(flow)
     per_round = _player(convs, 1, lambda c: ours.converse(eng, c))()
 
-    def conductor() -> tuple[int, int, int]:
-        messages = ours.play_conductor(eng, convs, rounds)
-        return messages, rounds * per_round[1], rounds * per_round[2]
+    def conductor(check_json: bool) -> Play:
+        def play() -> tuple[int, int, int]:
+            messages = ours.play_conductor(eng, convs, rounds, check_json=check_json)
+            return messages, rounds * per_round[1], rounds * per_round[2]
+        return play
 
     return {
         "ours: engine": _player(convs, rounds, lambda c: ours.converse(eng, c)),
         "ours: engine+json": _player(convs, rounds,
                                      lambda c: ours.converse(eng, c, stored=True)),
-        "ours: conductor": conductor,
+        "ours: conductor": conductor(False),
+        "ours: conductor+json": conductor(True),
     }
 
 
@@ -183,14 +187,14 @@ def _verdict(ok: bool) -> str:
 
 def print_table(rows: list[Row], judged: list[Verdict]) -> None:
     by = {(v.flow, v.impl): v for v in judged}
-    head = (f"{'flow':<13}{'implementation':<19}{'msgs':>7}{'events':>8}{'steps':>8}"
+    head = (f"{'flow':<13}{'implementation':<22}{'msgs':>7}{'events':>8}{'steps':>8}"
             f"{'best ms':>9}{'msg/s':>10}{'us/msg':>8}{'us/step':>8}"
             f"{'x hand':>8}{'x trans':>8}  result (<={RATIO_TARGET:g}x hand, step<=transition,"
             f" >={RATE_TARGET:,.0f} msg/s)")
     print(head)
     print("-" * len(head))
     for r in rows:
-        line = (f"{r.flow:<13}{r.impl:<19}{r.messages:>7,}{r.events:>8,}{r.steps:>8,}"
+        line = (f"{r.flow:<13}{r.impl:<22}{r.messages:>7,}{r.events:>8,}{r.steps:>8,}"
                 f"{1000 * r.seconds:>9.1f}{r.rate:>10,.0f}{r.us_per_message:>8.1f}"
                 f"{r.us_per_step:>8.2f}")
         v = by.get((r.flow, r.impl))
