@@ -91,8 +91,9 @@ def test_tiny_benchmark_run_reports_every_implementation(
     impls = {(r["flow"], r["impl"]) for r in data["rows"]}
     expected = {"hand-written", "transitions"}
     if NO_ENGINE is None:
-        expected |= {"ours: engine", "ours: engine+json", "ours: conductor"}
-        assert len(data["targets"]) == 3 * len(_engine_conv.FLOWS)
+        expected |= {"ours: engine", "ours: engine+json", "ours: conductor",
+                     "ours: conductor+json"}
+        assert len(data["targets"]) == 4 * len(_engine_conv.FLOWS)
     assert impls == {(f, i) for f in _engine_conv.FLOWS for i in expected}
     assert all(r["messages"] >= 8 and r["events"] >= r["messages"] for r in data["rows"])
 
