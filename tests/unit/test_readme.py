@@ -24,3 +24,22 @@ def test_tour_flow_is_the_same_in_both_spellings() -> None:
     assert as_yaml.diagnostics == [] and as_flow.diagnostics == []
     assert as_yaml.program is not None and as_flow.program is not None
     assert as_yaml.program.to_json() == as_flow.program.to_json()
+
+
+def test_tour_conversation_test_passes_against_the_example_project() -> None:
+    """The README's conversation test is runnable: it passes on flows/ as written."""
+    import asyncio
+
+    from wactl.cli.sources import read_sources
+    from wactl.runtime.convtest import run_test
+
+    test_src = _block(r"```yaml\n(# flows/tests/order_status_shipped\.yaml\n.*?)```")
+    sources, problems = read_sources([str(README.parent / "flows")])
+    assert problems == []
+    sources[str(README.parent / "flows/tests/readme_example.yaml")] = test_src
+    result = compile_project(sources)
+    assert result.program is not None
+    tests = [t for f in result.files if f.path.endswith("readme_example.yaml") for t in f.tests]
+    assert len(tests) == 1
+    outcome = asyncio.run(run_test(result.program, tests[0], "README.md"))
+    assert outcome.passed, outcome.failures

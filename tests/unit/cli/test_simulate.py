@@ -236,11 +236,11 @@ def test_interactive_ends_at_end_of_input() -> None:
     assert "Mã đơn hàng của bạn là gì?" in out
 
 
-def test_flows_with_errors_exit_2(tmp_path: Path) -> None:
+def test_flows_with_errors_exit_1_as_validate(tmp_path: Path) -> None:
     (tmp_path / "broken.yaml").write_text("flow: broken\nsteps:\n  - id: a\n    goto: nowhere\n",
                                           encoding="utf-8")
     code, out = invoke(str(tmp_path), "--script", str(tmp_path / "broken.yaml"))
-    assert code == ExitCode.USAGE
+    assert code == ExitCode.INVALID
     assert "nowhere" in out
 
 

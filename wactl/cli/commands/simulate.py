@@ -6,8 +6,8 @@ schedules), and `/state`, `/vars`, `/customer`, `/trace` show what the engine ho
 `--script FILE` replays a transcript of the same lines without a terminal and prints
 the whole conversation: a reproducible bug report.
 
-Exit codes: 0 when the session ends; 2 when it cannot start (a missing path, flows
-with errors, a bad mocks file, a bad option).
+Exit codes: 0 when the session ends; 1 when the flows have errors (as `validate`);
+2 when it cannot start otherwise (a missing path, a bad mocks file, a bad option).
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ def _usage(message: str) -> NoReturn:
 
 
 def compile_program(paths: list[str] | None) -> Program:
-    """The program of PATHS; diagnostics with errors are printed and end the command (2)."""
+    """The program of PATHS; diagnostics with errors are printed and end the command (1)."""
     missing = usage_error_for_missing(paths or [])
     if missing:
         print_diagnostics(missing, {})
@@ -116,7 +116,7 @@ def compile_program(paths: list[str] | None) -> Program:
     program = compiled.result.program
     if compiled.has_errors or program is None:
         print_diagnostics(compiled.diagnostics, compiled.sources)
-        finish(ExitCode.USAGE)
+        finish(ExitCode.INVALID)
     print_diagnostics(compiled.diagnostics, compiled.sources)  # warnings
     return program
 
