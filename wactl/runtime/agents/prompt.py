@@ -74,10 +74,17 @@ def system_prompt(agent: IRAgent, request: AiRequest, project: IRProject) -> str
         parts.append("Shop facts:\n" + "\n".join(f"- {line}" for line in facts))
     parts.append("Rules you must always follow:\n"
                  + "\n".join(f"- {rule}" for rule in rules(agent)))
-    parts.append("Handing over to a person: if the customer asks for a human, complains, "
-                 "or you cannot help within these rules, answer with exactly "
-                 f"{HANDOFF_MARKER} and nothing else.")
+    parts.append(handoff_line(agent))
     return "\n\n".join(parts)
+
+
+def handoff_line(agent: IRAgent) -> str:
+    """When the model must ask for a person: always on request, and on the persona's intents."""
+    intents = [i.replace("_", " ") for i in (agent.handoff.intents if agent.handoff else [])]
+    also = f", or the message is about any of: {', '.join(intents)}" if intents else ""
+    return ("Handing over to a person: if the customer asks for a human, complains"
+            f"{also}, or you cannot help within these rules, answer with exactly "
+            f"{HANDOFF_MARKER} and nothing else.")
 
 
 def rules(agent: IRAgent) -> list[str]:

@@ -55,6 +55,15 @@ def test_the_system_prompt_carries_the_persona() -> None:
     assert HANDOFF_MARKER in system
 
 
+def test_the_personas_handoff_intents_are_named_in_the_handoff_rule() -> None:
+    from wactl.compiler.ir import IRAgentHandoff
+    agent = AGENT.model_copy(update={"handoff": IRAgentHandoff(intents=["complaint",
+                                                                        "human_request"])})
+    system = system_prompt(agent, reply(), PROJECT)
+    assert "about any of: complaint, human request" in system
+    assert "about any of" not in system_prompt(AGENT, reply(), PROJECT)
+
+
 def test_shop_facts_are_the_plain_values() -> None:
     system = system_prompt(AGENT, reply(), PROJECT)
     assert "- hours: 9:00-21:30" in system and "- areas: HCM, Hà Nội" in system
