@@ -132,6 +132,10 @@ def _classify(t: Turn, text: str) -> None:
 def on_ai_result(t: Turn, result: AiResult) -> None:
     if result.usage is not None:
         u = result.usage
+        totals = t.state.ai_usage
+        for key, value in (("prompt_tokens", u.prompt_tokens),
+                           ("completion_tokens", u.completion_tokens), ("cost", u.cost)):
+            totals[key] = totals.get(key, 0) + value
         t.publish("AITokenUsage", model=u.model, prompt_tokens=u.prompt_tokens,
                   completion_tokens=u.completion_tokens, cost=u.cost,
                   request_id=result.request_id)

@@ -127,6 +127,8 @@ class ConversationState:
     history: list[tuple[str, str]] = field(default_factory=list)
     seq: int = 0
     """Counter behind run, timer and request ids: deterministic, unique per conversation."""
+    ai_usage: dict[str, float] = field(default_factory=dict)
+    """Tokens and cost of every AI call of the conversation: prompt, completion, cost."""
     finished: list[Run] = field(default_factory=list)
     """Runs that ended during the last event (for traces and tests); not stored."""
 
@@ -143,7 +145,8 @@ class ConversationState:
             self.wa_id, self.customer.clone(), None if self.run is None else self.run.clone(),
             self.last_inbound_at, self.handed_off, self.team,
             None if self.pending is None else Pending(self.pending.request_id, self.pending.text),
-            self.needs_human, [r.clone() for r in self.side], list(self.history), self.seq, [])
+            self.needs_human, [r.clone() for r in self.side], list(self.history), self.seq,
+            dict(self.ai_usage), [])
 
 
 # --------------------------------------------------------------------------- JSON form
@@ -197,6 +200,7 @@ def state_to_data(state: ConversationState) -> dict[str, Any]:
             "request_id": state.pending.request_id, "text": state.pending.text},
         "needs_human": state.needs_human, "side": [run_to_data(r) for r in state.side],
         "history": [list(h) for h in state.history], "seq": state.seq,
+        "ai_usage": dict(state.ai_usage),
     }
 
 
@@ -227,7 +231,8 @@ def state_from_data(data: dict[str, Any]) -> ConversationState:
         data.get("team"),
         None if pending is None else Pending(pending["request_id"], pending["text"]),
         bool(data.get("needs_human")), [run_from_data(r) for r in data.get("side", [])],
-        [(h[0], h[1]) for h in data.get("history", [])], int(data.get("seq", 0)))
+        [(h[0], h[1]) for h in data.get("history", [])], int(data.get("seq", 0)),
+        dict(data.get("ai_usage", {})))
 
 
 def run_from_data(data: dict[str, Any]) -> Run:

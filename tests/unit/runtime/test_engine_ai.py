@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from engine_harness import WA, Chat
 
 from wactl.runtime.effects import AiRequest, Handoff, Publish
@@ -60,6 +61,8 @@ def test_agent_answers_until_the_until_condition_holds() -> None:
     assert chat.say("thanks a lot") == ["Bye!"]
     usage = [e for e in chat.effects if isinstance(e, Publish) and e.name == "AITokenUsage"]
     assert usage and usage[0].payload["prompt_tokens"] == 100
+    assert chat.state.ai_usage == {"prompt_tokens": 100, "completion_tokens": 20,
+                                   "cost": pytest.approx(0.0001)}
 
 
 def test_agent_step_ends_after_max_turns() -> None:
@@ -68,6 +71,7 @@ def test_agent_step_ends_after_max_turns() -> None:
     chat.say("a")
     chat.say("b")
     assert chat.say("c") == ["ok", "Bye!"]
+    assert chat.state.ai_usage["prompt_tokens"] == 300  # usage adds up per conversation
 
 
 def test_history_is_cut_to_context_messages() -> None:
