@@ -31,8 +31,10 @@ def _busy_state(wa_id: str = "84900000001") -> ConversationState:
     side = Run("r5", "vip_rule", T0, [Frame("vip_rule", "h3", "check")], Waiting("call", "q6"))
     return ConversationState(
         wa_id, Customer(wa_id, "Lan", "vi", ["vip"], {"city": "Hanoi"}, "opted_in", T0),
-        run, T0, False, None, Pending("q7", "book a table"), True, [side],
-        [("user", "hi"), ("assistant", "Chào Lan!")], 7)
+        run, last_inbound_at=T0, last_outbound_at=T0 + timedelta(seconds=2), handed_off=False,
+        team=None, pending=Pending("q7", "book a table", True, False), needs_human=True,
+        side=[side], history=[("user", "hi"), ("assistant", "Chào Lan!")], seq=7,
+        ai_usage={"prompt_tokens": 12, "cost": 0.001})
 
 
 async def test_an_unknown_conversation_is_none(kit: PortKit) -> None:

@@ -118,5 +118,5 @@ def _hand_over(t: Turn, run: Run, agent: IRAgent, reason: str, *, message: bool 
         text = agent.handoff.message if agent.handoff and agent.handoff.message else None
         say(t, text or HANDOFF_MESSAGE, t.scope(run.top))
     er.trace(t, run, run.top, "agent", f"handoff: {reason}")
-    hand_off(t, None, f"agent {agent.id}: {reason}")
+    hand_off(t, None, f"agent {agent.id}: {reason}", run)
     er.end_run(t, run, "handed off")

@@ -11,9 +11,12 @@ run beside it (rules never take the conversation over):
    in progress, e.g. one waiting in `wait`);
 4. else, unless an agent is listening, `intent` triggers ask the AI layer to classify
    the message (the run waits; the answer comes back as an AiResult);
-5. else an active `agent` step answers;
-6. else the conversation is marked as needing a person and `ConversationPending` is
-   published.
+5. else, when the message starts a new conversation (nothing was written either way in
+   the last 24 hours, and no run is in progress) and no rule acted on it, the flows of
+   the `conversation.started` event start;
+6. else an active `agent` step answers;
+7. else, unless a rule acted on it, the conversation is marked as needing a person and
+   `ConversationPending` is published.
 
 Schedule ticks and business events start their flows only when no run is waiting for
 the customer (an ask or an agent): a marketing reminder never cuts into a booking.
@@ -21,6 +24,7 @@ the customer (an ask or an agent): a marketing reminder never cuts into a bookin
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from wactl.compiler.ir import IRFlow, IRIntentTrigger, IRScheduleTrigger
@@ -36,9 +40,12 @@ from wactl.runtime.state import Pending, Run
 
 DEFAULT_MIN_CONFIDENCE = 0.5
 BUSY = ("ask", "agent", "ai", "extract", "call")
+STARTED = "conversation.started"
+CONVERSATION_GAP = timedelta(hours=24)
 
 
 def on_inbound(t: Turn, msg: Inbound) -> None:
+    fresh = _starts_conversation(t, msg)
     _note(t, msg)
     if msg.kind == "reaction":
         t.log("info", "reaction", f"reaction {msg.text!r} to {msg.reaction_to} noted")
@@ -46,9 +53,11 @@ def on_inbound(t: Turn, msg: Inbound) -> None:
     if msg.kind == "unknown":
         t.log("warning", "unsupported_message",
               f"message type {msg.raw_type or 'unknown'} is not supported; treated as no text")
+    ruled = False
     if t.engine.triggers.has_rules:
         for match in _matches(t, msg.text, rules=True):
             er.start_rule(t, match.flow, match.vars)
+            ruled = True
     if t.state.handed_off:
         return
     run = t.state.run
@@ -61,9 +70,28 @@ def on_inbound(t: Turn, msg: Inbound) -> None:
     elif best := _best(t, msg.text):
         er.start_flow(t, best.flow, best.vars, reason="trigger")
     elif kind != "agent" and msg.text and t.engine.triggers.intent_flows():
-        _classify(t, msg.text)
-    elif run is not None and kind == "agent":
+        _classify(t, Pending("", msg.text, fresh, ruled))
+    else:
+        _fall_back(t, Pending("", msg.text, fresh, ruled))
+
+
+def _starts_conversation(t: Turn, msg: Inbound) -> bool:
+    """Nothing was written either way for 24 hours (or ever): a new conversation."""
+    last = max((d for d in (t.state.last_inbound_at, t.state.last_outbound_at) if d),
+               default=None)
+    return last is None or msg.at - last >= CONVERSATION_GAP
+
+
+def _fall_back(t: Turn, msg: Pending) -> None:
+    """No trigger took the message: a new conversation's flows, the agent, or a person."""
+    run = t.state.run
+    kind = None if run is None or run.waiting is None else run.waiting.kind
+    if msg.fresh and not msg.ruled and run is None and _start_event_flows(t, STARTED, {}):
+        return
+    if run is not None and kind == "agent":
         engine_agent.on_message(t, run, msg.text)
+    elif msg.ruled:
+        t.log("info", "ruled", "only rule flows acted on the message")
     else:
         unanswered(t, "no flow, ask or agent took the message")
 
@@ -120,12 +148,12 @@ def _guard(t: Turn, flow: IRFlow, **extra: Any) -> bool:
         return False
 
 
-def _classify(t: Turn, text: str) -> None:
+def _classify(t: Turn, msg: Pending) -> None:
     intents = {f.trigger.intent: tuple(f.vars) for f in t.engine.triggers.intent_flows()
                if isinstance(f.trigger, IRIntentTrigger)}
-    request_id = t.state.next_id("ai")
-    t.state.pending = Pending(request_id, text)
-    t.emit(AiRequest(request_id, "intent", t.state.wa_id, text, intents=intents,
+    msg.request_id = t.state.next_id("ai")
+    t.state.pending = msg
+    t.emit(AiRequest(msg.request_id, "intent", t.state.wa_id, msg.text, intents=intents,
                      language=t.language))
 
 
@@ -142,7 +170,7 @@ def on_ai_result(t: Turn, result: AiResult) -> None:
     pending = t.state.pending
     if pending is not None and pending.request_id == result.request_id:
         t.state.pending = None
-        _on_intent(t, result)
+        _on_intent(t, result, pending)
         return
     run = t.state.run
     w = None if run is None else run.waiting
@@ -156,7 +184,7 @@ def on_ai_result(t: Turn, result: AiResult) -> None:
     t.log("info", "stale_result", f"AI answer {result.request_id} has no run waiting for it")
 
 
-def _on_intent(t: Turn, result: AiResult) -> None:
+def _on_intent(t: Turn, result: AiResult, pending: Pending) -> None:
     if result.error:
         t.log("warning", "ai_unavailable", f"intent classification failed: {result.error}")
     for flow in t.engine.triggers.intent_flows():
@@ -170,11 +198,7 @@ def _on_intent(t: Turn, result: AiResult) -> None:
             values = {k: v for k, v in result.values.items() if k in flow.vars}
             er.start_flow(t, flow, values, reason=f"intent {trig.intent}")
             return
-    run = t.state.run
-    if run is not None and run.waiting is not None and run.waiting.kind == "agent":
-        engine_agent.on_message(t, run, t.state.history[-1][1] if t.state.history else "")
-        return
-    unanswered(t, "no flow matched the message's intent")
+    _fall_back(t, pending)
 
 
 # --------------------------------------------------------------------------- ticks
@@ -207,17 +231,22 @@ def on_schedule(t: Turn, tick: ScheduleTick) -> None:
 
 
 def on_customer_event(t: Turn, event: CustomerEvent) -> None:
-    flows = [f for f in t.engine.triggers.events.get(event.name, [])
-             if _guard(t, f, event=event.data)]
+    _start_event_flows(t, event.name, event.data)
+
+
+def _start_event_flows(t: Turn, name: str, data: dict[str, Any]) -> bool:
+    """Every rule of event `name`, and its best conversation flow unless the chat is busy."""
+    flows = [f for f in t.engine.triggers.events.get(name, []) if _guard(t, f, event=data)]
     for flow in (f for f in flows if f.rule):
-        er.start_rule(t, flow, _declared(flow, event.data))
+        er.start_rule(t, flow, _declared(flow, data))
     starters = sorted((f for f in flows if not f.rule), key=lambda f: (-f.priority, f.id))
     if not starters:
-        return
+        return False
     if _busy(t) or t.state.handed_off:
-        t.log("info", "busy", f"event {event.name} did not start {starters[0].id}: busy")
-        return
-    er.start_flow(t, starters[0], _declared(starters[0], event.data), reason=event.name)
+        t.log("info", "busy", f"event {name} did not start {starters[0].id}: busy")
+        return False
+    er.start_flow(t, starters[0], _declared(starters[0], data), reason=name)
+    return True
 
 
 def _declared(flow: IRFlow, data: dict[str, Any]) -> dict[str, Any]:

@@ -98,14 +98,19 @@ def _handoff(t: Turn, run: Run, frame: Frame, step: IRStep,
              scope: dict[str, Any]) -> Signal:
     if not say(t, step.params.get("message"), scope):
         t.log("warning", "window_closed", "handoff message not sent: 24h window closed", frame)
-    hand_off(t, step.params.get("team"), f"step {frame.flow}.{frame.step}")
+    hand_off(t, step.params.get("team"), f"step {frame.flow}.{frame.step}", run)
     er.trace(t, run, frame, "handoff", "handed off")
     er.end_run(t, run, "handed off")
     return "stop"
 
 
-def hand_off(t: Turn, team: str | None, reason: str) -> None:
+def hand_off(t: Turn, team: str | None, reason: str, by: Run) -> None:
+    """A person takes the conversation: the run in progress ends (a rule may hand off in
+    the middle of another flow, whose waits and timers must not talk over the person)."""
     t.state.handed_off, t.state.team, t.state.needs_human = True, team, True
+    current = t.state.run
+    if current is not None and current is not by:
+        er.end_run(t, current, "handed off to a person")
     t.emit(Handoff(t.state.wa_id, team, reason))
     t.publish("ConversationPending", reason="handoff", team=team, detail=reason)
 

@@ -109,6 +109,10 @@ class Pending:
 
     request_id: str
     text: str
+    fresh: bool = False
+    """The message started a new conversation (see `engine_inbound`)."""
+    ruled: bool = False
+    """A rule flow already acted on the message."""
 
 
 @dataclass(slots=True)
@@ -117,6 +121,8 @@ class ConversationState:
     customer: Customer
     run: Run | None = None
     last_inbound_at: datetime | None = None
+    last_outbound_at: datetime | None = None
+    """When we last sent the customer anything (a template opens a conversation too)."""
     handed_off: bool = False
     team: str | None = None
     pending: Pending | None = None
@@ -141,12 +147,14 @@ class ConversationState:
         return f"{prefix}{self.seq}"
 
     def clone(self) -> ConversationState:
+        p = self.pending
         return ConversationState(
             self.wa_id, self.customer.clone(), None if self.run is None else self.run.clone(),
-            self.last_inbound_at, self.handed_off, self.team,
-            None if self.pending is None else Pending(self.pending.request_id, self.pending.text),
-            self.needs_human, [r.clone() for r in self.side], list(self.history), self.seq,
-            dict(self.ai_usage), [])
+            last_inbound_at=self.last_inbound_at, last_outbound_at=self.last_outbound_at,
+            handed_off=self.handed_off, team=self.team,
+            pending=None if p is None else Pending(p.request_id, p.text, p.fresh, p.ruled),
+            needs_human=self.needs_human, side=[r.clone() for r in self.side],
+            history=list(self.history), seq=self.seq, ai_usage=dict(self.ai_usage))
 
 
 # --------------------------------------------------------------------------- JSON form
@@ -195,9 +203,11 @@ def state_to_data(state: ConversationState) -> dict[str, Any]:
                      "consent": c.consent, "first_contacted_at": _when(c.first_contacted_at)},
         "run": None if state.run is None else run_to_data(state.run),
         "last_inbound_at": _when(state.last_inbound_at),
+        "last_outbound_at": _when(state.last_outbound_at),
         "handed_off": state.handed_off, "team": state.team,
         "pending": None if state.pending is None else {
-            "request_id": state.pending.request_id, "text": state.pending.text},
+            "request_id": state.pending.request_id, "text": state.pending.text,
+            "fresh": state.pending.fresh, "ruled": state.pending.ruled},
         "needs_human": state.needs_human, "side": [run_to_data(r) for r in state.side],
         "history": [list(h) for h in state.history], "seq": state.seq,
         "ai_usage": dict(state.ai_usage),
@@ -227,12 +237,16 @@ def state_from_data(data: dict[str, Any]) -> ConversationState:
     return ConversationState(
         data["wa_id"], customer,
         None if data.get("run") is None else run_from_data(data["run"]),
-        _parse_when(data.get("last_inbound_at")), bool(data.get("handed_off")),
-        data.get("team"),
-        None if pending is None else Pending(pending["request_id"], pending["text"]),
-        bool(data.get("needs_human")), [run_from_data(r) for r in data.get("side", [])],
-        [(h[0], h[1]) for h in data.get("history", [])], int(data.get("seq", 0)),
-        dict(data.get("ai_usage", {})))
+        last_inbound_at=_parse_when(data.get("last_inbound_at")),
+        last_outbound_at=_parse_when(data.get("last_outbound_at")),
+        handed_off=bool(data.get("handed_off")), team=data.get("team"),
+        pending=None if pending is None else Pending(
+            pending["request_id"], pending["text"], bool(pending.get("fresh")),
+            bool(pending.get("ruled"))),
+        needs_human=bool(data.get("needs_human")),
+        side=[run_from_data(r) for r in data.get("side", [])],
+        history=[(h[0], h[1]) for h in data.get("history", [])], seq=int(data.get("seq", 0)),
+        ai_usage=dict(data.get("ai_usage", {})))
 
 
 def run_from_data(data: dict[str, Any]) -> Run:

@@ -216,3 +216,78 @@ def test_start_flow_event_and_unknown_flow_is_logged() -> None:
     chat = Chat.of(RULES)
     chat.feed(StartFlow(WA, T0, "nope"))
     assert any(isinstance(e, Log) and e.code == "unknown_flow" for e in chat.effects)
+
+
+STARTED = """
+flows:
+  - flow: welcome
+    trigger: {event: conversation.started}
+    steps:
+      - {id: s, send: "Welcome!"}
+  - flow: order
+    trigger: {keyword: [order]}
+    steps:
+      - {id: s, send: "order flow"}
+  - flow: stop
+    rule: true
+    trigger: {keyword: [stop]}
+    steps:
+      - {id: c, consent: opted_out}
+      - {id: s, send: "Unsubscribed."}
+"""
+
+
+def test_a_new_conversation_starts_the_conversation_started_flows() -> None:
+    chat = Chat.of(STARTED)
+    assert chat.say("Shop ơi") == ["Welcome!"]
+    assert chat.say("hello again") == []  # same conversation: nothing starts it
+    chat.advance(timedelta(hours=25))
+    assert chat.say("back again") == ["Welcome!"]
+
+
+def test_a_keyword_wins_over_conversation_started() -> None:
+    chat = Chat.of(STARTED)
+    assert chat.say("my order") == ["order flow"]
+
+
+def test_a_message_only_a_rule_acted_on_is_not_a_new_conversation_nor_pending() -> None:
+    chat = Chat.of(STARTED)
+    assert chat.say("stop") == ["Unsubscribed."]
+    assert not chat.state.needs_human
+
+
+def test_a_reply_to_our_template_is_not_a_new_conversation() -> None:
+    chat = Chat.of(STARTED + """
+  - flow: cart
+    vars: {}
+    steps:
+      - {id: t, template: {name: cart_reminder, params: []}}
+      - {id: w, wait: 1d}
+      - {id: s, template: {name: last_call, params: []}}
+""")
+    chat.feed(StartFlow(WA, T0, "cart"))
+    chat.advance(timedelta(hours=3))
+    assert chat.say("thanks!") == []
+    assert chat.state.run is not None and chat.state.run.flow == "cart"
+
+
+def test_a_rule_handing_off_ends_the_run_in_progress_and_its_timers() -> None:
+    from wactl.runtime.effects import CancelTimer
+    chat = Chat.of("""
+flows:
+  - flow: refund
+    rule: true
+    trigger: {keyword: [refund]}
+    steps:
+      - {id: h, handoff: "A person will help."}
+  - flow: feedback
+    trigger: {keyword: [feedback]}
+    steps:
+      - {id: q, ask: "Comments?", save: c, timeout: 2h, on_timeout: thanks}
+      - {id: thanks, send: "Thanks!"}
+""")
+    chat.say("feedback")
+    assert chat.say("I want a refund") == ["A person will help."]
+    assert chat.state.run is None
+    assert any(isinstance(e, CancelTimer) for e in chat.effects)
+    assert chat.advance(timedelta(hours=3)) == []
