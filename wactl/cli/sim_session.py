@@ -306,7 +306,7 @@ class Session:
         if what == "state":
             return [TableOut("state", self._state_rows(state))]
         if what == "vars":
-            return self._vars(state)
+            return await self._vars(state)
         if what == "customer":
             return [TableOut("customer", await self._customer_rows(state))]
         return [TableOut("trace", await self._trace_rows(state))]
@@ -326,12 +326,19 @@ class Session:
                  if t.wa_id == self.wa_id]
         return rows
 
-    def _vars(self, state: ConversationState | None) -> list[Output]:
-        if state is None or state.run is None:
-            return [Note("no run in progress: no variables")]
-        return [TableOut(f"vars of {frame.flow}",
+    async def _vars(self, state: ConversationState | None) -> list[Output]:
+        """The variables of the run in progress, else those the last run ended with."""
+        run = state.run if state is not None else None
+        title = "vars of {}"
+        if run is None:
+            finished = await self.ports.runs.finished(self.wa_id, limit=1)
+            run = finished[-1] if finished else None
+            title = "vars {} ended with"
+        if run is None:
+            return [Note("no run yet: no variables")]
+        return [TableOut(title.format(frame.flow),
                          [(k, show_value(v)) for k, v in sorted(frame.vars.items())])
-                for frame in state.run.frames]
+                for frame in run.frames]
 
     async def _customer_rows(self, state: ConversationState | None) -> list[tuple[str, str]]:
         customer = await self.ports.customers.get(self.wa_id) or (

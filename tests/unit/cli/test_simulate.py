@@ -164,7 +164,16 @@ async def test_reset_forgets_the_conversation(program: Program) -> None:
     await s.run_line("/start order_status")
     assert notes(await s.run_line("/reset")) == ["conversation and customer reset"]
     assert table(await s.run_line("/state"))["run"] == "none"
-    assert notes(await s.run_line("/vars")) == ["no run in progress: no variables"]
+    assert notes(await s.run_line("/vars")) == ["no run yet: no variables"]
+
+
+async def test_vars_after_a_run_ended_show_what_it_ended_with(program: Program) -> None:
+    s = session(program)
+    await s.run_line("/start order_status")
+    await s.run_line("777")  # the lookup fails: the run ends with a handoff
+    out = await s.run_line("/vars")
+    assert isinstance(out[0], TableOut) and out[0].title == "vars order_status ended with"
+    assert dict(out[0].rows)["order_id"] == "777"
 
 
 async def test_list_rows_are_picked_by_number_and_ai_off_is_said_once(program: Program) -> None:
