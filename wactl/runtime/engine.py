@@ -117,8 +117,7 @@ class Engine:
         try:
             _dispatch(turn, event)
         except Exception as exc:  # the safety net: a bug must not lose the conversation
-            state.finished = []
-            return Outcome(state, [Log("error", "internal",
+            return Outcome(state.clone(), [Log("error", "internal",
                                        f"event {type(event).__name__} dropped: "
                                        f"{type(exc).__name__}: {exc}")])
         if any(isinstance(e, SEND_EFFECTS) for e in turn.effects):
