@@ -1,6 +1,6 @@
 """`wactl test flows/`: every conversation test of the example project passes.
 
-The example project is what a merchant copies first; its 60 tests cover every flow,
+The example project is what a merchant copies first; its 64 tests cover every flow,
 so a change to the engine that alters a reply shows up here as a readable diff.
 """
 
@@ -28,7 +28,7 @@ def test_every_example_test_passes(tmp_path: Path) -> None:
     result = run_wactl("test", "flows/", "--junit", str(junit), env={"NO_COLOR": "1"})
     assert result.exit_code == 0, result.output
     count = len(TEST_FILES)
-    assert count == 60
+    assert count == 64
     assert f"{count} tests: {count} passed, 0 failed" in result.output
     assert "✗" not in result.output
     root = ET.parse(junit).getroot()
