@@ -66,11 +66,21 @@ def assert_traced_steps_exist(engine: Engine, outcome: Outcome) -> None:
             assert entry.step == "end" or entry.step in flow.steps, entry
 
 
+RECORDS = 3
+"""Trace entries an event may add besides steps: the outside answer a run resumes on
+(`extracted`, then `answered` or `invalid answer`, then `out of retries`)."""
+
+
 def assert_guard(engine: Engine, event: Event, outcome: Outcome) -> None:
-    """Trace entries (other than run ends) taken during this event stay under the guard."""
+    """Steps taken during this event stay under the guard.
+
+    The guard counts step visits; run ends, sub-flow returns (each pays for itself with
+    the `run` step before it) and the records of an outside answer are not steps.
+    """
     taken = [e for run in runs_of(outcome.state) for e in run.trace
-             if e.at == event.at and e.kind != "end"]
-    assert len(taken) <= engine.limits.max_steps_per_event, (event, taken[-5:])
+             if e.at == event.at and e.kind != "end"
+             and not e.outcome.startswith("returned from ")]
+    assert len(taken) <= engine.limits.max_steps_per_event + RECORDS, (event, taken[-5:])
 
 
 def drive(data: st.DataObject, world: World, events: int, *checks: Any) -> None:
@@ -121,17 +131,17 @@ def _compiled(file: ast.SourceFile) -> Engine:
     return Engine(result.program, limits=Limits(max_steps_per_event=12))
 
 
-@SETTINGS
+@settings(SETTINGS, max_examples=80)
 @given(generated_flows(), st.data(), LANGUAGES)
 def test_generated_projects_run_soundly(file: ast.SourceFile, data: st.DataObject,
                                         language: str | None) -> None:
     engine = _compiled(file)
     world = World(engine, ConversationState.new("84900000001", language=language))
-    drive(data, world, 25,
+    drive(data, world, 20,
           lambda e, ev, o: assert_traced_steps_exist(e, o), assert_guard)
 
 
-@settings(SETTINGS, max_examples=60)
+@settings(SETTINGS, max_examples=30)
 @given(source_files("flows/gen.yaml"), st.data(), LANGUAGES)
 def test_random_asts_that_compile_run_soundly(file: ast.SourceFile, data: st.DataObject,
                                               language: str | None) -> None:
