@@ -8,7 +8,7 @@ did, compared by the smoke test to prove it.
 
 The scripts follow the example project's conversation tests (flows/tests/order_status_*,
 booking_*) and add the detours real customers take: an answer that is not a number, a
-day in the past, a "Change" at the confirmation.
+day in the past, a party too large for one booking, a "Change" at the confirmation.
 """
 
 from __future__ import annotations
@@ -100,7 +100,11 @@ def order_status() -> list[Conversation]:
 
 
 def booking() -> list[Conversation]:
-    """Date and party in one message (vi); a past day, then a change at confirmation (en)."""
+    """Date and party in one message (vi); a past day, then a change at confirmation (en).
+
+    In the second the AI extraction finds no party size, so `ask_people` asks (a party of
+    five is refused once); after the "Change" the size is known and the question skipped.
+    """
     return [
         Conversation("one-message", "booking", "vi",
                      (Say("Mình muốn đặt lịch soi da"), Say("Thứ bảy 28/12/2030, mình đi 2 người"),
@@ -108,10 +112,10 @@ def booking() -> list[Conversation]:
                      http={BOOKINGS: answer(200, {"code": "HM-7731"})},
                      ai={"Thứ bảy 28/12/2030, mình đi 2 người": {"day": "2030-12-28",
                                                                 "people": 2}}),
-        Conversation("past-day+change", "booking", "en",
+        Conversation("past-day+people+change", "booking", "en",
                      (Say("I'd like to book an appointment"), Say("3/1/2020"), Say("28/12/2030"),
-                      Tap("Morning (9-12)"), Tap("Change"), Say("29/12/2030"),
-                      Tap("Evening (6-8pm)"), Tap("Yes")),
+                      Tap("Morning (9-12)"), Say("5"), Say("2"), Tap("Change"),
+                      Say("29/12/2030"), Tap("Evening (6-8pm)"), Tap("Yes")),
                      http={BOOKINGS: answer(200, {"code": "HM-7732"})},
                      ai={"3/1/2020": {"day": "2020-01-03"}, "28/12/2030": {"day": "2030-12-28"},
                          "29/12/2030": {"day": "2030-12-29"}}),

@@ -225,7 +225,7 @@ class BookingTalk(Talk):
         return ev[0] == "text" and self.not_handed_off() and h.matches(ev[1], h.BOOKING_KEYWORDS)
 
     def start(self, *_: Any) -> None:
-        self.vars = {"people": 1}
+        self.vars = {"people": None}
 
     def enter_ask_date(self, *_: Any) -> None:
         self.data["retries"] = 0
@@ -264,6 +264,24 @@ class BookingTalk(Talk):
 
     def save_slot(self, ev: h.Event) -> None:
         self.vars["slot"] = ev[1]
+
+    def enter_ask_people(self, *_: Any) -> None:
+        """`when people == null`: a size the extraction found skips the question."""
+        if self.vars["people"] is not None:
+            self.go()
+            return
+        self.data["retries"] = 0
+        self.say(h.B_ASK_PEOPLE)
+
+    def valid_people(self, ev: h.Event) -> bool:
+        self.answer = h.as_number(ev[1]) if ev[0] == "text" else None
+        return self.answer is not None and 1 <= self.answer <= 4
+
+    def save_people(self, *_: Any) -> None:
+        self.vars["people"] = self.answer
+
+    def retry_people(self, *_: Any) -> None:
+        self.say(h.B_RETRY_PEOPLE)
 
     def enter_confirm(self, *_: Any) -> None:
         self.data["retries"] = 0
@@ -313,7 +331,7 @@ class BookingTalk(Talk):
 
 
 BOOKING_STATES = [step(IDLE), step("ask_date", "enter_ask_date"),
-                  step("ask_time", "enter_ask_time"), step("ask_people", "go"),
+                  step("ask_time", "enter_ask_time"), step("ask_people", "enter_ask_people"),
                   step("confirm", "enter_confirm"), step("check", "go"),
                   step("book", "enter_book"), step("remember", "enter_remember"),
                   step("mark", "enter_mark"), step("done", "enter_done"),
@@ -330,6 +348,10 @@ BOOKING_TRANSITIONS = [
     _t("message", "ask_time", None, conditions="retries_left", after=["count_retry", "ask_slot"]),
     _t("message", "ask_time", IDLE),
     _t("proceed", "ask_people", "confirm"),
+    _t("message", "ask_people", "confirm", conditions="valid_people", before="save_people"),
+    _t("message", "ask_people", None, conditions="retries_left",
+       after=["count_retry", "retry_people"]),
+    _t("message", "ask_people", "human"),
     _t("message", "confirm", "check", conditions="valid_ok", before="save_ok"),
     _t("message", "confirm", None, conditions="retries_left",
        after=["count_retry", "ask_confirm"]),

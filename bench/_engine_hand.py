@@ -188,6 +188,8 @@ B_RETRY_DATE = {"vi": "Ngày hẹn phải sau hôm nay, bạn chọn ngày khác
 B_ASK_TIME = {"vi": "Bạn muốn đến lúc mấy giờ?", "en": "What time suits you?"}
 B_SLOTS: Titles = {"vi": ("Sáng (9-12h)", "Chiều (13-17h)", "Tối (18-20h)"),
            "en": ("Morning (9-12)", "Afternoon (1-5pm)", "Evening (6-8pm)")}
+B_ASK_PEOPLE = {"vi": "Bạn đi mấy người?", "en": "How many people are coming?"}
+B_RETRY_PEOPLE = {"vi": "Mỗi lịch hẹn tối đa 4 người.", "en": "A booking is for 1 to 4 people."}
 B_CONFIRM = {"vi": "Xác nhận: {day}, buổi {slot}, {people} người. Đúng không?",
              "en": "To confirm: {day}, {slot}, {people} people. Is that right?"}
 B_YES_CHANGE: Titles = {"vi": ("Đúng", "Đổi lại"), "en": ("Yes", "Change")}
@@ -206,7 +208,7 @@ def booking(state: State, event: Event) -> list[Reply]:
 def _booking_start(state: State, event: Event) -> list[Reply]:
     if event[0] != "text" or not matches(event[1], BOOKING_KEYWORDS):
         return []
-    state.update(vars={"people": 1}, retries=0)
+    state.update(vars={"people": None}, retries=0)
     return _ask_date(state)
 
 
@@ -254,6 +256,18 @@ def _ask_time(state: State, event: Event) -> list[Reply]:
         return retry(state, 2, [("buttons", say(B_ASK_TIME, state), titles(B_SLOTS, state))],
                      lambda s, e: ended(s, []), event)
     state["vars"]["slot"] = event[1]
+    if state["vars"]["people"] is not None:  # the extraction found it: `when` skips the ask
+        return _confirm(state)
+    state.update(step="ask_people", retries=0)
+    return [("text", say(B_ASK_PEOPLE, state))]
+
+
+def _ask_people(state: State, event: Event) -> list[Reply]:
+    """A number from 1 to 4; after two retry messages the front desk takes over."""
+    people = as_number(event[1]) if event[0] == "text" else None
+    if people is None or not 1 <= people <= 4:
+        return retry(state, 2, [("text", say(B_RETRY_PEOPLE, state))], _booking_human, event)
+    state["vars"]["people"] = people
     return _confirm(state)
 
 
@@ -286,7 +300,8 @@ def _booked(state: State, event: Event) -> list[Reply]:
 
 
 BOOKING_STEPS: dict[str, Step] = {"ask_date": _date_answer, "extract": _date_extracted,
-                                  "ask_time": _ask_time, "confirm": _confirmed,
+                                  "ask_time": _ask_time, "ask_people": _ask_people,
+                                  "confirm": _confirmed,
                                   "book": _booked}
 
 HANDLERS: dict[str, Callable[[State, Event], list[Reply]]] = {
