@@ -219,7 +219,7 @@ def print_summary(judged: list[Verdict]) -> None:
     print()
     for v in judged:
         checks = ", ".join(f"{name} {_verdict(ok)}" for name, ok in v.checks.items())
-        print(f"{v.flow:<13}{v.impl:<19}{v.vs_hand:.2f}x hand, {v.vs_transitions:.2f}x "
+        print(f"{v.flow:<13}{v.impl:<22}{v.vs_hand:.2f}x hand, {v.vs_transitions:.2f}x "
               f"transitions per step, {v.rate:,.0f} msg/s: {checks}")
 
 
