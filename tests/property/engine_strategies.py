@@ -80,9 +80,10 @@ JSON_BODIES = (
     '{"status": "pending", "order": {"id": 7, "total": 1.5e3}}', '{"ok": true, "data": null}',
     '{"deep": [[[[[[[[[[[]]]]]]]]]]]}', '{"date": "2026-01-09", "n": -1}',
 )
-OTHER_BODIES = ("<html><body>502 Bad Gateway</body></html>", "not json", "", "   ", "{broken")
-# Not yet: '{"x": NaN}', '{"x": Infinity}', '{"x": 1e999}' and JSON nested ~1000 deep; the
-# engine saves NaN/inf (not strict JSON) and a deep answer raises RecursionError (reported).
+OTHER_BODIES = ("<html><body>502 Bad Gateway</body></html>", "not json", "", "   ", "{broken",
+                '{"x": NaN}', '{"x": Infinity}', '{"x": 1e999}', "[" * 1000 + "]" * 1000,
+                '{"a": ' * 70 + "1" + "}" * 70)
+"""Answers a flow cannot keep: not JSON, not strict JSON, nested too deeply."""
 
 
 def example_sources() -> dict[str, str]:
@@ -334,9 +335,10 @@ EXPR = st.sampled_from(EXPRS).map(lambda s: ast.Expr(src=s))
 VARS = st.sampled_from(["n", "x"])
 
 
-# Not yet a template: a retry message that fails to render drops the event (reported).
-PLAIN = st.sampled_from(["Again?", "Thử lại nhé 🙏", "'\"`"]).map(
+PLAIN = st.sampled_from(["Again?", "Thử lại nhé 🙏", "'\"`", "Again {{ 10 / n }}",
+                         "Again {{ x + n }}"]).map(
     lambda s: ast.Text(variants={"": ast.Template(src=s)}))
+"""Retry messages, some of which cannot render (the run then ends with a logged reason)."""
 
 
 def _text() -> st.SearchStrategy[ast.Text]:

@@ -116,7 +116,11 @@ def on_reply(t: Turn, run: Run, result: AiResult) -> None:
 def _hand_over(t: Turn, run: Run, agent: IRAgent, reason: str, *, message: bool = True) -> None:
     if message:
         text = agent.handoff.message if agent.handoff and agent.handoff.message else None
-        say(t, text or HANDOFF_MESSAGE, t.scope(run.top))
+        try:
+            say(t, text or HANDOFF_MESSAGE, t.scope(run.top))
+        except ExprError as exc:
+            t.log("error", "expression_error", f"handoff message of {agent.id}: {exc.message}",
+                  run.top)
     er.trace(t, run, run.top, "agent", f"handoff: {reason}")
     hand_off(t, None, f"agent {agent.id}: {reason}", run)
     er.end_run(t, run, "handed off")

@@ -14,6 +14,7 @@ is read by `expect` alone: the flow's later asks collect what is missing.
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from typing import Any, Literal
 
@@ -24,8 +25,8 @@ from wactl.runtime.effects import AiRequest, CancelTimer
 from wactl.runtime.engine_messages import options_of, render_message, say
 from wactl.runtime.engine_turn import Turn
 from wactl.runtime.events import AiResult, Inbound
-from wactl.runtime.expressions import ExprError, is_number, parse_date
-from wactl.runtime.state import Frame, Run, Waiting
+from wactl.runtime.expressions import MAX_INT, ExprError, is_number, parse_date
+from wactl.runtime.state import Frame, Run, Waiting, storable
 
 Taken = Literal["taken", "invalid"]
 
@@ -37,6 +38,20 @@ def current_step(t: Turn, frame: Frame) -> IRStep | None:
 
 def on_answer(t: Turn, run: Run, message: Inbound) -> Taken:
     """Take `message` as the answer to the run's ask; "invalid" leaves the retry to the caller."""
+    try:
+        return _on_answer(t, run, message)
+    except ExprError as exc:
+        fail(t, run, exc)
+        return "taken"
+
+
+def fail(t: Turn, run: Run, exc: ExprError) -> None:
+    """A text the ask needs (its options, its retry message) cannot be rendered: the run ends."""
+    t.log("error", "expression_error", f"ask {run.top.step}: {exc.message}", run.top)
+    er.end_run(t, run, f"error: {exc.code}")
+
+
+def _on_answer(t: Turn, run: Run, message: Inbound) -> Taken:
     frame = run.top
     step = current_step(t, frame)
     if step is None or step.kind != "ask":
@@ -81,6 +96,13 @@ def _valid(t: Turn, frame: Frame, step: IRStep, value: Any) -> bool:
 
 def retry(t: Turn, run: Run) -> None:
     """One more invalid answer: the retry message, or the `fail` edge when retries ran out."""
+    try:
+        _retry(t, run)
+    except ExprError as exc:
+        fail(t, run, exc)
+
+
+def _retry(t: Turn, run: Run) -> None:
     frame = run.top
     step = current_step(t, frame)
     if step is None:
@@ -118,6 +140,13 @@ def _request_extract(t: Turn, run: Run, text: str, fields: dict[str, str]) -> No
 
 def on_extract(t: Turn, run: Run, result: AiResult) -> None:
     """Values the AI layer found, then the held answer read as usual."""
+    try:
+        _on_extract(t, run, result)
+    except ExprError as exc:
+        fail(t, run, exc)
+
+
+def _on_extract(t: Turn, run: Run, result: AiResult) -> None:
     frame = run.top
     step = current_step(t, frame)
     held = run.waiting.text if run.waiting is not None else ""
@@ -136,7 +165,14 @@ def on_extract(t: Turn, run: Run, result: AiResult) -> None:
     else:
         answer = _parse(t, frame, step, Inbound(t.state.wa_id, t.event.at, "text", text=held))
     if _accept(t, run, frame, step, answer) == "invalid":
-        retry(t, run)
+        _retry(t, run)
+
+
+def _float(text: str) -> float | None:
+    try:
+        return float(text.replace(",", "."))
+    except ValueError:
+        return None
 
 
 def typed_values(values: dict[str, Any], types: dict[str, str]) -> dict[str, Any]:
@@ -153,13 +189,15 @@ def _typed(value: Any, kind: str) -> Any:
     if value is None or value == "":
         return None
     if kind == "number":
-        if is_number(value):
-            return value
-        try:
-            number = float(str(value).replace(",", "."))
-        except ValueError:
-            return None
-        return int(number) if number.is_integer() else number
+        number = value if is_number(value) else _float(str(value))
+        if number is None or not math.isfinite(number) or abs(number) > MAX_INT:
+            return None  # NaN, infinity and huge numbers are not something a customer said
+        return int(number) if isinstance(number, float) and number.is_integer() else number
     if kind == "date":
         return value if isinstance(value, date) else parse_date(str(value))
-    return value if isinstance(value, bool | list) else str(value)
+    if isinstance(value, bool | list | dict):
+        try:
+            return storable(value)
+        except ValueError:
+            return None
+    return str(value)

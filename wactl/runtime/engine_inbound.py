@@ -36,7 +36,7 @@ from wactl.runtime.engine_triggers import Match
 from wactl.runtime.engine_turn import Turn
 from wactl.runtime.events import AiResult, CustomerEvent, Inbound, ScheduleTick
 from wactl.runtime.expressions import ExprError
-from wactl.runtime.state import Pending, Run
+from wactl.runtime.state import Pending, Run, storable
 
 DEFAULT_MIN_CONFIDENCE = 0.5
 BUSY = ("ask", "agent", "ai", "extract", "call")
@@ -195,7 +195,7 @@ def _on_intent(t: Turn, result: AiResult, pending: Pending) -> None:
         if (result.confidence if result.confidence is not None else 1.0) < needed:
             continue
         if _guard(t, flow):
-            values = {k: v for k, v in result.values.items() if k in flow.vars}
+            values = {k: v for k, v in result.values.items() if k in flow.vars and _keepable(v)}
             er.start_flow(t, flow, values, reason=f"intent {trig.intent}")
             return
     _fall_back(t, pending)
@@ -249,5 +249,14 @@ def _start_event_flows(t: Turn, name: str, data: dict[str, Any]) -> bool:
     return True
 
 
+def _keepable(value: Any) -> bool:
+    """A value from outside (the AI layer, an event) that a store can keep as JSON."""
+    try:
+        storable(value)
+    except ValueError:
+        return False
+    return True
+
+
 def _declared(flow: IRFlow, data: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in data.items() if k in flow.vars}
+    return {k: v for k, v in data.items() if k in flow.vars and _keepable(v)}

@@ -27,7 +27,7 @@ from wactl.runtime.engine_messages import deliver, render_message, say, template
 from wactl.runtime.engine_turn import Signal, Turn
 from wactl.runtime.events import HttpResult
 from wactl.runtime.expressions import ExprError, parse_date
-from wactl.runtime.state import Frame, Run, Waiting
+from wactl.runtime.state import Frame, Run, Waiting, storable
 
 Executor = Callable[[Turn, Run, Frame, IRStep, dict[str, Any]], Signal]
 MAX_BODY = 1_000_000
@@ -55,7 +55,7 @@ def _stop(t: Turn, run: Run, frame: Frame, code: str, message: str) -> Signal:
 def _send(t: Turn, run: Run, frame: Frame, step: IRStep, scope: dict[str, Any]) -> Signal:
     p = step.params
     fallback = p.get("fallback_template")
-    rendered = render_message(t, p["message"], scope, frame.step or "")
+    rendered = render_message(t, p.get("message", {}), scope, frame.step or "")
     if not deliver(t, rendered, template_effect(t, fallback, scope) if fallback else None):
         return _stop(t, run, frame, "window_closed", "the customer has not written in 24 hours: "
                      "only a template may be sent (add `fallback_template`)")
@@ -69,7 +69,7 @@ def _template(t: Turn, run: Run, frame: Frame, step: IRStep,
 
 
 def _ask(t: Turn, run: Run, frame: Frame, step: IRStep, scope: dict[str, Any]) -> Signal:
-    rendered = render_message(t, step.params["message"], scope, frame.step or "")
+    rendered = render_message(t, step.params.get("message", {}), scope, frame.step or "")
     if not deliver(t, rendered):
         return _stop(t, run, frame, "window_closed",
                      "cannot ask: the customer has not written in 24 hours")
@@ -143,7 +143,7 @@ def _set(t: Turn, run: Run, frame: Frame, step: IRStep, scope: dict[str, Any]) -
 
 def _tag(t: Turn, run: Run, frame: Frame, step: IRStep, scope: dict[str, Any]) -> Signal:
     tags = t.state.customer.tags
-    added = tuple(tag for tag in dict.fromkeys(step.params["tags"]) if tag not in tags)
+    added = tuple(tag for tag in dict.fromkeys(step.params.get("tags", [])) if tag not in tags)
     tags.extend(added)
     t.customer_changed()
     if added:
@@ -153,7 +153,7 @@ def _tag(t: Turn, run: Run, frame: Frame, step: IRStep, scope: dict[str, Any]) -
 
 def _untag(t: Turn, run: Run, frame: Frame, step: IRStep, scope: dict[str, Any]) -> Signal:
     tags = t.state.customer.tags
-    removed = tuple(tag for tag in dict.fromkeys(step.params["tags"]) if tag in tags)
+    removed = tuple(tag for tag in dict.fromkeys(step.params.get("tags", [])) if tag in tags)
     tags[:] = [tag for tag in tags if tag not in removed]
     t.customer_changed()
     if removed:
@@ -162,7 +162,8 @@ def _untag(t: Turn, run: Run, frame: Frame, step: IRStep, scope: dict[str, Any])
 
 
 def _field(t: Turn, run: Run, frame: Frame, step: IRStep, scope: dict[str, Any]) -> Signal:
-    values = {pair["name"]: t.render(pair["value"], scope) for pair in step.params["assign"]}
+    pairs = step.params.get("assign", [])
+    values = {pair["name"]: t.render(pair["value"], scope) for pair in pairs}
     t.state.customer.fields.update(values)
     t.customer_changed()
     t.emit(FieldsChanged(t.state.wa_id, values))
@@ -298,10 +299,14 @@ def _decode(result: HttpResult) -> tuple[str, Any]:
     if len(result.body) > MAX_BODY:
         return "answer too large", None
     try:
-        return "", json.loads(result.body)
-    except ValueError:
+        return "", storable(json.loads(result.body, parse_constant=_no_constant))
+    except (ValueError, RecursionError):
         kind = "HTML" if result.body.lstrip()[:1] == "<" else "text"
-        return f"answer is {kind}, not JSON", None
+        return f"answer is {kind}, not JSON a flow can keep", None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 EXECUTORS: dict[str, Executor] = {

@@ -13,10 +13,13 @@ it started on, so a deploy never changes a run already in progress.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
+MAX_DATA_DEPTH = 64
+"""As deep as a value from outside may nest (expressions read no deeper either)."""
 WaitKind = Literal["ask", "wait", "call", "agent", "ai", "extract"]
 MAX_TRACE = 500
 MAX_HISTORY = 50
@@ -182,6 +185,22 @@ def decode_value(value: Any) -> Any:
         return {k: decode_value(v) for k, v in value.items()}
     if isinstance(value, list):
         return [decode_value(v) for v in value]
+    return value
+
+
+def storable(value: Any, depth: int = 0) -> Any:
+    """`value` if a store can keep it as strict JSON: finite numbers, at most
+    MAX_DATA_DEPTH levels deep (what expressions can read); else ValueError."""
+    if depth > MAX_DATA_DEPTH:
+        raise ValueError("nested too deeply")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("not a finite number")
+    if isinstance(value, dict):
+        for item in value.values():
+            storable(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            storable(item, depth + 1)
     return value
 
 
