@@ -138,9 +138,11 @@ def test_paths_select_test_files(in_tmp: Path) -> None:
     assert "1 test: 1 passed" in result.output
 
 
-def test_no_tests_found_is_not_a_failure(in_tmp: Path) -> None:
+def test_no_tests_found_fails_so_a_misdirected_ci_job_cannot_pass(in_tmp: Path) -> None:
     result = _wactl("flows/hello.yaml")
-    assert result.exit_code == 0 and "No conversation tests found." in result.output
+    assert result.exit_code == 1 and "No conversation tests found" in result.output
+    result = _wactl("-k", "no such test")
+    assert result.exit_code == 1 and "No conversation tests found" in result.output
 
 
 def test_missing_path_is_a_usage_error() -> None:

@@ -56,9 +56,9 @@ def command(
         report.print_result(console, item.result)
     if tests:
         report.print_summary(console, [t.result for t in timed])
-    else:
-        console.print("No conversation tests found.")
-    passed = all(t.result.passed for t in timed)
+    else:  # like pytest's exit 5: a CI job pointed at the wrong folder must not pass
+        console.print("No conversation tests found (that is a failure: check PATHS and -k).")
+    passed = bool(timed) and all(t.result.passed for t in timed)
     if coverage or fail_under is not None:
         passed = print_coverage(console, program, compiled, timed, fail_under) and passed
     echo(report.output_of(console))
