@@ -234,6 +234,8 @@ def state_to_data(state: ConversationState) -> dict[str, Any]:
 
 
 def run_to_data(run: Run) -> dict[str, Any]:
+    """A run as JSON; trace entries are compact rows `[at, flow, step, kind, outcome,
+    *changed]` (a run stores up to MAX_TRACE of them with every save)."""
     return {
         "id": run.id, "flow": run.flow, "started_at": run.started_at.isoformat(),
         "frames": [{"flow": f.flow, "version": f.version, "step": f.step,
@@ -242,8 +244,8 @@ def run_to_data(run: Run) -> dict[str, Any]:
         "waiting": None if run.waiting is None else {
             "kind": run.waiting.kind, "id": run.waiting.id, "timer": run.waiting.timer,
             "text": run.waiting.text},
-        "trace": [{"at": t.at.isoformat(), "flow": t.flow, "step": t.step, "kind": t.kind,
-                   "outcome": t.outcome, "changed": list(t.changed)} for t in run.trace],
+        "trace": [[t.at.isoformat(), t.flow, t.step, t.kind, t.outcome, *t.changed]
+                  for t in run.trace],
     }
 
 
@@ -274,7 +276,7 @@ def run_from_data(data: dict[str, Any]) -> Run:
               for f in data["frames"]]
     w = data.get("waiting")
     waiting = None if w is None else Waiting(w["kind"], w["id"], w.get("timer"), w.get("text", ""))
-    trace = [TraceEntry(datetime.fromisoformat(t["at"]), t["flow"], t["step"], t["kind"],
-                        t["outcome"], tuple(t["changed"])) for t in data.get("trace", [])]
+    trace = [TraceEntry(datetime.fromisoformat(t[0]), t[1], t[2], t[3], t[4], tuple(t[5:]))
+             for t in data.get("trace", [])]
     return Run(data["id"], data["flow"], datetime.fromisoformat(data["started_at"]), frames,
                waiting, trace)
