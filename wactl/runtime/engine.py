@@ -14,6 +14,7 @@ customer sees and keeps the 24h window.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -73,10 +74,12 @@ class Engine:
     """Runs a deployed program; keeps every flow version it has seen for runs in progress."""
 
     def __init__(self, program: Program, *, limits: Limits | None = None,
-                 secrets: dict[str, str] | None = None) -> None:
+                 secrets: dict[str, str] | None = None, versions: Iterable[IRFlow] = ()) -> None:
+        """`versions`: earlier versions of flows that stored runs may still be pinned to
+        (a service restarting loads them from its store)."""
         self.limits = limits or Limits()
         self.secrets = dict(secrets or {})
-        self._versions: dict[str, IRFlow] = {}
+        self._versions: dict[str, IRFlow] = {f.hash or f.id: f for f in versions}
         self._edges: dict[tuple[str, str], dict[str, list[str]]] = {}
         self.options_cache: dict[tuple[str, str, str], list[Option]] = {}
         """Options of asks whose picks hold no template, by (flow version, step, language)."""
@@ -93,6 +96,9 @@ class Engine:
         self.tz = ZoneInfo(program.project.timezone)
         langs = [program.project.language, *program.project.languages]
         self.languages: tuple[str, ...] = tuple(dict.fromkeys(langs))
+
+    def knows(self, version: str) -> bool:
+        return version in self._versions
 
     def version(self, flow_id: str, version: str) -> IRFlow | None:
         """The flow a run pinned; the current one if that version is unknown but same id."""

@@ -87,6 +87,9 @@ def end_run(t: Turn, run: Run, reason: str) -> None:
 
 def advance(t: Turn, run: Run) -> None:
     """Take steps until the run pauses or ends."""
+    if not t.engine.knows(run.top.version):
+        t.log("warning", "version_missing", f"version {run.top.version[:12]} of {run.top.flow} "
+              "is not loaded: the run goes on with the deployed version", run.top)
     while True:
         frame = run.top
         if frame.step is None or frame.step == END:

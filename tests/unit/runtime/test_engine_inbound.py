@@ -291,3 +291,29 @@ flows:
     assert chat.state.run is None
     assert any(isinstance(e, CancelTimer) for e in chat.effects)
     assert chat.advance(timedelta(hours=3)) == []
+
+
+def test_a_restarted_engine_given_the_old_versions_keeps_runs_on_them() -> None:
+    from wactl.runtime.state import state_from_data, state_to_data
+    v1 = compile_yaml("""
+flow: f
+trigger: {keyword: [go]}
+steps:
+  - {id: q, ask: "Name?", save: name}
+  - {id: s, send: "v1 {{ name }}"}
+""")
+    v2 = compile_yaml("""
+flow: f
+trigger: {keyword: [go]}
+steps:
+  - {id: q, ask: "Name?", save: name}
+  - {id: s, send: "v2 {{ name }}"}
+""")
+    chat = Chat(Engine(v1))
+    chat.say("go")
+    stored = state_from_data(state_to_data(chat.state))
+    restarted = Chat(Engine(v2, versions=v1.flows), state=stored)
+    assert restarted.say("Lan") == ["v1 Lan"]
+    forgetful = Chat(Engine(v2), state=state_from_data(state_to_data(chat.state)))
+    assert forgetful.say("Lan") == ["v2 Lan"]
+    assert any(isinstance(e, Log) and e.code == "version_missing" for e in forgetful.effects)
