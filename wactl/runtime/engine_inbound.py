@@ -71,8 +71,8 @@ def on_inbound(t: Turn, msg: Inbound) -> None:
         er.start_flow(t, best.flow, best.vars, reason="trigger")
     elif kind != "agent" and msg.text and t.engine.triggers.intent_flows():
         _classify(t, Pending("", msg.text, fresh, ruled))
-    else:
-        _fall_back(t, Pending("", msg.text, fresh, ruled))
+    else:  # an agent reads a photo or a location as `[image]`, `[location]`
+        _fall_back(t, Pending("", msg.text or f"[{msg.kind}]", fresh, ruled))
 
 
 def _starts_conversation(t: Turn, msg: Inbound) -> bool:
