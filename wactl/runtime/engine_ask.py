@@ -14,19 +14,18 @@ is read by `expect` alone: the flow's later asks collect what is missing.
 
 from __future__ import annotations
 
-import math
-from datetime import date
 from typing import Any, Literal
 
 from wactl.compiler.ir import IRStep
 from wactl.runtime import engine_run as er
+from wactl.runtime.agents.answers import coerce
 from wactl.runtime.answers import Answer, parse_answer
 from wactl.runtime.effects import AiRequest, CancelTimer
 from wactl.runtime.engine_messages import options_of, render_message, say
 from wactl.runtime.engine_turn import Turn
 from wactl.runtime.events import AiResult, Inbound
-from wactl.runtime.expressions import MAX_INT, ExprError, is_number, parse_date
-from wactl.runtime.state import Frame, Run, Waiting, storable
+from wactl.runtime.expressions import ExprError, parse_date
+from wactl.runtime.state import Frame, Run, Waiting
 
 Taken = Literal["taken", "invalid"]
 
@@ -168,36 +167,14 @@ def _on_extract(t: Turn, run: Run, result: AiResult) -> None:
         _retry(t, run)
 
 
-def _float(text: str) -> float | None:
-    try:
-        return float(text.replace(",", "."))
-    except ValueError:
-        return None
-
-
 def typed_values(values: dict[str, Any], types: dict[str, str]) -> dict[str, Any]:
-    """The declared values the model gave, converted to their types; others dropped."""
+    """The declared values the model gave, in their types (the AI layer's `coerce`, dates
+    as dates for expressions); values that are not of their type are dropped."""
     out: dict[str, Any] = {}
     for name, kind in types.items():
-        value = _typed(values.get(name), kind)
+        value = coerce(values.get(name), kind)
+        if kind == "date" and value is not None:
+            value = parse_date(value)
         if value is not None:
             out[name] = value
     return out
-
-
-def _typed(value: Any, kind: str) -> Any:
-    if value is None or value == "":
-        return None
-    if kind == "number":
-        number = value if is_number(value) else _float(str(value))
-        if number is None or not math.isfinite(number) or abs(number) > MAX_INT:
-            return None  # NaN, infinity and huge numbers are not something a customer said
-        return int(number) if isinstance(number, float) and number.is_integer() else number
-    if kind == "date":
-        return value if isinstance(value, date) else parse_date(str(value))
-    if isinstance(value, bool | list | dict):
-        try:
-            return storable(value)
-        except ValueError:
-            return None
-    return str(value)
