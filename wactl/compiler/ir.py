@@ -121,7 +121,7 @@ class IRKeywordTrigger(_Trigger):
     kind: Literal["keyword"] = "keyword"
     keywords: list[str]
     normalized: list[str]
-    """Lowercase, diacritics stripped, spaces collapsed: what the runtime compares."""
+    """Lowercase, no diacritics, words only (as WA601 folds them): what the runtime compares."""
 
 
 class IRRegexTrigger(_Trigger):

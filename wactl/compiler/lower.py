@@ -20,12 +20,12 @@ customer-facing text is a template string, or {language: template} when per-lang
 
 from __future__ import annotations
 
-import unicodedata
 from functools import singledispatch
 from typing import Any
 
 from pydantic import TypeAdapter
 
+from wactl.compiler.checks.triggers import normalise
 from wactl.compiler.context import Context
 from wactl.compiler.graph import FlowGraph
 from wactl.compiler.ir import Program, hashed
@@ -76,10 +76,9 @@ def lower_step(step: ast.Step, graph: FlowGraph) -> Data:
 
 
 def normalize_keyword(text: str) -> str:
-    """Lowercase, without diacritics (Vietnamese `đ` included), spaces collapsed."""
-    decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(bare.split())
+    """How keywords compare at runtime: the same folding as the WA601 conflict check
+    (lowercase, no diacritics, `đ` → `d`, words only), so the IR says what is matched."""
+    return normalise(text)
 
 
 def _compact(params: Params) -> Params:

@@ -58,7 +58,7 @@ class TriggerIndex:
     def _add(self, flow: IRFlow) -> None:
         trig = flow.trigger
         if isinstance(trig, IRKeywordTrigger):
-            self.keywords.extend((f" {normalise(k)} ", flow) for k in trig.keywords if normalise(k))
+            self.keywords.extend((f" {k} ", flow) for k in trig.normalized if k)
         elif isinstance(trig, IRRegexTrigger):
             try:
                 self.regexes.append((compile_regex(trig.pattern), flow))
