@@ -21,14 +21,7 @@ from zoneinfo import ZoneInfo
 
 from wactl.compiler.ir import IRAgent, IRFlow, Program
 from wactl.runtime.answers import Option
-from wactl.runtime.effects import (
-    Effect,
-    Log,
-    SendInteractive,
-    SendMedia,
-    SendTemplate,
-    SendText,
-)
+from wactl.runtime.effects import Effect, Log, SendEffect
 from wactl.runtime.engine_inbound import (
     on_ai_result,
     on_customer_event,
@@ -51,9 +44,6 @@ from wactl.runtime.events import (
     TimerFired,
 )
 from wactl.runtime.state import ConversationState
-
-SEND_EFFECTS = (SendText, SendMedia, SendInteractive, SendTemplate)
-
 
 @dataclass(frozen=True, slots=True)
 class Limits:
@@ -126,7 +116,7 @@ class Engine:
             return Outcome(state.clone(), [Log("error", "internal",
                                        f"event {type(event).__name__} dropped: "
                                        f"{type(exc).__name__}: {exc}")])
-        if any(isinstance(e, SEND_EFFECTS) for e in turn.effects):
+        if any(isinstance(e, SendEffect) for e in turn.effects):
             turn.state.last_outbound_at = event.at
         return Outcome(turn.state, turn.effects)
 
