@@ -45,6 +45,7 @@ from wactl.runtime.events import (
 )
 from wactl.runtime.state import ConversationState
 
+
 @dataclass(frozen=True, slots=True)
 class Limits:
     """The runtime guard behind the compiler's cycle check."""
