@@ -173,8 +173,8 @@ def scenarios(quick: bool = False) -> list[Scenario]:
 
 def render(flows: list[ast.Flow], spelling: str) -> dict[str, str]:
     """The repository's files in one spelling (`yaml` or `flow`), one flow per file."""
-    from wactl.dsl.flow_fmt import format_flow
-    from wactl.dsl.yaml_dump import dump_yaml
+    from wactl.dsl.flow.fmt import format_flow
+    from wactl.dsl.yaml.dump import dump_yaml
 
     out: dict[str, str] = {}
     for flow in flows:

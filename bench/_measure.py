@@ -98,7 +98,7 @@ def yaml_baseline(sources: Mapping[str, str]) -> None:
 
 def _real_lark() -> Lark:
     """The Lark instance our `.flow` parser uses, found in its module."""
-    from wactl.dsl import _parser
+    from wactl.dsl.flow import parser as _parser
 
     for value in vars(_parser).values():
         if isinstance(value, Lark):
@@ -108,7 +108,7 @@ def _real_lark() -> Lark:
         found = getter()
         if isinstance(found, Lark):
             return found
-    raise LookupError("no Lark instance found in wactl.dsl._parser")
+    raise LookupError("no Lark instance found in wactl.dsl.flow.parser")
 
 
 def bare_lark() -> Lark:

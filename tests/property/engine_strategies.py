@@ -33,7 +33,7 @@ from wactl.compiler.ir import (
 )
 from wactl.compiler.project import compile_project
 from wactl.dsl import ast
-from wactl.dsl.yaml_dump import dump_yaml
+from wactl.dsl.yaml.dump import dump_yaml
 from wactl.runtime.effects import (
     AiRequest,
     CancelTimer,

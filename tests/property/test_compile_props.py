@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from wactl.compiler import CompileResult, canonical_json, compile_files, compile_project
 from wactl.dsl import ast
-from wactl.dsl.flow_fmt import format_flow
-from wactl.dsl.yaml_dump import dump_yaml
+from wactl.dsl.flow.fmt import format_flow
+from wactl.dsl.yaml.dump import dump_yaml
 
 IDS = st.sampled_from(["a", "b", "c", "d", "e", "f", "end"])
 FLOW_IDS = st.sampled_from(["alpha", "beta", "gamma", "delta"])

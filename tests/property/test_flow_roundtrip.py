@@ -7,8 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wactl.dsl import ast
-from wactl.dsl._parser import parse_flow
-from wactl.dsl.flow_fmt import format_flow, quoted
+from wactl.dsl.flow.fmt import format_flow, quoted
+from wactl.dsl.flow.parser import parse_flow
 
 SETTINGS = settings(max_examples=200, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -10,10 +10,10 @@ from ast_strategies import source_files
 from hypothesis import HealthCheck, given, settings
 
 from wactl.dsl import ast
-from wactl.dsl._parser import parse_flow
-from wactl.dsl.flow_fmt import format_flow
-from wactl.dsl.yaml_dump import dump_yaml
-from wactl.dsl.yaml_loader import load_yaml
+from wactl.dsl.flow.fmt import format_flow
+from wactl.dsl.flow.parser import parse_flow
+from wactl.dsl.yaml.dump import dump_yaml
+from wactl.dsl.yaml.loader import load_yaml
 
 SETTINGS = settings(max_examples=150, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -23,7 +23,7 @@ def schema_text(ir: bool) -> str:
 
         schema = ir_json_schema()
     else:
-        from wactl.dsl.yaml_schema import yaml_json_schema
+        from wactl.dsl.yaml.schema import yaml_json_schema
 
         schema = yaml_json_schema()
     return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

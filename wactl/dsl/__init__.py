@@ -10,10 +10,10 @@ from wactl.dsl.source import decode_source as decode_source
 def load_source(path: str, text: str) -> tuple[ast.SourceFile | None, list[Diagnostic]]:
     """Parse one file by its suffix; a partial AST comes back with the diagnostics."""
     if path.endswith(".flow"):
-        from wactl.dsl._parser import parse_flow
+        from wactl.dsl.flow.parser import parse_flow
 
         return parse_flow(path, text)
-    from wactl.dsl.yaml_loader import load_yaml
+    from wactl.dsl.yaml.loader import load_yaml
 
     return load_yaml(path, text)
 

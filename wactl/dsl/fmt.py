@@ -69,10 +69,10 @@ def renamed(path: str, spelling: Spelling, old: str) -> str:
 def render_as(file: ast.SourceFile, spelling: Spelling, path: str) -> str:
     copy = file.model_copy(update={"path": path, "spelling": spelling.value})
     if spelling is Spelling.FLOW:
-        from wactl.dsl.flow_fmt import format_flow
+        from wactl.dsl.flow.fmt import format_flow
 
         return format_flow(copy)
-    from wactl.dsl.yaml_dump import dump_yaml
+    from wactl.dsl.yaml.dump import dump_yaml
 
     return dump_yaml(copy)
 

@@ -9,7 +9,7 @@ from typing import Any
 from wactl.compiler import Program, compile_project
 from wactl.compiler.lower import normalize_keyword
 from wactl.dsl import load_source
-from wactl.dsl.yaml_dump import dump_yaml
+from wactl.dsl.yaml.dump import dump_yaml
 
 PROJECT = "languages: [en]\n"
 

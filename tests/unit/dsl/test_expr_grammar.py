@@ -13,8 +13,8 @@ import pytest
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import LarkError
 
-import wactl.dsl._expr_parse as _expr_parse
 import wactl.dsl.expr as expr
+import wactl.dsl.expr.parse as _expr_parse
 from wactl.dsl.expr import (
     Attr,
     Binary,

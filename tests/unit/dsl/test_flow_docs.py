@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 from wactl.dsl import ast
-from wactl.dsl._parser import parse_flow
-from wactl.dsl.yaml_loader import load_yaml
+from wactl.dsl.flow.parser import parse_flow
+from wactl.dsl.yaml.loader import load_yaml
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "flow-syntax.md"
 

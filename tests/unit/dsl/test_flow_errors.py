@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wactl.diagnostics import Diagnostic
-from wactl.dsl._parser import MAX_SYNTAX_ERRORS, parse_flow
+from wactl.dsl.flow.parser import MAX_SYNTAX_ERRORS, parse_flow
 
 
 def diags_of(text: str) -> list[Diagnostic]:

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from wactl.dsl import ast
-from wactl.dsl._parser import parse_flow
-from wactl.dsl.flow_fmt import duration, expr, format_flow, json_value, quoted, word
+from wactl.dsl.flow.fmt import duration, expr, format_flow, json_value, quoted, word
+from wactl.dsl.flow.parser import parse_flow
 
 ROOT = Path(__file__).resolve().parents[3]
 

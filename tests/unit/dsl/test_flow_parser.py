@@ -8,8 +8,8 @@ import pytest
 
 from wactl.diagnostics import Span
 from wactl.dsl import ast
-from wactl.dsl._parser import parse_flow
-from wactl.dsl.flow_fmt import duration, format_flow
+from wactl.dsl.flow.fmt import duration, format_flow
+from wactl.dsl.flow.parser import parse_flow
 
 
 def flow_of(text: str) -> ast.Flow:

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wactl.dsl import ast
-from wactl.dsl.yaml_dump import dump_yaml
-from wactl.dsl.yaml_loader import load_yaml
+from wactl.dsl.yaml.dump import dump_yaml
+from wactl.dsl.yaml.loader import load_yaml
 
 
 def round_trip(file: ast.SourceFile) -> str:

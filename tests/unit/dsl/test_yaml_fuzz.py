@@ -8,7 +8,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wactl.dsl.yaml_loader import load_yaml
+from wactl.dsl.yaml.loader import load_yaml
 
 KEYS = [
     "flow", "flows", "agent", "test", "title", "priority", "trigger", "vars", "rule", "steps",

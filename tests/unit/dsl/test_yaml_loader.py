@@ -6,7 +6,7 @@ import textwrap
 
 from wactl.diagnostics import Diagnostic
 from wactl.dsl import ast
-from wactl.dsl.yaml_loader import load_yaml
+from wactl.dsl.yaml.loader import load_yaml
 
 
 def load(text: str, path: str = "flows/f.yaml") -> tuple[ast.SourceFile, list[Diagnostic]]:

@@ -10,8 +10,8 @@ import jsonschema
 import pytest
 import yaml
 
-from wactl.dsl.yaml_loader import load_yaml
-from wactl.dsl.yaml_schema import yaml_json_schema
+from wactl.dsl.yaml.loader import load_yaml
+from wactl.dsl.yaml.schema import yaml_json_schema
 
 VALIDATOR = jsonschema.Draft7Validator(yaml_json_schema())
 
@@ -123,7 +123,7 @@ def test_schema_durations_agree_with_the_loader() -> None:
     import re
 
     from wactl.dsl.durations import parse_duration
-    from wactl.dsl.yaml_schema import DURATION
+    from wactl.dsl.yaml.schema import DURATION
 
     for text in ("2 days", "15 minutes", "1h30m", "2d", "30 secs", "+2h", "5min",
                  "2 fortnights", "soon", "1h 30m", "2"):

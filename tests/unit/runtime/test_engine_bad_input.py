@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from engine_harness import T0, WA, Chat
 
-from wactl.runtime import engine_steps
 from wactl.runtime.effects import Log
 from wactl.runtime.engine import Limits
+from wactl.runtime.engine import steps as engine_steps
 from wactl.runtime.events import Inbound, StartFlow, StatusUpdate, TimerFired
 from wactl.runtime.state import state_to_data
 

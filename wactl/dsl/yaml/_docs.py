@@ -12,8 +12,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 
 from wactl.diagnostics import Span
 from wactl.dsl import ast
-from wactl.dsl._yaml_read import FLOW_ID, NULL, Pairs, Reader, opt
-from wactl.dsl._yaml_text import template, text
+from wactl.dsl.yaml._read import FLOW_ID, NULL, Pairs, Reader, opt
+from wactl.dsl.yaml._text import template, text
 
 AGENT_KEYS = ("agent", "model", "tone", "language", "constraints", "prompt",
               "context_messages", "max_tokens", "temperature", "handoff")

@@ -7,7 +7,7 @@ import warnings
 from collections.abc import Iterator
 from functools import lru_cache
 
-from wactl.dsl._expr_nodes import (
+from wactl.dsl.expr.nodes import (
     ATOM_PREC,
     BINARY_PREC,
     CMP_PREC,

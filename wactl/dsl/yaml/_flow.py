@@ -12,9 +12,9 @@ from typing import Any
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from wactl.dsl import ast
-from wactl.dsl._yaml_read import FLOW_ID, NULL, STEP_ID, Pairs, Reader, after, opt
-from wactl.dsl._yaml_steps import step
-from wactl.dsl._yaml_text import expr
+from wactl.dsl.yaml._read import FLOW_ID, NULL, STEP_ID, Pairs, Reader, after, opt
+from wactl.dsl.yaml._steps import step
+from wactl.dsl.yaml._text import expr
 
 FLOW_KEYS = ("flow", "title", "description", "priority", "trigger", "vars", "rule", "steps")
 TRIGGER_CLASSES: dict[str, type[ast.TriggerBase]] = {

@@ -21,8 +21,8 @@ from lark.indenter import Indenter
 
 from wactl.diagnostics import CODES, Diagnostic, Span
 from wactl.dsl import ast
-from wactl.dsl._errors import ParseProblem, describe
-from wactl.dsl._transform import Context, FlowTransformer
+from wactl.dsl.flow._errors import ParseProblem, describe
+from wactl.dsl.flow._transform import Context, FlowTransformer
 
 MAX_SYNTAX_ERRORS = 20
 """Past this many syntax errors in one file, the rest are noise: stop looking."""
@@ -91,7 +91,7 @@ def get_parser() -> Lark:
     global _LARK
     if _LARK is None:
         _LARK = Lark.open_from_package(
-            "wactl.dsl", "grammar.lark", parser="lalr", lexer="contextual",
+            "wactl.dsl.flow", "grammar.lark", parser="lalr", lexer="contextual",
             postlex=FlowIndenter(), transformer=_TRANSFORMER, propagate_positions=False,
             maybe_placeholders=True, cache=True)
     return _LARK

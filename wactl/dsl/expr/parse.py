@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import NamedTuple, NoReturn
 
 from wactl.diagnostics import CODES, Diagnostic, Span, did_you_mean
-from wactl.dsl._expr_nodes import (
+from wactl.dsl.expr.nodes import (
     BINARY_PREC,
     CMP_PREC,
     FILTER_PREC,

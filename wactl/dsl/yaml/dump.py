@@ -15,9 +15,9 @@ from __future__ import annotations
 from typing import Any
 
 from wactl.dsl import ast
-from wactl.dsl._yaml_emit import Item, Raw, comment_lines, float_text, json_tree, render
-from wactl.dsl._yaml_steps_dump import expr_tree, step_tree, text_tree
-from wactl.dsl._yaml_tests_dump import conv_test_tree
+from wactl.dsl.yaml._emit import Item, Raw, comment_lines, float_text, json_tree, render
+from wactl.dsl.yaml._steps_dump import expr_tree, step_tree, text_tree
+from wactl.dsl.yaml._tests_dump import conv_test_tree
 
 Tree = dict[str, Any]
 

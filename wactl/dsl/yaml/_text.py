@@ -12,7 +12,7 @@ import re
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from wactl.dsl import ast
-from wactl.dsl._yaml_read import BOOL, FLOAT, INT, NULL, Reader, opt
+from wactl.dsl.yaml._read import BOOL, FLOAT, INT, NULL, Reader, opt
 
 _LANG = re.compile(r"[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?\Z")
 MESSAGE_KEYS = frozenset({"text", "image", "document", "audio", "video", "caption", "buttons",

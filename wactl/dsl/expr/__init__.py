@@ -24,7 +24,7 @@ not chainable) < `+ -` < `* / %` < `| filter` < unary `-` < `.field`, `[index]`.
 """
 from __future__ import annotations
 
-from wactl.dsl._expr_nodes import (
+from wactl.dsl.expr.nodes import (
     ATOM_PREC,
     BINARY_PREC,
     CMP_PREC,
@@ -55,14 +55,14 @@ from wactl.dsl._expr_nodes import (
     TemplateNode,
     Unary,
 )
-from wactl.dsl._expr_parse import (
+from wactl.dsl.expr.parse import (
     offset_to_span,
     parse_expr,
     parse_source,
     parse_template,
     parse_template_source,
 )
-from wactl.dsl._expr_static import (
+from wactl.dsl.expr.static import (
     children,
     compile_regex,
     names_read,

@@ -19,9 +19,9 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from wactl.compiler.ir import IRFlow, IRStep
-from wactl.runtime import engine_steps
 from wactl.runtime.effects import CancelTimer
-from wactl.runtime.engine_turn import Signal, Turn
+from wactl.runtime.engine import steps as engine_steps
+from wactl.runtime.engine.turn import Signal, Turn
 from wactl.runtime.events import HttpResult, TimerFired
 from wactl.runtime.expressions import ExprError
 from wactl.runtime.state import MAX_TRACE, Frame, Run, TraceEntry

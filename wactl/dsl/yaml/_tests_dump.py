@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from wactl.dsl import ast
-from wactl.dsl._yaml_emit import Raw, float_text, json_tree
 from wactl.dsl.durations import format_duration as duration_text
+from wactl.dsl.yaml._emit import Raw, float_text, json_tree
 
 Tree = dict[str, Any]
 

@@ -16,8 +16,8 @@ from functools import cache
 from typing import Any
 
 from wactl.dsl import ast
-from wactl.dsl._transform import unescape
 from wactl.dsl.durations import format_duration
+from wactl.dsl.flow._transform import unescape
 
 _NAME = re.compile(r"[^\W\d]\w*")
 _LANG_LINE = re.compile(r"[a-z]{2,3}(?:_[A-Za-z]{2,4})? [\"']")
@@ -30,7 +30,7 @@ IND = "  "
 @cache
 def keywords() -> frozenset[str]:
     """Every word the grammar reserves somewhere; such words are written quoted."""
-    from wactl.dsl._parser import get_parser
+    from wactl.dsl.flow.parser import get_parser
 
     words = {str(t.pattern.value) for t in get_parser().terminals if t.pattern.type == "str"}
     return frozenset(w for w in words if w.isalpha()) | {"true", "false", "null"}
@@ -39,7 +39,7 @@ def keywords() -> frozenset[str]:
 @cache
 def _string_re() -> re.Pattern[str]:
     """The grammar's STRING terminal, to check that a literal reads back as written."""
-    from wactl.dsl._parser import get_parser
+    from wactl.dsl.flow.parser import get_parser
 
     term = next(t for t in get_parser().terminals if t.name == "STRING")
     return re.compile(term.pattern.to_regexp())
@@ -48,7 +48,7 @@ def _string_re() -> re.Pattern[str]:
 @cache
 def _bare_expr() -> re.Pattern[str]:
     """The grammar's own EXPR terminal: an expression is bare only if the lexer takes it whole."""
-    from wactl.dsl._parser import get_parser
+    from wactl.dsl.flow.parser import get_parser
 
     term = next(t for t in get_parser().terminals if t.name == "EXPR")
     return re.compile(term.pattern.to_regexp())

@@ -28,12 +28,13 @@ from datetime import timedelta
 from typing import Any
 
 from wactl.compiler.ir import IRFlow, IRIntentTrigger, IRScheduleTrigger
-from wactl.runtime import engine_agent, engine_ask
-from wactl.runtime import engine_run as er
 from wactl.runtime.effects import AiRequest
-from wactl.runtime.engine_messages import remember
-from wactl.runtime.engine_triggers import Match
-from wactl.runtime.engine_turn import Turn
+from wactl.runtime.engine import agent as engine_agent
+from wactl.runtime.engine import ask as engine_ask
+from wactl.runtime.engine import run as er
+from wactl.runtime.engine.messages import remember
+from wactl.runtime.engine.triggers import Match
+from wactl.runtime.engine.turn import Turn
 from wactl.runtime.events import AiResult, CustomerEvent, Inbound, ScheduleTick
 from wactl.runtime.expressions import ExprError
 from wactl.runtime.state import Pending, Run, storable

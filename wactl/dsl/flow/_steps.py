@@ -20,7 +20,7 @@ from wactl.dsl import ast
 LANG_RE = re.compile(r"[a-z]{2,3}(?:_[A-Za-z]{2,4})?")
 
 if TYPE_CHECKING:
-    from wactl.dsl._transform import FlowTransformer
+    from wactl.dsl.flow._transform import FlowTransformer
 
 
 class Clause(NamedTuple):

@@ -29,7 +29,7 @@ from wactl.runtime.effects import (
     SendTemplate,
     SendText,
 )
-from wactl.runtime.engine_turn import Turn
+from wactl.runtime.engine.turn import Turn
 from wactl.runtime.state import MAX_HISTORY
 
 WINDOW = timedelta(hours=24)

@@ -17,8 +17,8 @@ from lark import Token, Transformer
 
 from wactl.diagnostics import CODES, Diagnostic, Span, did_you_mean
 from wactl.dsl import ast
-from wactl.dsl._flow_steps import LANG_RE, Clause, build_step
 from wactl.dsl.durations import parse_duration
+from wactl.dsl.flow._steps import LANG_RE, Clause, build_step
 
 _ESCAPE = re.compile(r"\\(u\{[0-9A-Fa-f]{1,6}\}|.)", re.S)
 _SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "'": "'", "`": "`"}

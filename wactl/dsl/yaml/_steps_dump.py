@@ -11,8 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 from wactl.dsl import ast
-from wactl.dsl._yaml_emit import Raw, json_tree
 from wactl.dsl.durations import format_duration as duration_text
+from wactl.dsl.yaml._emit import Raw, json_tree
 
 Tree = dict[str, Any]
 _EMPTY = Raw("")

@@ -17,12 +17,12 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from wactl.compiler.ir import IRStep
-from wactl.runtime import engine_run as er
 from wactl.runtime.agents.answers import coerce
 from wactl.runtime.answers import Answer, parse_answer
 from wactl.runtime.effects import AiRequest, CancelTimer
-from wactl.runtime.engine_messages import options_of, render_message, say
-from wactl.runtime.engine_turn import Turn
+from wactl.runtime.engine import run as er
+from wactl.runtime.engine.messages import options_of, render_message, say
+from wactl.runtime.engine.turn import Turn
 from wactl.runtime.events import AiResult, Inbound
 from wactl.runtime.expressions import ExprError, parse_date
 from wactl.runtime.state import Frame, Run, Waiting

@@ -15,14 +15,14 @@ from __future__ import annotations
 from typing import Any
 
 from wactl.compiler.ir import IRAgent
-from wactl.runtime import engine_run as er
 from wactl.runtime.agents.handoff import wants_handoff
 from wactl.runtime.agents.safety import check_reply
 from wactl.runtime.effects import AiRequest, SendText
-from wactl.runtime.engine_ask import current_step
-from wactl.runtime.engine_messages import Rendered, deliver, say
-from wactl.runtime.engine_steps import hand_off
-from wactl.runtime.engine_turn import Turn
+from wactl.runtime.engine import run as er
+from wactl.runtime.engine.ask import current_step
+from wactl.runtime.engine.messages import Rendered, deliver, say
+from wactl.runtime.engine.steps import hand_off
+from wactl.runtime.engine.turn import Turn
 from wactl.runtime.events import AiResult
 from wactl.runtime.expressions import ExprError
 from wactl.runtime.state import Frame, Run, Waiting

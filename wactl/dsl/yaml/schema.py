@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from wactl.dsl import ast
-from wactl.dsl._yaml_schema_files import file_definitions
+from wactl.dsl.yaml._schema_files import file_definitions
 
 Schema = dict[str, Any]
 

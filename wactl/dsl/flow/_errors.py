@@ -82,7 +82,7 @@ def _readable(term: str) -> str:
 @cache
 def _catalogue() -> dict[tuple[int, str], str]:
     """(parser state, token type) -> message, learnt by parsing every catalogue snippet."""
-    from wactl.dsl._parser import _parse_chunk
+    from wactl.dsl.flow.parser import _parse_chunk
 
     table: dict[tuple[int, str], str] = {}
     for message, snippets in CATALOGUE.items():

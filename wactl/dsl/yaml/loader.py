@@ -21,10 +21,10 @@ from yaml.nodes import MappingNode, Node
 
 from wactl.diagnostics import CODES, Diagnostic, Span, did_you_mean
 from wactl.dsl import ast
-from wactl.dsl._yaml_convtest import conv_test
-from wactl.dsl._yaml_docs import PROJECT_KEYS, agent, project
-from wactl.dsl._yaml_flow import flow, flows
-from wactl.dsl._yaml_read import Pairs, Reader, TooLarge
+from wactl.dsl.yaml._convtest import conv_test
+from wactl.dsl.yaml._docs import PROJECT_KEYS, agent, project
+from wactl.dsl.yaml._flow import flow, flows
+from wactl.dsl.yaml._read import Pairs, Reader, TooLarge
 
 _BASE: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _RESOLVED: dict[tuple[Any, str | None, Any], str] = {}

@@ -7,8 +7,8 @@ from typing import Any
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from wactl.dsl import ast
-from wactl.dsl._yaml_docs import present
-from wactl.dsl._yaml_read import Pairs, Reader, duration, opt
+from wactl.dsl.yaml._docs import present
+from wactl.dsl.yaml._read import Pairs, Reader, duration, opt
 
 TEST_KEYS = ("test", "flow", "customer", "mocks", "turns", "expect")
 CUSTOMER_KEYS = ("wa_id", "name", "language", "tags", "fields", "consent")

@@ -14,8 +14,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 
 from wactl.diagnostics import Span, did_you_mean
 from wactl.dsl import ast
-from wactl.dsl._yaml_read import NULL, STEP_ID, Pairs, Reader, duration, opt
-from wactl.dsl._yaml_text import expr, message, template, template_ref, text
+from wactl.dsl.yaml._read import NULL, STEP_ID, Pairs, Reader, duration, opt
+from wactl.dsl.yaml._text import expr, message, template, template_ref, text
 
 Fields = dict[str, Any]
 

@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 
 from wactl.compiler.ir import IRStep
-from wactl.runtime import engine_run as er
 from wactl.runtime.effects import (
     ConsentChanged,
     FieldsChanged,
@@ -23,8 +22,9 @@ from wactl.runtime.effects import (
     ScheduleTimer,
     TagsChanged,
 )
-from wactl.runtime.engine_messages import deliver, render_message, say, template_effect
-from wactl.runtime.engine_turn import Signal, Turn
+from wactl.runtime.engine import run as er
+from wactl.runtime.engine.messages import deliver, render_message, say, template_effect
+from wactl.runtime.engine.turn import Signal, Turn
 from wactl.runtime.events import HttpResult
 from wactl.runtime.expressions import ExprError, parse_date
 from wactl.runtime.state import Frame, Run, Waiting, storable

@@ -22,15 +22,15 @@ from zoneinfo import ZoneInfo
 from wactl.compiler.ir import IRAgent, IRFlow, Program
 from wactl.runtime.answers import Option
 from wactl.runtime.effects import Effect, Log, SendEffect
-from wactl.runtime.engine_inbound import (
+from wactl.runtime.engine.inbound import (
     on_ai_result,
     on_customer_event,
     on_inbound,
     on_schedule,
 )
-from wactl.runtime.engine_run import on_http_result, on_timer, start_by_id
-from wactl.runtime.engine_triggers import TriggerIndex
-from wactl.runtime.engine_turn import Turn
+from wactl.runtime.engine.run import on_http_result, on_timer, start_by_id
+from wactl.runtime.engine.triggers import TriggerIndex
+from wactl.runtime.engine.turn import Turn
 from wactl.runtime.events import (
     AiResult,
     CustomerEvent,

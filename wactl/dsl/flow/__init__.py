@@ -1,0 +1,1 @@
+"""The `.flow` spelling: grammar, parser, transformer, error messages and formatter."""

@@ -1,0 +1,1 @@
+"""The YAML spelling: loader, schema and dumpers."""
