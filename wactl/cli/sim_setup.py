@@ -96,8 +96,3 @@ def secrets_from_env(program: Program, env: Mapping[str, str] | None = None) -> 
     environ = os.environ if env is None else env
     return {name: environ[name] for name in program.project.secrets if name in environ}
 
-
-def normalize_phone(raw: str) -> str | None:
-    """A WhatsApp id (digits only) from `+84 90-123 4567`; None when it is not a number."""
-    digits = "".join(ch for ch in raw if ch not in "+ -().")
-    return digits if digits.isascii() and digits.isdigit() and 6 <= len(digits) <= 15 else None

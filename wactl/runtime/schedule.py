@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from wactl.compiler._cron import FIELDS, CronField, cron_error
+from wactl.dsl.cron import FIELDS, CronField, cron_error
 
 SEARCH_DAYS = 366 * 9
 """How far ahead to look: a 29 FEB schedule can wait eight years (2096 → 2104)."""

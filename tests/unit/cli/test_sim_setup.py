@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from wactl.cli.sim_setup import (
     ai_client,
     http_client,
-    normalize_phone,
     parse_mocks,
     read_mocks,
     secrets_from_env,
@@ -76,14 +73,6 @@ def test_ai_port_choice() -> None:
 def test_secrets_come_from_the_environment_when_declared() -> None:
     env = {"SHOP_API_TOKEN": "t0k", "UNDECLARED": "x"}
     assert secrets_from_env(PROGRAM, env) == {"SHOP_API_TOKEN": "t0k"}
-
-
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("84901234567", "84901234567"), ("+84 90-123 4567", "84901234567"),
-    ("(+44) 7700 900555", "447700900555"), ("abc", None), ("123", None), ("", None),
-])
-def test_phone_numbers(raw: str, expected: str | None) -> None:
-    assert normalize_phone(raw) == expected
 
 
 def test_ai_is_real_with_a_key_and_mocks_win_over_it() -> None:

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wactl.compiler._cron import cron_error
 from wactl.compiler._regex_samples import samples
 from wactl.compiler.checks.triggers import normalise
 from wactl.compiler.project import compile_project
+from wactl.dsl.cron import cron_error
 
 
 def flow(fid: str, trigger: str, priority: int | None = None, extra: str = "") -> str:

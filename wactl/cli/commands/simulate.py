@@ -173,9 +173,9 @@ def command(
         "--lang", help="The customer's language.")] = None,
 ) -> None:
     """Chat with your flows in the terminal: buttons to pick, the clock in your hands."""
-    from wactl.cli.sim_setup import normalize_phone
+    from wactl.runtime.phones import wa_id_of
 
-    wa_id = normalize_phone(phone)
+    wa_id = wa_id_of(phone)
     if wa_id is None:
         _usage(f"--as `{phone}` is not a phone number (digits, like 84901234567)")
     lines = read_script(script)

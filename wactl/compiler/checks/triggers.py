@@ -15,11 +15,11 @@ import unicodedata
 from dataclasses import dataclass
 
 from wactl.compiler import _regex_samples
-from wactl.compiler._cron import cron_error
 from wactl.compiler.checks.expressions import regex_refusal
 from wactl.compiler.context import Context
 from wactl.diagnostics import Span, did_you_mean
 from wactl.dsl import ast
+from wactl.dsl.cron import cron_error
 
 _WORD = re.compile(r"\w+")
 MAX_KEYWORD_WORDS = 8

@@ -1,4 +1,4 @@
-"""Validation of the five-field cron expressions of schedule triggers.
+"""Five-field cron expressions of schedule triggers: one reader for checks and scheduler.
 
 Written by hand (no dependency) and strict on purpose: what passes here is exactly
 what the runtime's scheduler accepts — numbers, `*`, ranges `a-b`, steps `/n`, lists
