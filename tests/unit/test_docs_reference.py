@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import wactl.dsl.yaml as yaml_pkg
+from wactl.dsl.step_keys import COMMON_KEYS, KIND_KEYS
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "docs" / "reference.md"
@@ -58,7 +59,8 @@ def loader_keys() -> set[str]:
     constants: dict[str, set[str]] = {}
     for tree in trees.values():
         constants.update(_module_constants(tree))
-    keys = set().union(*(v for k, v in constants.items() if k.endswith("_KEYS")))
+    keys = set().union(*(v for k, v in constants.items() if k.endswith("_KEYS")),
+                       COMMON_KEYS, KIND_KEYS, *KIND_KEYS.values())
     for tree in trees.values():
         for node in ast.walk(tree):
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)

@@ -14,24 +14,12 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 
 from wactl.diagnostics import Span, did_you_mean
 from wactl.dsl import ast
+from wactl.dsl.step_keys import COMMON_KEYS, KIND_KEYS
 from wactl.dsl.yaml._read import NULL, STEP_ID, Pairs, Reader, duration, opt
 from wactl.dsl.yaml._text import expr, message, template, template_ref, text
 
 Fields = dict[str, Any]
 
-COMMON_KEYS = ("id", "next", "when", "max_visits")
-KIND_KEYS: dict[str, tuple[str, ...]] = {
-    "send": ("fallback_template",),
-    "template": (),
-    "ask": ("expect", "save", "retries", "retry_message", "on_fail", "validate", "extract",
-            "timeout", "on_timeout"),
-    "branch": (), "set": (), "tag": (), "untag": (), "field": (), "consent": (),
-    "call": ("save", "on_error"),
-    "wait": (),
-    "agent": ("until", "max_turns"),
-    "handoff": ("team",),
-    "goto": (), "run": ("with", "save"), "link": (), "end": (),
-}
 _ALLOWED = {kind: frozenset((*COMMON_KEYS, kind, *extra)) for kind, extra in KIND_KEYS.items()}
 _OWNERS: dict[str, str] = {}
 for _kind, _extra in KIND_KEYS.items():

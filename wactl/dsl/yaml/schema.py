@@ -14,6 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from wactl.dsl import ast
+from wactl.dsl.step_keys import COMMON_KEYS as COMMON_STEP_KEYS
+from wactl.dsl.step_keys import KIND_KEYS as STEP_KEYS
 from wactl.dsl.yaml._schema_files import file_definitions
 
 Schema = dict[str, Any]
@@ -142,15 +144,6 @@ def _triggers() -> dict[str, Schema]:
     return {"trigger": trigger}
 
 
-STEP_KEYS: dict[str, tuple[str, ...]] = {
-    "send": ("fallback_template",), "template": (),
-    "ask": ("expect", "save", "retries", "retry_message", "on_fail", "validate", "extract",
-            "timeout", "on_timeout"),
-    "branch": (), "set": (), "tag": (), "untag": (), "field": (), "consent": (),
-    "call": ("save", "on_error"), "wait": (), "agent": ("until", "max_turns"),
-    "handoff": ("team",), "goto": (), "run": ("with", "save"), "link": (), "end": (),
-}
-COMMON_STEP_KEYS = ("id", "next", "when", "max_visits")
 
 
 def _step_properties() -> dict[str, Schema]:
