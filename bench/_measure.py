@@ -1,7 +1,8 @@
 """Timing primitives for the compile benchmark: ours and the baselines, measured alike.
 
 Every measurement is the best (minimum) of N runs of `time.perf_counter`, with a
-`gc.collect()` before each run so one run's garbage is not charged to the next.  The
+`gc.collect()` before each run so one run's garbage is not charged to the next, and the
+collector paused during the run for ours and the baselines alike.  The
 minimum is the least noisy estimate of what the code costs on an idle machine.
 
 On a shared machine (other jobs on both cores) even the minimum of a two-second run
@@ -41,10 +42,44 @@ class Clock(StrEnum):
 
 
 def _timed(fn: Callable[[], object], clock: Clock) -> float:
+    """One run with the collector paused, for ours and the baselines alike.
+
+    `compile_project` pauses the collector itself; timing a baseline with it running
+    would charge the baseline for collections ours never makes.
+    """
     gc.collect()
-    start = clock.now()
-    fn()
-    return clock.now() - start
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        start = clock.now()
+        fn()
+        return clock.now() - start
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def sweep_after(fn: Callable[[], object], *, freeze: bool, clock: Clock) -> float:
+    """Seconds of the full collection after `fn`'s result is built (kept alive), in seconds.
+
+    What re-enabling the collector after a compile costs: it walks every object the
+    compile left; with `freeze`, `gc.freeze()` first moves them to the permanent
+    generation, which the sweep skips.
+    """
+    gc.collect()
+    gc.disable()
+    try:
+        kept = fn()
+        if freeze:
+            gc.freeze()
+        start = clock.now()
+        gc.collect()
+        took = clock.now() - start
+        del kept
+        return took
+    finally:
+        gc.unfreeze()
+        gc.enable()
 
 
 def best_of(fn: Callable[[], object], repeats: int, clock: Clock = Clock.WALL) -> float:

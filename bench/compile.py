@@ -15,7 +15,10 @@ CLI's job), beside what the libraries underneath cost on the same text:
 - growth: 10x the steps costs at most 12x the time, cycle checks included.
 - start-up: `wactl validate` of one small file <= 2x `python -c "import pydantic, lark, yaml"`.
 
-Timings are the best of 5 runs (3 for the 10,000-step scenarios), `gc.collect()` first.
+Timings are the best of 5 runs (3 for the 10,000-step scenarios), `gc.collect()` first and
+the collector paused during every run, ours and the baselines alike (our compile pauses it
+itself). After the table: what re-enabling the collector after the largest compile costs,
+without and with `gc.freeze()`.
 """
 
 from __future__ import annotations
@@ -173,6 +176,22 @@ def startup(tmp: Path, clock: _measure.Clock) -> dict[str, float | int | str]:
     return cli
 
 
+def sweeps(quick: bool, clock: _measure.Clock) -> dict[str, float]:
+    """The collection after the largest repository's compile, without and with gc.freeze()."""
+    sc = max(_gen.scenarios(quick), key=lambda s: s.steps)
+    sources = _gen.render(sc.build(), "yaml")
+    plain = min(_measure.sweep_after(lambda: _measure.compile_sources(sources), freeze=False,
+                                     clock=clock) for _ in range(3))
+    frozen = min(_measure.sweep_after(lambda: _measure.compile_sources(sources), freeze=True,
+                                      clock=clock) for _ in range(3))
+    return {"steps": sc.steps, "sweep_ms": 1000 * plain, "frozen_ms": 1000 * frozen}
+
+
+def print_sweeps(s: dict[str, float]) -> None:
+    print(f"\ncollector after a compile of {int(s['steps']):,} steps: full collection "
+          f"{s['sweep_ms']:.1f} ms; after gc.freeze() {s['frozen_ms']:.1f} ms")
+
+
 def run(quick: bool, as_json: bool, with_cli: bool, clock: _measure.Clock) -> int:
     parser = _measure.bare_lark()
     rows: list[Row] = []
@@ -184,15 +203,17 @@ def run(quick: bool, as_json: bool, with_cli: bool, clock: _measure.Clock) -> in
             if not as_json:
                 print(f"  measured {sc.name} {spelling}", file=sys.stderr, flush=True)
     lines = growth(rows)
+    swept = sweeps(quick, clock)
     with tempfile.TemporaryDirectory() as tmp:
         cli = startup(Path(tmp), clock) if with_cli else None
     if as_json:
         data = [{**asdict(r), "ratio": r.ratio, "passed": r.passed} for r in rows]
-        print(json.dumps({"clock": clock.value, "rows": data, "growth": lines, "startup": cli},
-                         indent=2))
+        print(json.dumps({"clock": clock.value, "rows": data, "growth": lines, "startup": cli,
+                          "sweeps": swept}, indent=2))
     else:
         print_table(rows)
         print_growth(lines)
+        print_sweeps(swept)
         if cli is not None:
             print_startup(cli)
     return 0 if all(r.outcome_ok for r in rows) else 1
