@@ -58,15 +58,53 @@ def plural(n: int, word: str) -> str:
 # --------------------------------------------------------------------------- text
 
 
-def _snippet(diag: Diagnostic, sources: Mapping[str, str], width: int) -> list[Line]:
+SNIPPET_WIDTH = 120
+"""At most this many source columns are shown; a longer line is cut around the caret."""
+SNIPPET_LEAD = 40
+"""Columns of context kept before the caret when a long line is cut."""
+ELLIPSIS = "…"
+
+SplitLines = dict[str, list[str]]
+"""Each file's lines, split once per render (not once per diagnostic)."""
+
+
+def _file_lines(file: str, sources: Mapping[str, str], cache: SplitLines) -> list[str] | None:
+    """The lines of `file`, split on first use and kept in `cache`; None when unknown."""
+    if file not in sources:
+        return None
+    if file not in cache:
+        cache[file] = sources[file].split("\n")
+    return cache[file]
+
+
+def _window(src: str, start: int, end: int) -> tuple[str, int, int]:
+    """`src` cut to SNIPPET_WIDTH columns around 1-based [start, end), and the shifted span.
+
+    A minified or generated line can be megabytes long; printing it whole per
+    diagnostic made the output grow with lines times diagnostics.
+    """
+    if len(src) <= SNIPPET_WIDTH:
+        return src, start, end
+    lo = max(0, min(start - 1 - SNIPPET_LEAD, len(src) - SNIPPET_WIDTH))
+    hi = lo + SNIPPET_WIDTH
+    head = ELLIPSIS if lo > 0 else ""
+    tail = ELLIPSIS if hi < len(src) else ""
+    shift = lo - len(head)
+    new_end = min(end, hi + 1) - shift
+    return head + src[lo:hi] + tail, start - shift, max(new_end, start - shift + 1)
+
+
+def _snippet(diag: Diagnostic, sources: Mapping[str, str], width: int,
+             cache: SplitLines | None = None) -> list[Line]:
     """The source line under a gutter with carets under the span; [] when not available."""
     span = diag.span
-    lines = sources.get(span.file, "").split("\n")
-    if span.file not in sources or not 1 <= span.line <= len(lines):
+    lines = _file_lines(span.file, sources, {} if cache is None else cache)
+    if lines is None or not 1 <= span.line <= len(lines):
         return []
-    src = lines[span.line - 1]
-    start = min(max(span.col, 1), len(src) + 1)
-    end = span.end_col if span.end_line == span.line else len(src) + 1
+    full = lines[span.line - 1]
+    start = min(max(span.col, 1), len(full) + 1)
+    end = span.end_col if span.end_line == span.line else len(full) + 1
+    src, start, end = _window(full, start, end)
     carets = "^" * max(end - start, 1)
     pad = "".join(c if c == "\t" else " " for c in src[: start - 1])
     bar = " " * width + " |"
@@ -89,15 +127,19 @@ def _notes(diag: Diagnostic, width: int) -> list[Line]:
     return out
 
 
-def diagnostic_lines(diag: Diagnostic, sources: Mapping[str, str]) -> list[Line]:
-    """One diagnostic as styled lines: header, location, snippet, notes."""
+def diagnostic_lines(diag: Diagnostic, sources: Mapping[str, str],
+                     cache: SplitLines | None = None) -> list[Line]:
+    """One diagnostic as styled lines: header, location, snippet, notes.
+
+    Pass the same `cache` for every diagnostic of one render so each file is split once.
+    """
     width = len(str(diag.span.line))
     header: Line = [(f"{diag.severity.value}[{diag.code}]", SEVERITY_STYLE[diag.severity]),
                     (f": {diag.message}", "bold")]
     if not has_location(diag.span):
         return [header, *_notes(diag, 0)]
     where: Line = [(" " * width + "--> ", GUTTER), (str(diag.span), "")]
-    return [header, where, *_snippet(diag, sources, width), *_notes(diag, width)]
+    return [header, where, *_snippet(diag, sources, width, cache), *_notes(diag, width)]
 
 
 def summary_line(summary: Summary) -> Line:
@@ -133,8 +175,9 @@ def render_text(diags: Sequence[Diagnostic], sources: Mapping[str, str],
                 summary: Summary | None = None, *, color: bool = False) -> str:
     """Every diagnostic (blank line between), then the summary line if given."""
     lines: list[Line] = []
+    cache: SplitLines = {}
     for diag in diags:
-        lines.extend(diagnostic_lines(diag, sources))
+        lines.extend(diagnostic_lines(diag, sources, cache))
         lines.append([])
     if summary is not None:
         lines.append(summary_line(summary))
