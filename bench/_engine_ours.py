@@ -1,4 +1,4 @@
-"""Ours: the scripted conversations through `Engine.handle` and through the `Conductor`.
+"""Ours: the scripted conversations through `Engine.handle` and through the unit of work.
 
 Three ways, from the bare engine to what `wactl simulate` and the tests run:
 
@@ -6,9 +6,10 @@ Three ways, from the bare engine to what `wactl simulate` and the tests run:
   event, the HTTP and AI answers fed back as `HttpResult`/`AiResult` events;
 - `engine+json`: the same, but between events the state goes through its stored form
   (`state_to_data`, JSON text and back), as any real store makes it;
-- `conductor`: `Conductor.handle(inbound)` with the in-memory ports (stores, channel,
-  publisher) and HTTP/AI ports answering from the conversation's world; the conductor
-  feeds the answers back itself.
+- `conductor`: `Sandbox.handle(inbound)`: each event one unit of work over the in-memory
+  store, then the outbox drained (sends to the in-memory channel, HTTP/AI requests to
+  ports answering from the conversation's world, their answers units of their own):
+  the path `wactl test` runs and, over PostgreSQL, the service.
 
 The program is the example project's `wactl.yaml` with the one flow file, compiled
 once (outside timing), as the hand-written function and the machine know one flow.
@@ -47,8 +48,8 @@ from wactl.runtime.state import (
 )
 
 if TYPE_CHECKING:  # imported when first used: the engine may not exist yet
-    from wactl.runtime.driver import Conductor
     from wactl.runtime.engine import Engine
+    from wactl.runtime.sandbox import Sandbox
 
 FLOWS_DIR = Path(__file__).resolve().parents[1] / "flows"
 FLOW_FILES = {"order_status": "order_status.flow", "booking": "booking.flow"}
@@ -211,13 +212,12 @@ class ConductorBench:
 
     def __init__(self, eng: Engine, *, check_json: bool = True) -> None:
         quiet()
-        from wactl.runtime.driver import Conductor, Ports
         from wactl.runtime.memory import ManualClock
+        from wactl.runtime.sandbox import Sandbox
 
         self.http, self.ai = WorldHttp(), WorldAi()
-        ports = Ports.in_memory(clock=ManualClock(NOW), http=self.http, ai=self.ai,
-                                check_json=check_json)
-        self.conductor: Conductor = Conductor(eng, ports)
+        self.conductor: Sandbox = Sandbox(eng, clock=ManualClock(NOW), http=self.http,
+                                          ai=self.ai, check_json=check_json)
         self.count = 0
 
     async def converse(self, conv: Conversation, into: Transcript | None = None) -> int:
@@ -225,7 +225,7 @@ class ConductorBench:
         self.count += 1
         wa_id = f"84{self.count:09d}"
         self.http.conv = self.ai.conv = conv
-        await self.conductor.ports.customers.save(Customer(wa_id, language=conv.language))
+        await self.conductor.shop.customers.save(Customer(wa_id, language=conv.language))
         shown: SendInteractive | None = None
         for turn in conv.turns:
             effects = await self.conductor.handle(inbound(turn, wa_id, shown))

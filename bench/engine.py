@@ -8,9 +8,10 @@ conversations (`_engine_conv`: trigger keyword, answers, button taps, wrong answ
 retried, HTTP results and AI extractions fed back) through:
 
 - ours, `engine`: `Engine.handle` with the returned state passed on; `engine+json`: the
-  state through its stored JSON form between events; `conductor`: `Conductor.handle`
-  with the in-memory ports keeping copies, `conductor+json`: the same ports keeping
-  JSON text as `wactl test` does (see `_engine_ours`);
+  state through its stored JSON form between events; `conductor`: each event one unit
+  of work with the outbox drained (`Sandbox.handle`), the in-memory store keeping
+  copies, `conductor+json`: the same store keeping JSON text as `wactl test` does
+  (see `_engine_ours`);
 - `hand-written`: the same conversation logic as plain Python functions (`_engine_hand`);
 - `transitions`: the `transitions` library's Machine with one state per step
   (`_engine_fsm`).
@@ -122,8 +123,8 @@ def _our_players(flow: str, convs: list[_engine_conv.Conversation],
 def engine_available() -> str | None:
     """None when `wactl.runtime.engine` imports, else why not."""
     try:
-        from wactl.runtime.driver import Conductor  # noqa: F401
         from wactl.runtime.engine import Engine  # noqa: F401
+        from wactl.runtime.sandbox import Sandbox  # noqa: F401
     except Exception as exc:  # the engine is being written: any import failure means "not yet"
         return f"{type(exc).__name__}: {exc}"
     return None

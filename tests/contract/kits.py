@@ -5,7 +5,7 @@ The contract is the behaviour every implementation of the runtime's ports must s
 The tests in this folder run once per implementation listed in `FACTORIES`.  Today
 that is the in-memory one; the PostgreSQL stores of the service add themselves with
 one line, an async context manager yielding a `PortKit` (set up a fresh schema, yield
-the stores, drop it):
+a `Store` and the kit built on it with `PortKit.of(store)`, drop the schema):
 
     FACTORIES["postgres"] = postgres_kit
 
@@ -28,14 +28,25 @@ from wactl.runtime.ports import (
     CustomerStore,
     EventPublisher,
     RunStore,
+    ShopStore,
+    Store,
     TimerStore,
 )
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 
 
+SHOP, OTHER = "shop-a", "shop-b"
+"""The shop the single-shop tests use, and another one beside it in the same store."""
+
+
 @dataclass
 class PortKit:
+    """A store, two of its shops, and shortcuts to the first shop's four stores."""
+
+    store: Store
+    shop: ShopStore
+    other: ShopStore
     customers: CustomerStore
     conversations: ConversationStore
     runs: RunStore
@@ -44,13 +55,18 @@ class PortKit:
     events: EventPublisher | None = None
     clock: Clock | None = None
 
+    @classmethod
+    def of(cls, store: Store, *, channel: Channel | None = None,
+           events: EventPublisher | None = None, clock: Clock | None = None) -> PortKit:
+        shop = store.shop(SHOP)
+        return cls(store, shop, store.shop(OTHER), shop.customers, shop.conversations,
+                   shop.runs, shop.timers, channel, events, clock)
+
 
 @asynccontextmanager
 async def in_memory_kit() -> AsyncIterator[PortKit]:
-    yield PortKit(memory.InMemoryCustomerStore(), memory.InMemoryConversationStore(),
-                  memory.InMemoryRunStore(), memory.InMemoryTimerStore(),
-                  memory.InMemoryChannel(), memory.InMemoryEventPublisher(),
-                  memory.ManualClock(T0))
+    yield PortKit.of(memory.MemoryStore(), channel=memory.InMemoryChannel(),
+                     events=memory.InMemoryEventPublisher(), clock=memory.ManualClock(T0))
 
 
 FACTORIES: dict[str, Callable[[], AbstractAsyncContextManager[PortKit]]] = {

@@ -18,10 +18,10 @@ from wactl.compiler.ir import IRAgent, IRAgentHandoff, IRProject, Program
 from wactl.compiler.project import compile_project
 from wactl.runtime.agents.pricing import Price
 from wactl.runtime.agents.prompt import HANDOFF_MARKER
-from wactl.runtime.driver import Conductor, Ports
 from wactl.runtime.effects import AiRequest, Effect, Handoff, Publish, SendText
 from wactl.runtime.engine import Engine
 from wactl.runtime.events import Inbound
+from wactl.runtime.sandbox import Sandbox
 from wactl.service.openai_ai import AiSettings, OpenAiClient, server_wait
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -273,7 +273,7 @@ async def _product_question(fake: FakeOpenAI,
     """The example product_advice flow: intent classified, intro sent, then `answer`."""
     program = _examples()
     ai = OpenAiClient(AiSettings(base_url=fake.base_url, api_key="sk-test"), program)
-    conductor = Conductor(Engine(program), Ports.in_memory(ai=ai))
+    conductor = Sandbox(Engine(program), ai=ai)
     fake.json_reply({"intent": "product_question", "confidence": 0.95, "values": {}})
     await conductor.handle(Inbound(WA_ID, NOW, text="Kem chống nắng nào hợp da dầu?", id="m1",
                                    name="Ngọc"))

@@ -3,7 +3,7 @@
 `wactl simulate` is a terminal around this class, and tests drive it directly: a
 `Session` takes the commands of `sim_input` and answers with `Output` items (what the
 bot sent, notes, tables), never printing anything itself.  It runs the same
-`Engine` and `Conductor` the service runs, over the in-memory ports, with a
+`Engine` and unit of work the service runs, in the in-memory `Sandbox`, with a
 `ManualClock` that only `/time` moves, so what a merchant sees here is what a
 customer would get, at the moment they choose.
 
@@ -24,21 +24,12 @@ from wactl.cli import sim_input as cmd
 from wactl.cli.chat_render import Choice, choices_of
 from wactl.compiler.ir import Program
 from wactl.diagnostics import did_you_mean
-from wactl.runtime.driver import Conductor, Ports
 from wactl.runtime.effects import AiRequest, Effect, SendInteractive
 from wactl.runtime.engine import Engine
 from wactl.runtime.events import Event, Inbound, Location, Media, StartFlow
-from wactl.runtime.memory import (
-    InMemoryChannel,
-    InMemoryConversationStore,
-    InMemoryCustomerStore,
-    InMemoryEventPublisher,
-    InMemoryRunStore,
-    InMemoryTimerStore,
-    ManualClock,
-    UnavailableHttpClient,
-)
+from wactl.runtime.memory import ManualClock, UnavailableHttpClient
 from wactl.runtime.ports import AiClient, HttpClient
+from wactl.runtime.sandbox import Sandbox
 from wactl.runtime.state import ConversationState, Customer, Run
 
 AI_OFF = "AI agents are off: set OPENAI_API_KEY"
@@ -108,15 +99,11 @@ class Session:
 
     def _fresh(self) -> None:
         """New stores, channel and driver: a customer who never wrote before."""
-        self.timers = InMemoryTimerStore()
-        self.channel = InMemoryChannel()
-        self.events = InMemoryEventPublisher()
-        self.ports = Ports(
-            customers=InMemoryCustomerStore(), conversations=InMemoryConversationStore(),
-            runs=InMemoryRunStore(), timers=self.timers, channel=self.channel,
-            http=self.config.http, ai=self.config.ai, events=self.events, clock=self.clock)
-        self.conductor = Conductor(Engine(self.program, secrets=self.config.secrets),
-                                   self.ports)
+        self.sandbox = Sandbox(Engine(self.program, secrets=self.config.secrets),
+                               clock=self.clock, http=self.config.http, ai=self.config.ai)
+        self.ports = self.sandbox.shop
+        self.timers = self.ports.timers
+        self.channel, self.events = self.sandbox.channel, self.sandbox.events
         self.choices: list[Choice] = []
         self._last_was_interactive = False
         self._count = 0
@@ -235,7 +222,7 @@ class Session:
 
     async def _handle(self, event: Event) -> list[Output]:
         await self._save_customer()
-        return self._outputs(await self.conductor.handle(event))
+        return self._outputs(await self.sandbox.handle(event))
 
     async def _save_customer(self) -> None:
         """Give the customer the chosen language and name before their first message."""
@@ -284,7 +271,7 @@ class Session:
         target = now + command.delta if command.delta is not None else self._aware(command.at)
         if target < now:
             return [Note(f"the clock never goes back (it is {self.local(now)})", "error")]
-        effects = await self.conductor.advance_to(target)
+        effects = await self.sandbox.advance_to(target)
         self.clock.set(target)
         return [Note(f"clock → {self.local(target)}"), *self._outputs(effects)]
 
@@ -360,7 +347,7 @@ class Session:
         return [(t.at.astimezone(self.tz).strftime("%H:%M:%S"),
                  f"{t.flow}.{t.step} {t.kind} → {t.outcome}"
                  + (f" (set {', '.join(t.changed)})" if t.changed else ""))
-                for t in run.trace]
+                for t in await self.ports.runs.steps(run.id)]
 
 
 def _waiting(run: Run) -> str:

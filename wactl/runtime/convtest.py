@@ -42,7 +42,6 @@ from wactl.runtime.convtest_check import (
     unified,
 )
 from wactl.runtime.coverage import Reached, reached_in
-from wactl.runtime.driver import Conductor, Ports
 from wactl.runtime.effects import (
     Effect,
     Log,
@@ -55,7 +54,8 @@ from wactl.runtime.effects import (
 from wactl.runtime.engine import Engine, Outcome
 from wactl.runtime.events import Event, Inbound, Location, Media, StartFlow
 from wactl.runtime.mocks import MockAi, MockHttp
-from wactl.runtime.state import ConversationState, Customer, Run
+from wactl.runtime.sandbox import Sandbox
+from wactl.runtime.state import ConversationState, Customer, Run, TraceEntry
 
 START = (2026, 1, 5, 9, 0)
 """Year, month, day, hour, minute every test starts at, in the project's time zone."""
@@ -113,7 +113,7 @@ async def run_test(program: Program, test: ast.ConvTest, file: str = "") -> Test
     """Run `test` against `program`; never raises for anything the test or flows do."""
     session = Session(program, test)
     failure = await session.play()
-    result = session.result(file)
+    result = session.result(file, await session.traces())
     if failure is not None:
         result.failures.append(failure)
     else:
@@ -130,16 +130,12 @@ class Session:
         mocks = test.mocks or ast.Mocks()
         self.http, self.ai = MockHttp(mocks.http), MockAi(mocks.ai)
         self.clock = memory.ManualClock(start_time(program))
-        self.channel = memory.InMemoryChannel()
-        self.events = memory.InMemoryEventPublisher()
-        self.customers = memory.InMemoryCustomerStore()
-        self.conversations = memory.InMemoryConversationStore()
-        ports = Ports(self.customers, self.conversations, memory.InMemoryRunStore(),
-                      memory.InMemoryTimerStore(), self.channel, self.http, self.ai,
-                      self.events, self.clock)
         secrets = {name: f"test-{name.lower()}" for name in program.project.secrets}
         self.engine = RecordingEngine(program, secrets)
-        self.conductor = Conductor(self.engine, ports)
+        self.sandbox = Sandbox(self.engine, clock=self.clock, http=self.http, ai=self.ai)
+        self.channel, self.events = self.sandbox.channel, self.sandbox.events
+        self.customers = self.sandbox.shop.customers
+        self.conversations = self.sandbox.shop.conversations
         self.pending: list[SendEffect] = []
         self.last_interactive: SendInteractive | None = None
         self.transcript: list[Line] = []
@@ -159,7 +155,7 @@ class Session:
             state = ConversationState.new(c.wa_id)
             state.last_inbound_at = self.clock.now()  # as if the customer had just written
             await self.conversations.save(state)
-            self.took(await self.conductor.handle(
+            self.took(await self.sandbox.handle(
                 StartFlow(self.wa_id, self.clock.now(), self.test.flow)))
         for index, turn in enumerate(self.test.turns, 1):
             failure = await self.turn(index, turn)
@@ -207,13 +203,13 @@ class Session:
     async def advance(self, seconds: int) -> None:
         when = self.clock.now() + timedelta(seconds=seconds)
         self.transcript.append(Line("clock", f"+{_duration(seconds)}"))
-        self.took(await self.conductor.advance_to(when))
+        self.took(await self.sandbox.advance_to(when))
 
     async def user(self, turn: ast.UserTurn) -> None:
         self.count += 1
         event, shown = self.inbound(turn)
         self.transcript.append(Line("user", shown))
-        self.took(await self.conductor.handle(event))
+        self.took(await self.sandbox.handle(event))
 
     def inbound(self, turn: ast.UserTurn) -> tuple[Inbound, str]:
         """The customer's message for a `user` turn, and how the transcript shows it."""
@@ -282,12 +278,17 @@ class Session:
             return {}
         return dict(main[-1].frames[0].vars)
 
-    def result(self, file: str) -> TestResult:
+    async def traces(self) -> list[list[TraceEntry]]:
+        """Every run's steps, from the run-step log."""
+        runs = self.sandbox.shop.runs
+        return [[TraceEntry(s.at, s.flow, s.step, s.kind, s.outcome, s.changed, s.version)
+                 for s in await runs.steps(run_id)] for run_id in self.engine.runs]
+
+    def result(self, file: str, traces: list[list[TraceEntry]]) -> TestResult:
         notes = [*self.http.unmocked, *self.logs]
         if any(r.purpose == "reply" for r in self.ai.requests) and not any(
                 m.reply is not None for m in self.ai.mocks):
             notes.append("an agent replied with no `ai` mock to answer it (error no_mock)")
-        traces = [run.trace for run in self.engine.runs.values()]
         return TestResult(self.test.name, file, [], list(self.transcript), notes,
                           reached_in(self.program, traces))
 

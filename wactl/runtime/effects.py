@@ -39,6 +39,9 @@ class Section:
 class SendText:
     to: str
     text: str
+    fallback: SendTemplate | None = None
+    """The step's `fallback_template`: sent instead, once, if WhatsApp refuses this
+    message for being outside the 24h window (error 131047)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +52,7 @@ class SendMedia:
     kind: Literal["image", "document", "audio", "video"]
     link: str
     caption: str | None = None
+    fallback: SendTemplate | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +67,7 @@ class SendInteractive:
     header_text: str | None = None
     header_media: tuple[str, str] | None = None
     """(kind, link) for an image/video/document header on a button message."""
+    fallback: SendTemplate | None = None
 
 
 @dataclass(frozen=True, slots=True)

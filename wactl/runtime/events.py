@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from wactl.runtime.effects import SendTemplate
+
 MessageKind = Literal[
     "text", "button", "list", "image", "audio", "video", "document", "sticker",
     "location", "contacts", "reaction", "unknown",
@@ -81,6 +83,9 @@ class StatusUpdate:
     message_id: str
     status: Literal["sent", "delivered", "read", "failed"]
     error: str | None = None
+    """WhatsApp's error code of a failed message (`131047`: outside the 24h window)."""
+    fallback: SendTemplate | None = None
+    """The failed message's fallback template, which the engine sends instead, once."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,66 +1,56 @@
-"""What the engine needs from the outside world, as typed interfaces (ports).
+"""What the runtime needs from the outside world, as typed interfaces (ports).
 
-The engine is pure; `wactl.runtime.driver.Conductor` carries out its effects through
-these ports.  Each port is a small `typing.Protocol` so that three families can
-implement it without inheriting anything: the in-memory ones of
-`wactl.runtime.memory` (tests, `wactl simulate`), the mocks answering from a test's
-`mocks:` (`wactl.runtime.mocks`), and the PostgreSQL/WhatsApp/OpenAI adapters of the
-service.  `tests/contract/` holds the behaviour every implementation must show.
+The engine is pure; `wactl.runtime.driver` handles each event as one unit of work
+through these ports and dispatches what leaves the process from an outbox.  Each port
+is a small `typing.Protocol`, so implementations inherit nothing: the in-memory ones
+of `wactl.runtime.memory` (tests, `wactl simulate`, the benchmark), the mocks
+answering from a test's `mocks:` (`wactl.runtime.mocks`), and the PostgreSQL,
+WhatsApp and OpenAI adapters of the service.  `tests/contract/` holds the behaviour
+every implementation must show.
 
-Methods are async (a real store is I/O) except `Clock.now`, which never waits.  The
-stores keep and return copies: changing a returned object never changes what is
-stored until it is saved again.
+A `Store` holds every shop.  `Store.shop(shop_id)` gives the stores of one shop
+(customers, conversations, runs, timers), which see and change nothing of any other.
+`ShopStore.unit(wa_id)` opens one conversation's unit of work: the same four stores
+plus the outbox and the handled-event marks, all committed together when the block
+ends without an exception and not at all otherwise.  A unit holds the conversation
+(a lock per (shop, wa_id)), so two units of one conversation never interleave.
+
+Methods are async (a real store is I/O) except `Clock.now`.  The stores keep and
+return copies: changing a returned object never changes what is stored.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Literal, Protocol, runtime_checkable
+from contextlib import AbstractAsyncContextManager
+from datetime import UTC, datetime, timedelta
+from typing import Protocol, runtime_checkable
 
-from wactl.runtime.effects import (
-    AiRequest,
-    ConsentChanged,
-    FieldsChanged,
-    HttpRequest,
-    Publish,
-    SendEffect,
-    TagsChanged,
-)
+from wactl.runtime.effects import AiRequest, HttpRequest, Publish, SendEffect
 from wactl.runtime.events import AiResult, HttpResult
+from wactl.runtime.records import (
+    DEFAULT_SHOP,
+    ClaimedTimer,
+    CustomerChange,
+    MessageRecord,
+    MessageStatus,
+    OutboxEffect,
+    OutboxEntry,
+    RunStep,
+    StatusChange,
+    TimerRecord,
+)
 from wactl.runtime.state import ConversationState, Customer, Run
 
-CustomerChange = TagsChanged | FieldsChanged | ConsentChanged
-"""The customer changes the engine reports as effects, applied one at a time."""
+__all__ = [
+    "DEFAULT_SHOP", "UNSET_AT", "AiClient", "ChannelError", "Channel", "ClaimedTimer",
+    "Clock", "ConversationStore", "CustomerChange", "CustomerStore", "EventPublisher",
+    "HttpClient", "MessageRecord", "OutboxEntry", "RunStep", "RunStore", "SettableClock",
+    "ShopStore", "StatusChange", "Store", "TimerRecord", "TimerStore", "UnitOfWork",
+    "http_result",
+]
 
 UNSET_AT = datetime(1970, 1, 1, tzinfo=UTC)
 """The `at` an HTTP/AI client may leave in its result: the driver sets the real time."""
-
-
-@dataclass(frozen=True, slots=True)
-class MessageRecord:
-    """One line of a conversation's message log, inbound or outbound.
-
-    `kind` is the inbound message kind (`text`, `button`, `image`, ...) or, outbound,
-    `text`, `media`, `interactive` or `template`; `text` is what a person would read
-    (for a template, its name).
-    """
-
-    wa_id: str
-    direction: Literal["in", "out"]
-    kind: str
-    text: str
-    at: datetime
-    message_id: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class TimerRecord:
-    """A durable timer: fire `TimerFired(wa_id, at, timer_id)` once `at` has come."""
-
-    wa_id: str
-    timer_id: str
-    at: datetime
 
 
 class CustomerStore(Protocol):
@@ -84,10 +74,8 @@ class CustomerStore(Protocol):
         ...
 
     async def list_ids(self, *, after: str | None = None, limit: int = 1000) -> list[str]:
-        """Customer wa_ids in ascending order, those greater than `after`, at most `limit`.
-
-        A page at a time (keyset paging) so a schedule can walk every customer.
-        """
+        """Customer wa_ids in ascending code-point order, those greater than `after`,
+        at most `limit`: a page at a time (keyset paging), so a schedule walks them all."""
         ...
 
 
@@ -98,19 +86,35 @@ class ConversationStore(Protocol):
         ...
 
     async def save(self, state: ConversationState) -> None:
-        """Replace the stored state (`finished` runs are per event and not kept)."""
+        """Replace the stored state (`finished` runs and traces are not part of it)."""
         ...
 
     async def append_message(self, message: MessageRecord) -> None:
         ...
 
     async def messages(self, wa_id: str, *, limit: int | None = None) -> list[MessageRecord]:
-        """The log, oldest first; with `limit`, only the last `limit` messages."""
+        """The log, oldest first, with each outbound message's current status;
+        with `limit`, only the last `limit` messages."""
+        ...
+
+    async def record_sent(self, message_id: str, wa_message_id: str) -> None:
+        """WhatsApp accepted our message `message_id` under `wa_message_id`: it is `sent`."""
+        ...
+
+    async def status(self, wa_message_id: str, status: MessageStatus, at: datetime,
+                     error: str | None = None) -> StatusChange:
+        """Move a message's delivery status forward (sent → delivered → read; failed
+        is final), found by WhatsApp's id without loading its conversation; a late,
+        repeated or unknown status changes nothing."""
+        ...
+
+    async def fail(self, message_id: str, error: str) -> StatusChange:
+        """Our message `message_id` could not be sent at all: it is `failed` with `error`."""
         ...
 
 
 class RunStore(Protocol):
-    """Runs: at most one active run per conversation, and the finished ones with traces."""
+    """Runs: at most one active run per conversation, the finished ones, and run steps."""
 
     async def save(self, wa_id: str, run: Run, *, finished: bool = False) -> None:
         """Store `run`.  Not finished: it becomes the conversation's active run.
@@ -124,10 +128,21 @@ class RunStore(Protocol):
         """Finished runs, oldest first; with `limit`, only the last `limit`."""
         ...
 
+    async def append_steps(self, steps: list[RunStep]) -> None:
+        """Add rows to the run-step log (one per step a run took; no cap per run)."""
+        ...
+
+    async def steps(self, run_id: str) -> list[RunStep]:
+        """A run's steps in the order they were appended."""
+        ...
+
 
 class TimerStore(Protocol):
     async def schedule(self, timer: TimerRecord) -> None:
         """Add a timer; one with the same (wa_id, timer_id) is replaced."""
+        ...
+
+    async def get(self, wa_id: str, timer_id: str) -> TimerRecord | None:
         ...
 
     async def cancel(self, wa_id: str, timer_id: str) -> None:
@@ -136,18 +151,142 @@ class TimerStore(Protocol):
 
     async def due(self, until: datetime, *, limit: int = 100) -> list[TimerRecord]:
         """Timers with `at <= until`, earliest first (ties by wa_id, then timer_id).
-
-        Due timers stay until cancelled: the driver cancels one after handling it, so
-        a crash in between fires it again rather than never.
-        """
+        Reading them claims nothing: workers use `Store.claim_timers`."""
         ...
+
+
+class UnitOfWork(Protocol):
+    """One event's changes to one conversation: all committed together, or none.
+
+    The four stores read what the unit has written so far; nothing is visible
+    outside until the unit commits.
+    """
+
+    @property
+    def customers(self) -> CustomerStore: ...
+
+    @property
+    def conversations(self) -> ConversationStore: ...
+
+    @property
+    def runs(self) -> RunStore: ...
+
+    @property
+    def timers(self) -> TimerStore: ...
+
+    async def handled(self, key: str) -> bool:
+        """Whether an event with this idempotency key was committed already."""
+        ...
+
+    async def mark_handled(self, key: str) -> None:
+        ...
+
+    async def enqueue(self, effect: OutboxEffect, *, at: datetime,
+                      message_id: str = "") -> OutboxEntry:
+        """Put `effect` in the outbox.  A send gets our message id here (returned in
+        the entry); a request keeps its request id."""
+        ...
+
+    async def complete(self, request_id: str) -> bool:
+        """The answer to request `request_id` arrived: its outbox entry is done.
+        False when no entry of this conversation waits for that request."""
+        ...
+
+    async def reach(self, since: datetime, at: datetime) -> tuple[bool, int]:
+        """Business-initiated reach in (since, at]: whether this customer was reached,
+        and how many distinct customers of the shop were."""
+        ...
+
+    async def reached(self, at: datetime) -> None:
+        """A business-initiated message reaches this customer at `at`."""
+        ...
+
+    async def left_out(self, flow: str, at: datetime) -> None:
+        """Count a customer the messaging tier left out."""
+        ...
+
+
+class ShopStore(Protocol):
+    """One shop's stores; nothing of another shop is visible through them."""
+
+    @property
+    def shop_id(self) -> str: ...
+
+    @property
+    def customers(self) -> CustomerStore: ...
+
+    @property
+    def conversations(self) -> ConversationStore: ...
+
+    @property
+    def runs(self) -> RunStore: ...
+
+    @property
+    def timers(self) -> TimerStore: ...
+
+    def unit(self, wa_id: str) -> AbstractAsyncContextManager[UnitOfWork]:
+        """The conversation's unit of work (holds the conversation until it ends)."""
+        ...
+
+    async def cursor(self, flow: str) -> datetime | None:
+        """The schedule cursor of a flow: its cron times up to here have fanned out."""
+        ...
+
+    async def set_cursor(self, flow: str, at: datetime) -> None:
+        ...
+
+    async def left_out_count(self, flow: str | None = None) -> int:
+        """Customers the messaging tier left out (of one flow, or all)."""
+        ...
+
+
+class Store(Protocol):
+    """Every shop's stores, and the claims workers of several processes share."""
+
+    def shop(self, shop_id: str) -> ShopStore:
+        ...
+
+    async def claim_timers(self, owner: str, until: datetime, *, now: datetime,
+                           lease: timedelta, limit: int = 100) -> list[ClaimedTimer]:
+        """Due timers (`at <= until`) of any shop not leased to someone else, earliest
+        first, leased to `owner` until `now + lease`.  Two claimers never get one timer
+        while its lease runs; the unit of work that fires it removes it."""
+        ...
+
+    async def claim_outbox(self, owner: str, *, now: datetime, lease: timedelta,
+                           limit: int = 100) -> list[OutboxEntry]:
+        """Per conversation, its oldest pending entry, if no entry of that conversation
+        is leased (so entries go out in order per conversation); leased to `owner`."""
+        ...
+
+    async def done(self, entry_id: int) -> None:
+        """The entry was carried out (an event published, a failed send recorded)."""
+        ...
+
+    async def sent(self, entry_id: int, wa_message_id: str) -> None:
+        """A send entry went out: WhatsApp's id recorded against our message id, its
+        status `sent`, and the entry done, in one write."""
+        ...
+
+    async def retry(self, entry_id: int, *, not_before: datetime) -> None:
+        """Give the entry back, to be claimed again from `not_before` (one more attempt)."""
+        ...
+
+
+class ChannelError(Exception):
+    """WhatsApp refused a send: `code` is its error code (`131047`, ...).  `retryable`
+    errors (rate limits, outages) are tried again later; the rest fail the message."""
+
+    def __init__(self, code: str, message: str = "", *, retryable: bool = False) -> None:
+        super().__init__(message or code)
+        self.code, self.retryable = code, retryable
 
 
 class Channel(Protocol):
     """The outbound WhatsApp channel."""
 
     async def send(self, message: SendEffect) -> str:
-        """Send a message; returns the message id WhatsApp gave it."""
+        """Send a message; returns the message id WhatsApp gave it, or raises `ChannelError`."""
         ...
 
 

@@ -84,6 +84,8 @@ class TraceEntry:
     kind: str
     outcome: str
     changed: tuple[str, ...] = ()
+    version: str = ""
+    """The version of `flow` the step belongs to."""
 
 
 @dataclass(slots=True)

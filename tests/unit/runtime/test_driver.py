@@ -1,4 +1,4 @@
-"""The driver: the real engine with the in-memory ports, events in, effects carried out."""
+"""The driver: the real engine in the in-memory sandbox, events in, effects carried out."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import count
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,7 @@ from engine_harness import T0, WA, compile_yaml
 
 from wactl.cli.sources import read_sources
 from wactl.compiler.project import compile_project
-from wactl.runtime import driver as driver_module
-from wactl.runtime.driver import Conductor, Ports
+from wactl.runtime import sandbox as sandbox_module
 from wactl.runtime.effects import (
     Effect,
     Handoff,
@@ -29,13 +29,9 @@ from wactl.runtime.effects import (
 )
 from wactl.runtime.engine import Engine, Outcome
 from wactl.runtime.events import Event, HttpResult, Inbound
-from wactl.runtime.memory import (
-    InMemoryChannel,
-    InMemoryEventPublisher,
-    InMemoryTimerStore,
-    ManualClock,
-)
+from wactl.runtime.memory import InMemoryChannel, ManualClock
 from wactl.runtime.ports import HttpClient, http_result
+from wactl.runtime.sandbox import Sandbox
 from wactl.runtime.state import ConversationState, Customer
 
 ORDER = """
@@ -105,16 +101,13 @@ class FakeHttp:
                            content_type="application/json")
 
 
-def _setup(*flows: str, http: HttpClient | None = None) -> tuple[Conductor, Ports, ManualClock]:
+def _setup(*flows: str, http: HttpClient | None = None) -> tuple[Sandbox, ManualClock]:
     clock = ManualClock(T0)
-    ports = Ports.in_memory(clock=clock, http=http)
-    return Conductor(Engine(compile_yaml(*flows)), ports), ports, clock
+    return Sandbox(Engine(compile_yaml(*flows)), clock=clock, http=http), clock
 
 
-def _sent(ports: Ports, wa_id: str = WA) -> list[str]:
-    channel = ports.channel
-    assert isinstance(channel, InMemoryChannel)
-    return [_text(m) for m in channel.sent(wa_id)]
+def _sent(sb: Sandbox, wa_id: str = WA) -> list[str]:
+    return [_text(m) for m in sb.channel.sent(wa_id)]
 
 
 def _text(message: SendEffect) -> str:
@@ -126,94 +119,98 @@ def _say(text: str, at: datetime = T0, wa_id: str = WA, n: int = 0) -> Inbound:
 
 
 async def test_a_message_runs_the_flow_and_sends_through_the_channel() -> None:
-    conductor, ports, _ = _setup(ORDER, http=FakeHttp({
+    sb, _ = _setup(ORDER, http=FakeHttp({
         "https://shop.example/orders/10423": {"carrier": "GHN"}}))
-    first = await conductor.handle(_say("order"))
+    first = await sb.handle(_say("order"))
     assert [e for e in first if isinstance(e, SendText)] == [
         SendText(WA, "What's your order number?")]
-    await conductor.handle(_say("10423", n=1))
-    assert _sent(ports) == ["What's your order number?", "On its way with GHN."]
+    await sb.handle(_say("10423", n=1))
+    assert _sent(sb) == ["What's your order number?", "On its way with GHN."]
 
 
-async def test_http_answers_are_fed_back_with_the_conversation_and_time() -> None:
+async def test_http_answers_come_back_as_events_with_the_conversation_and_time() -> None:
     http = FakeHttp({"https://shop.example/orders/7": {"carrier": "VNPost"}})
-    conductor, ports, clock = _setup(ORDER, http=http)
-    await conductor.handle(_say("order"))
+    sb, clock = _setup(ORDER, http=http)
+    await sb.handle(_say("order"))
     clock.set(T0 + timedelta(minutes=5))
-    effects = await conductor.handle(_say("7", T0 + timedelta(minutes=5), n=1))
+    effects = await sb.handle(_say("7", T0 + timedelta(minutes=5), n=1))
     [request] = [e for e in effects if isinstance(e, HttpRequest)]
     assert http.requests == [request]
     assert effects.index(request) < effects.index(SendText(WA, "On its way with VNPost."))
-    [run] = await ports.runs.finished(WA)
-    lookup = next(t for t in run.trace if t.step == "lookup")
+    [run] = await sb.shop.runs.finished(WA)
+    lookup = next(t for t in await sb.shop.runs.steps(run.id) if t.step == "lookup")
     assert lookup.at == T0 + timedelta(minutes=5)
 
 
 async def test_no_http_port_takes_the_error_branch() -> None:
-    conductor, ports, _ = _setup(ORDER)
-    await conductor.handle(_say("order"))
-    await conductor.handle(_say("10423", n=1))
-    assert _sent(ports)[-1] == "Sorry, I can't look that up."
+    sb, _ = _setup(ORDER)
+    await sb.handle(_say("order"))
+    await sb.handle(_say("10423", n=1))
+    assert _sent(sb)[-1] == "Sorry, I can't look that up."
 
 
-async def test_the_message_log_holds_both_directions_in_order() -> None:
-    conductor, ports, _ = _setup(ORDER)
-    await conductor.handle(_say("order"))
-    await conductor.handle(_say("10423", n=1))
-    log = await ports.conversations.messages(WA)
+async def test_the_message_log_holds_both_directions_in_order_with_both_ids() -> None:
+    sb, _ = _setup(ORDER)
+    await sb.handle(_say("order"))
+    await sb.handle(_say("10423", n=1))
+    log = await sb.shop.conversations.messages(WA)
     assert [(m.direction, m.text) for m in log] == [
         ("in", "order"), ("out", "What's your order number?"),
         ("in", "10423"), ("out", "Sorry, I can't look that up.")]
-    assert log[0].message_id == "wamid.in0" and log[1].message_id == "wamid.1"
+    assert log[0].message_id == "wamid.in0"
+    assert log[1].message_id.startswith("out-") and log[1].wa_message_id == "wamid.1"
+    assert log[1].status == "sent"
 
 
-async def test_state_and_runs_are_saved_between_events() -> None:
-    conductor, ports, _ = _setup(ORDER)
-    await conductor.handle(_say("order"))
-    state = await ports.conversations.load(WA)
+async def test_state_runs_and_run_steps_are_saved_between_events() -> None:
+    sb, _ = _setup(ORDER)
+    await sb.handle(_say("order"))
+    state = await sb.shop.conversations.load(WA)
     assert state is not None and state.run is not None and state.run.top.step == "ask_number"
-    active = await ports.runs.active(WA)
+    assert state.run.trace == []  # the trace lives in the run-step log, not the state
+    active = await sb.shop.runs.active(WA)
     assert active is not None and active.id == state.run.id
-    await conductor.handle(_say("10423", n=1))
-    assert await ports.runs.active(WA) is None
-    [done] = await ports.runs.finished(WA)
-    assert done.id == state.run.id and [t.step for t in done.trace][:2] == [
+    await sb.handle(_say("10423", n=1))
+    assert await sb.shop.runs.active(WA) is None
+    [done] = await sb.shop.runs.finished(WA)
+    steps = await sb.shop.runs.steps(done.id)
+    assert done.id == state.run.id and [t.step for t in steps][:2] == [
         "ask_number", "ask_number"]
+    assert {t.version for t in steps} == {sb.engine.program.flows[0].hash}
 
 
 async def test_the_customer_store_is_the_authoritative_copy() -> None:
-    conductor, ports, _ = _setup(VIP)
-    await ports.customers.save(Customer(WA, "Lan", tags=["vip"]))
-    await conductor.handle(_say("hello"))
-    assert _sent(ports) == ["Welcome back, VIP!"]
-    await ports.customers.save(Customer(WA, "Lan"))  # the management API untagged her
-    await conductor.handle(_say("hello", n=1))
-    assert _sent(ports)[-1] == "Hello!"
-    stored = await ports.customers.get(WA)
+    sb, _ = _setup(VIP)
+    await sb.shop.customers.save(Customer(WA, "Lan", tags=["vip"]))
+    await sb.handle(_say("hello"))
+    assert _sent(sb) == ["Welcome back, VIP!"]
+    await sb.shop.customers.save(Customer(WA, "Lan"))  # the management API untagged her
+    await sb.handle(_say("hello", n=1))
+    assert _sent(sb)[-1] == "Hello!"
+    stored = await sb.shop.customers.get(WA)
     assert stored is not None
     assert (stored.name, stored.tags, stored.fields) == ("Lan", ["greeted"], {"city": "Hue"})
 
 
 async def test_a_new_customer_is_stored() -> None:
-    conductor, ports, _ = _setup(VIP)
-    await conductor.handle(Inbound(WA, T0, "text", text="hi", name="Minh"))
-    assert await ports.customers.list_ids() == [WA]
+    sb, _ = _setup(VIP)
+    await sb.handle(Inbound(WA, T0, "text", text="hi", name="Minh"))
+    assert await sb.shop.customers.list_ids() == [WA]
 
 
 async def test_timers_fire_in_time_order_with_the_clock_at_their_time() -> None:
-    conductor, ports, clock = _setup(NAP)
-    await conductor.handle(_say("nap"))
-    await conductor.handle(_say("nap", T0 + timedelta(minutes=20), wa_id="849002"))
-    assert await conductor.advance_to(T0 + timedelta(minutes=30)) == []
-    effects = await conductor.advance_to(T0 + timedelta(hours=3))
+    sb, clock = _setup(NAP)
+    await sb.handle(_say("nap"))
+    await sb.handle(_say("nap", T0 + timedelta(minutes=20), wa_id="849002"))
+    assert await sb.advance_to(T0 + timedelta(minutes=30)) == []
+    effects = await sb.advance_to(T0 + timedelta(hours=3))
     woke = [(e.to, e.text) for e in effects if isinstance(e, SendText)]
     assert woke == [(WA, "Awake."), ("849002", "Awake.")]
     for wa_id, delay in [(WA, timedelta(hours=1)), ("849002", timedelta(hours=1, minutes=20))]:
-        log = await ports.conversations.messages(wa_id)
+        log = await sb.shop.conversations.messages(wa_id)
         assert (log[-1].text, log[-1].at) == ("Awake.", T0 + delay)
     assert clock.now() == T0 + timedelta(hours=3)
-    timers = ports.timers
-    assert isinstance(timers, InMemoryTimerStore) and timers.pending() == []
+    assert sb.shop.timers.pending() == []
 
 
 def _example_program() -> Engine:
@@ -224,30 +221,26 @@ def _example_program() -> Engine:
 
 
 async def test_schedule_ticks_reach_every_customer_and_the_audience_decides() -> None:
-    clock = ManualClock(T0)
-    ports = Ports.in_memory(clock=clock)
-    conductor = Conductor(_example_program(), ports)
-    await ports.customers.save(Customer("849001", "Lan", tags=["cart"], consent="opted_in"))
-    await ports.customers.save(Customer("849002", "Minh", consent="opted_in"))
-    first = await conductor.advance_to(T0 + timedelta(days=1))  # 09:00 the next day
+    sb = Sandbox(_example_program(), clock=ManualClock(T0))
+    await sb.shop.customers.save(Customer("849001", "Lan", tags=["cart"], consent="opted_in"))
+    await sb.shop.customers.save(Customer("849002", "Minh", consent="opted_in"))
+    first = await sb.advance_to(T0 + timedelta(days=1))  # 09:00 the next day
     assert [(e.to, e.name) for e in first if isinstance(e, SendTemplate)] == [
         ("849001", "cart_reminder")]
-    lan = await ports.customers.get("849001")
+    lan = await sb.shop.customers.get("849001")
     assert lan is not None and lan.tags == ["cart", "cart_reminded"]
-    second = await conductor.advance_to(T0 + timedelta(days=2, hours=1))
+    second = await sb.advance_to(T0 + timedelta(days=2, hours=1))
     assert [(e.to, e.name) for e in second if isinstance(e, SendTemplate)] == [
         ("849001", "cart_last_call")]
-    lan = await ports.customers.get("849001")
+    lan = await sb.shop.customers.get("849001")
     assert lan is not None and lan.tags == []
-    assert await conductor.advance_to(T0 + timedelta(days=5)) == []
+    assert await sb.advance_to(T0 + timedelta(days=5)) == []
 
 
 async def test_a_schedule_time_already_passed_does_not_fire_again() -> None:
-    clock = ManualClock(T0 + timedelta(minutes=1))
-    ports = Ports.in_memory(clock=clock)
-    conductor = Conductor(_example_program(), ports)
-    await ports.customers.save(Customer("849001", tags=["cart"], consent="opted_in"))
-    assert await conductor.advance_to(T0 + timedelta(hours=5)) == []
+    sb = Sandbox(_example_program(), clock=ManualClock(T0 + timedelta(minutes=1)))
+    await sb.shop.customers.save(Customer("849001", tags=["cart"], consent="opted_in"))
+    assert await sb.advance_to(T0 + timedelta(hours=5)) == []
 
 
 # --------------------------------------------------------------------------- stub engines
@@ -267,10 +260,9 @@ class ScriptedEngine:
 
 
 def _stub(script: Callable[[Event], list[Effect]], http: HttpClient | None = None,
-          ) -> tuple[Conductor, Ports, ScriptedEngine]:
+          channel: InMemoryChannel | None = None) -> tuple[Sandbox, ScriptedEngine]:
     engine = ScriptedEngine(Engine(compile_yaml(ORDER)), script)
-    ports = Ports.in_memory(clock=ManualClock(T0), http=http)
-    return Conductor(engine, ports), ports, engine
+    return Sandbox(engine, clock=ManualClock(T0), http=http, channel=channel), engine
 
 
 class SlowChannel(InMemoryChannel):
@@ -281,23 +273,23 @@ class SlowChannel(InMemoryChannel):
         return await super().send(message)
 
 
-async def test_one_conversation_is_handled_at_a_time() -> None:
+async def test_one_conversation_is_handled_at_a_time_and_sent_in_order() -> None:
     def script(event: Event) -> list[Effect]:
         assert isinstance(event, Inbound)
         return [SendText(event.wa_id, f"{event.text}-1"), SendText(event.wa_id, f"{event.text}-2")]
 
-    conductor, ports, _ = _stub(script)
-    ports.channel = SlowChannel()
-    await asyncio.gather(conductor.handle(_say("a")), conductor.handle(_say("b")),
-                         conductor.handle(_say("x", wa_id="849002")))
-    assert _sent(ports) == ["a-1", "a-2", "b-1", "b-2"]
-    assert _sent(ports, "849002") == ["x-1", "x-2"]
+    sb, _ = _stub(script, channel=SlowChannel())
+    await asyncio.gather(sb.handle(_say("a")), sb.handle(_say("b", n=1)),
+                         sb.handle(_say("x", wa_id="849002")))
+    assert _sent(sb) == ["a-1", "a-2", "b-1", "b-2"]
+    assert _sent(sb, "849002") == ["x-1", "x-2"]
 
 
 async def test_an_endless_request_loop_is_cut() -> None:
-    conductor, _, engine = _stub(lambda event: [HttpRequest("q", "GET", "https://x")])
-    effects = await conductor.handle(_say("go"))
-    assert len(engine.seen) == driver_module.MAX_ROUNDS
+    ids = count()
+    sb, engine = _stub(lambda event: [HttpRequest(f"q{next(ids)}", "GET", "https://x")])
+    effects = await sb.handle(_say("go"))
+    assert len(engine.seen) == sandbox_module.MAX_ROUNDS + 1
     assert isinstance(effects[-1], Log) and effects[-1].code == "driver_rounds"
 
 
@@ -311,38 +303,44 @@ class BrokenChannel(InMemoryChannel):
         raise ConnectionError("whatsapp down")
 
 
-async def test_a_raising_adapter_becomes_an_error_answer_and_a_log() -> None:
+async def test_a_raising_adapter_becomes_an_error_answer_and_a_send_is_kept_for_later(
+        caplog: pytest.LogCaptureFixture) -> None:
     def script(event: Event) -> list[Effect]:
         if isinstance(event, Inbound):
             return [SendText(WA, "hi"), HttpRequest("q1", "GET", "https://x")]
         return []
 
-    conductor, ports, engine = _stub(script, http=BrokenHttp())
-    ports.channel = BrokenChannel()
-    effects = await conductor.handle(_say("go"))
+    sb, engine = _stub(script, http=BrokenHttp(), channel=BrokenChannel())
+    with caplog.at_level(logging.INFO, logger="wactl.runtime"):
+        effects = await sb.handle(_say("go"))
     assert len(effects) == 2
+    assert engine.seen[1:] == []  # the send waits for its retry: the request is behind it
+    assert any(getattr(r, "code", None) == "send_retry" for r in caplog.records)
+    [entry, request] = sb.store.pending_outbox()
+    assert entry.message_id.startswith("out-") and request.message_id == "q1"
+    sb.channel = InMemoryChannel()
+    sb.dispatcher.outside.channel = sb.channel
+    await sb.advance_to(T0 + timedelta(minutes=1))
     answer = engine.seen[-1]
     assert isinstance(answer, HttpResult)
     assert (answer.wa_id, answer.request_id, answer.error) == (WA, "q1", "connection")
-    assert await ports.conversations.messages(WA) == [
-        (await ports.conversations.messages(WA))[0]]  # only the inbound line
+    assert _sent(sb) == ["hi"] and sb.store.pending_outbox() == []
 
 
 async def test_logs_publishes_and_handoffs_are_carried_out(
         caplog: pytest.LogCaptureFixture) -> None:
-    conductor, ports, _ = _stub(lambda event: [
+    sb, _ = _stub(lambda event: [
         Log("warning", "call_failed", "call lookup: timeout", "order_status", "lookup"),
         Publish("ConversationPending", {"wa_id": WA}), Handoff(WA, "support", "asked")])
     with caplog.at_level(logging.INFO, logger="wactl.runtime"):
-        await conductor.handle(_say("go"))
+        await sb.handle(_say("go"))
     warning = next(r for r in caplog.records if r.levelno == logging.WARNING)
     assert warning.getMessage() == "call lookup: timeout"
     extra = warning.__dict__
-    assert (extra["code"], extra["flow"], extra["step"], extra["wa_id"]) == (
-        "call_failed", "order_status", "lookup", WA)
-    events = ports.events
-    assert isinstance(events, InMemoryEventPublisher)
-    assert events.named("ConversationPending") == [Publish("ConversationPending", {"wa_id": WA})]
+    assert (extra["code"], extra["flow"], extra["step"], extra["wa_id"], extra["shop"]) == (
+        "call_failed", "order_status", "lookup", WA, "default")
+    assert sb.events.named("ConversationPending") == [
+        Publish("ConversationPending", {"wa_id": WA})]
     assert any(getattr(r, "code", None) == "handoff" for r in caplog.records)
 
 
@@ -355,16 +353,18 @@ class CrashingHttp:
         raise Crash
 
 
-async def test_a_crash_mid_event_resumes_from_the_saved_state() -> None:
-    conductor, ports, _ = _setup(ORDER, http=CrashingHttp())
-    await conductor.handle(_say("order"))
+async def test_a_request_whose_answer_never_came_is_issued_again_after_a_restart() -> None:
+    sb, _ = _setup(ORDER, http=CrashingHttp())
+    await sb.handle(_say("order"))
     with pytest.raises(Crash):
-        await conductor.handle(_say("10423", n=1))
-    saved = await ports.conversations.load(WA)
+        await sb.handle(_say("10423", n=1))
+    saved = await sb.shop.conversations.load(WA)
     assert saved is not None and saved.run is not None and saved.run.waiting is not None
     assert saved.run.waiting.kind == "call"
-    ports.http = FakeHttp({"https://shop.example/orders/10423": {"carrier": "J&T"}})
-    restarted = Conductor(conductor.engine, ports)
-    await restarted.handle(HttpResult(WA, T0, saved.run.waiting.id, 200,
-                                      '{"carrier": "J&T"}', "application/json"))
-    assert _sent(ports)[-1] == "On its way with J&T."
+    sb.store.expire_leases()
+    http = FakeHttp({"https://shop.example/orders/10423": {"carrier": "J&T"}})
+    restarted = Sandbox(sb.engine, clock=sb.clock, http=http, store=sb.store,
+                        channel=sb.channel)
+    await restarted.drain()
+    assert _sent(restarted)[-1] == "On its way with J&T."
+    assert len(http.requests) == 1

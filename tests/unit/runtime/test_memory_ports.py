@@ -9,10 +9,9 @@ import pytest
 from wactl.runtime.effects import AiRequest, HttpRequest, Publish, SendMedia, SendText
 from wactl.runtime.memory import (
     InMemoryChannel,
-    InMemoryConversationStore,
     InMemoryEventPublisher,
-    InMemoryTimerStore,
     ManualClock,
+    MemoryStore,
     SystemClock,
     UnavailableAiClient,
     UnavailableHttpClient,
@@ -44,7 +43,7 @@ async def test_the_publisher_keeps_events_and_finds_them_by_name() -> None:
 
 
 async def test_pending_timers_are_listed_earliest_first() -> None:
-    timers = InMemoryTimerStore()
+    timers = MemoryStore().shop("s").timers
     await timers.schedule(TimerRecord("1", "t2", T0 + timedelta(hours=2)))
     await timers.schedule(TimerRecord("1", "t1", T0 + timedelta(hours=1)))
     assert [t.timer_id for t in timers.pending()] == ["t1", "t2"]
@@ -54,7 +53,7 @@ async def test_a_state_the_database_could_not_keep_fails_here_too() -> None:
     state = ConversationState.new("1")
     state.customer.fields["bad"] = {1, 2}
     with pytest.raises(TypeError):
-        await InMemoryConversationStore().save(state)
+        await MemoryStore().shop("s").conversations.save(state)
 
 
 def test_the_manual_clock_moves_only_forward_when_told() -> None:
@@ -93,7 +92,7 @@ def test_http_result_answers_the_request() -> None:
 
 
 async def test_states_kept_as_copies_when_json_is_not_checked() -> None:
-    store = InMemoryConversationStore(check_json=False)
+    store = MemoryStore(check_json=False).shop("s").conversations
     state = ConversationState.new("1", name="Lan")
     await store.save(state)
     state.customer.tags.append("changed-after-save")

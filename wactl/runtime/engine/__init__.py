@@ -29,6 +29,7 @@ from wactl.runtime.engine.inbound import (
     on_schedule,
 )
 from wactl.runtime.engine.run import on_http_result, on_timer, start_by_id
+from wactl.runtime.engine.status import on_status
 from wactl.runtime.engine.triggers import TriggerIndex
 from wactl.runtime.engine.turn import Turn
 from wactl.runtime.events import (
@@ -140,8 +141,6 @@ def _dispatch(t: Turn, event: Event) -> None:
     elif isinstance(event, HandbackToBot):
         t.state.handed_off, t.state.team, t.state.needs_human = False, None, False
     elif isinstance(event, StatusUpdate):
-        if event.status == "failed":
-            t.log("warning", "delivery_failed",
-                  f"message {event.message_id} was not delivered: {event.error or 'no reason'}")
+        on_status(t, event)
     else:
         t.log("warning", "unknown_event", f"event {type(event).__name__} ignored")

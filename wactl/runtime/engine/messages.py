@@ -14,7 +14,7 @@ the template instead; anything else is not sent and the caller ends the run with
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any, Literal
 
@@ -123,7 +123,7 @@ def template_effect(t: Turn, ref: dict[str, Any], scope: dict[str, Any]) -> Send
 def deliver(t: Turn, rendered: Rendered, fallback: SendTemplate | None = None) -> bool:
     """Send inside the 24h window, else the fallback template; False when nothing could go."""
     if window_open(t):
-        t.effects.extend(rendered.effects)
+        t.effects.extend(with_fallback(rendered.effects, fallback))
         remember(t, "assistant", rendered.text)
         return True
     if fallback is not None:
@@ -131,6 +131,15 @@ def deliver(t: Turn, rendered: Rendered, fallback: SendTemplate | None = None) -
         remember(t, "assistant", f"[template {fallback.name}]")
         return True
     return False
+
+
+def with_fallback(effects: list[SendEffect], fallback: SendTemplate | None
+                  ) -> list[SendEffect]:
+    """The first free-form message carries the step's fallback template (sent once, if
+    WhatsApp refuses it for being outside the 24h window)."""
+    if fallback is None or not effects or isinstance(effects[0], SendTemplate):
+        return effects
+    return [replace(effects[0], fallback=fallback), *effects[1:]]
 
 
 def say(t: Turn, text: str | dict[str, str] | None, scope: dict[str, Any]) -> bool:

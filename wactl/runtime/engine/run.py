@@ -175,7 +175,8 @@ def trace(t: Turn, run: Run, frame: Frame, kind: str, outcome: str,
 
 def _trace(t: Turn, run: Run, frame: Frame, step: str, kind: str, outcome: str,
            changed: tuple[str, ...] = ()) -> None:
-    run.trace.append(TraceEntry(t.event.at, frame.flow, step, kind, outcome, changed))
+    run.trace.append(TraceEntry(t.event.at, frame.flow, step, kind, outcome, changed,
+                                frame.version))
     if len(run.trace) > MAX_TRACE:
         del run.trace[: len(run.trace) - MAX_TRACE]
 

@@ -1,0 +1,152 @@
+"""Dispatchers: carry out committed outbox entries, in order per conversation.
+
+A dispatcher claims entries with a lease (`Store.claim_outbox`: per conversation only
+its oldest entry, and only when none of that conversation's is in flight), carries
+each out and records that it did:
+- a send goes to the channel; WhatsApp's id is recorded against ours and the entry is
+  done in one write.  A retryable refusal (rate limit, outage) is tried again later;
+  another fails the message, and the engine hears of it (`StatusUpdate` failed).
+- an HTTP or AI request is made and its answer handled as a new event of its
+  conversation (`HttpResult`/`AiResult`), whose unit of work also ends the entry.
+- a published event goes to the publisher, then the entry is done.
+A process that dies mid-way leaves its entries leased; when the lease runs out
+another dispatcher takes them again (docs/guarantees.md says what that means per kind).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from wactl.runtime.driver.conductor import Conductor, Handled
+from wactl.runtime.driver.faults import NO_FAULTS, Faults
+from wactl.runtime.driver.writes import SENDS, write_log
+from wactl.runtime.effects import AiRequest, HttpRequest, Log, Publish
+from wactl.runtime.events import AiResult, HttpResult
+from wactl.runtime.ports import (
+    AiClient,
+    Channel,
+    ChannelError,
+    Clock,
+    EventPublisher,
+    HttpClient,
+    Store,
+)
+from wactl.runtime.records import OutboxEntry
+
+log = logging.getLogger("wactl.runtime")
+
+
+@dataclass
+class Outside:
+    """The outside world a dispatcher talks to."""
+
+    channel: Channel
+    http: HttpClient
+    ai: AiClient
+    events: EventPublisher
+
+
+class Dispatcher:
+    """Carries out outbox entries for every shop; see the module docstring."""
+
+    def __init__(self, store: Store, conductor: Conductor, outside: Outside, clock: Clock, *,
+                 owner: str = "dispatcher", lease: timedelta = timedelta(seconds=60),
+                 max_attempts: int = 5, backoff: timedelta = timedelta(seconds=5),
+                 faults: Faults = NO_FAULTS) -> None:
+        self.store, self.conductor, self.outside, self.clock = store, conductor, outside, clock
+        self.owner, self.lease = owner, lease
+        self.max_attempts, self.backoff = max_attempts, backoff
+        self.faults = faults
+
+    async def run_once(self, limit: int = 100) -> list[Handled]:
+        """Claim a batch and carry it out; the events the answers made, in order."""
+        now = self.clock.now()
+        entries = await self.store.claim_outbox(self.owner, now=now, lease=self.lease,
+                                                limit=limit)
+        done: list[Handled] = []
+        for entry in entries:
+            handled = await self.dispatch(entry)
+            if handled is not None:
+                done.append(handled)
+        return done
+
+    async def dispatch(self, entry: OutboxEntry) -> Handled | None:
+        self.faults.reach("claimed")
+        effect = entry.effect
+        if isinstance(effect, HttpRequest):
+            return await self._answer(entry, await self._http(entry, effect))
+        if isinstance(effect, AiRequest):
+            return await self._answer(entry, await self._ai(entry, effect))
+        if isinstance(effect, Publish):
+            await self.outside.events.publish(effect)
+            self.faults.reach("carried_out")
+            await self.store.done(entry.id)
+            self.faults.reach("recorded")
+            return None
+        return await self._send(entry)
+
+    async def _send(self, entry: OutboxEntry) -> Handled | None:
+        assert isinstance(entry.effect, SENDS)
+        try:
+            wa_message_id = await self.outside.channel.send(entry.effect)
+        except ChannelError as err:
+            return await self._refused(entry, err.code, str(err), err.retryable)
+        except Exception as exc:  # an adapter bug or an outage: try again later
+            return await self._refused(entry, "channel", f"{type(exc).__name__}: {exc}", True)
+        self.faults.reach("carried_out")  # WhatsApp has it; nothing recorded yet
+        await self.store.sent(entry.id, wa_message_id)
+        self.faults.reach("recorded")
+        return None
+
+    async def _refused(self, entry: OutboxEntry, code: str, message: str,
+                       retryable: bool) -> Handled | None:
+        if retryable and entry.attempts + 1 < self.max_attempts:
+            wait = self.backoff * (2 ** entry.attempts)
+            write_log(entry.wa_id, Log("warning", "send_retry",
+                                       f"send {entry.message_id} refused ({message}); "
+                                       f"trying again in {wait}"), entry.shop_id)
+            await self.store.retry(entry.id, not_before=self.clock.now() + wait)
+            return None
+        write_log(entry.wa_id, Log("error", "send_failed",
+                                   f"send {entry.message_id} failed: {message}"), entry.shop_id)
+        shop = self.store.shop(entry.shop_id)
+        change = await shop.conversations.fail(entry.message_id, code)
+        handled = None
+        if change.message is not None and change.changed:
+            handled = await self.conductor.failed(entry.shop_id, change.message, code,
+                                                  self._at(entry))
+        await self.store.done(entry.id)
+        return handled
+
+    async def _http(self, entry: OutboxEntry, request: HttpRequest) -> HttpResult:
+        try:
+            result = await self.outside.http.request(request)
+        except Exception as exc:  # the port promised not to raise: treat it as no answer
+            write_log(entry.wa_id, Log("error", "http_client", f"{type(exc).__name__}: {exc}"),
+                      entry.shop_id)
+            result = HttpResult(entry.wa_id, entry.created_at, request.request_id,
+                                error="connection")
+        return replace(result, wa_id=entry.wa_id, at=self._at(entry),
+                       request_id=request.request_id)
+
+    async def _ai(self, entry: OutboxEntry, request: AiRequest) -> AiResult:
+        try:
+            result = await self.outside.ai.ask(request)
+        except Exception as exc:  # the port promised not to raise: treat the model as down
+            write_log(entry.wa_id, Log("error", "ai_client", f"{type(exc).__name__}: {exc}"),
+                      entry.shop_id)
+            result = AiResult(entry.wa_id, entry.created_at, request.request_id, error="down")
+        return replace(result, wa_id=entry.wa_id, at=self._at(entry),
+                       request_id=request.request_id)
+
+    async def _answer(self, entry: OutboxEntry, answer: HttpResult | AiResult) -> Handled:
+        self.faults.reach("carried_out")
+        handled = await self.conductor.handle(entry.shop_id, answer)
+        self.faults.reach("recorded")
+        return handled
+
+    def _at(self, entry: OutboxEntry) -> datetime:
+        """The time of an answer: now, but never before the request was made."""
+        return max(self.clock.now(), entry.created_at)

@@ -1,0 +1,245 @@
+"""The in-memory `Store`: every shop's tables in this process, with units and claims.
+
+Units of work are copy-on-commit transactions (`tables.Tx`) under a lock per
+(shop, wa_id), so tests see the atomicity and isolation a PostgreSQL transaction
+with a row lock gives.  Claims (timers, outbox entries) run without an `await`, so
+two claimers in one event loop never get the same row.  Nothing is shared between
+processes: a restart in a test is a new driver over the same `MemoryStore`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import replace
+from datetime import datetime, timedelta
+from itertools import count
+from typing import Any
+
+from wactl.runtime.effects import AiRequest, HttpRequest
+from wactl.runtime.memory.stores import (
+    MemoryConversationStore,
+    MemoryCustomerStore,
+    MemoryRunStore,
+    MemoryTimerStore,
+    index_new_customers,
+)
+from wactl.runtime.memory.tables import Tables, Tx
+from wactl.runtime.records import ClaimedTimer, OutboxEffect, OutboxEntry
+
+
+class MemoryStore:
+    """Every shop's data; `shop(id)` gives one shop's stores."""
+
+    def __init__(self, *, check_json: bool = True) -> None:
+        self.tables = Tables()
+        self.tables.on_commit.append(index_new_customers)
+        self.check_json = check_json
+        self._ids = count(1)
+        self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
+            weakref.WeakValueDictionary())
+        self._shops: dict[str, MemoryShop] = {}
+
+    def shop(self, shop_id: str) -> MemoryShop:
+        shop = self._shops.get(shop_id)
+        if shop is None:
+            shop = self._shops[shop_id] = MemoryShop(self, shop_id)
+        return shop
+
+    def next_id(self) -> int:
+        """The next outbox id: a sequence, so ids a rolled-back unit took are skipped."""
+        return next(self._ids)
+
+    def lock(self, shop_id: str, wa_id: str) -> asyncio.Lock:
+        key = (shop_id, wa_id)
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        return lock
+
+    # ------------------------------------------------------------------ claims
+
+    async def claim_timers(self, owner: str, until: datetime, *, now: datetime,
+                           lease: timedelta, limit: int = 100) -> list[ClaimedTimer]:
+        kv = self.tables.kv
+        leases = kv["timer_leases"]
+        due = sorted(((t.at, k[0], t.wa_id, t.timer_id), k, t) for k, t in kv["timers"].items()
+                     if t.at <= until)
+        claimed: list[ClaimedTimer] = []
+        for _, key, timer in due:
+            held = leases.get(key)
+            if held is not None and held[2] == timer.at and held[1] > now:
+                continue
+            leases[key] = (owner, now + lease, timer.at)
+            claimed.append(ClaimedTimer(key[0], timer, now + lease))
+            if len(claimed) == limit:
+                break
+        return claimed
+
+    async def claim_outbox(self, owner: str, *, now: datetime, lease: timedelta,
+                           limit: int = 100) -> list[OutboxEntry]:
+        kv = self.tables.kv
+        leases, waits, outbox = kv["outbox_leases"], kv["outbox_not_before"], kv["outbox"]
+        heads = sorted(queue[0] for queue in kv["queues"].values() if queue)
+        claimed: list[OutboxEntry] = []
+        for entry_id in heads:
+            held = leases.get(entry_id)
+            wait = waits.get(entry_id)
+            if (held is not None and held[1] > now) or (wait is not None and wait > now):
+                continue
+            leases[entry_id] = (owner, now + lease)
+            claimed.append(outbox[entry_id])
+            if len(claimed) == limit:
+                break
+        return claimed
+
+    async def done(self, entry_id: int) -> None:
+        tx = self.tables.begin()
+        remove_entry(tx, entry_id)
+        tx.commit()
+
+    async def sent(self, entry_id: int, wa_message_id: str) -> None:
+        tx = self.tables.begin()
+        entry: OutboxEntry | None = tx.get("outbox", entry_id)
+        if entry is not None:
+            conversations = MemoryConversationStore(self.tables, entry.shop_id, tx)
+            await conversations.record_sent(entry.message_id, wa_message_id)
+            remove_entry(tx, entry_id)
+        tx.commit()
+
+    async def retry(self, entry_id: int, *, not_before: datetime) -> None:
+        kv = self.tables.kv
+        entry = kv["outbox"].get(entry_id)
+        if entry is None:
+            return
+        kv["outbox"][entry_id] = replace(entry, attempts=entry.attempts + 1)
+        kv["outbox_leases"].pop(entry_id, None)
+        kv["outbox_not_before"][entry_id] = not_before
+
+    def claimable(self, now: datetime) -> bool:
+        """Whether `claim_outbox` at `now` would hand out anything."""
+        kv = self.tables.kv
+        leases, waits = kv["outbox_leases"], kv["outbox_not_before"]
+        for queue in kv["queues"].values():
+            head = queue[0]
+            held, wait = leases.get(head), waits.get(head)
+            if (held is None or held[1] <= now) and (wait is None or wait <= now):
+                return True
+        return False
+
+    def expire_leases(self) -> None:
+        """Every lease runs out at once: what a crashed worker's leases do in time
+        (the crash tests' restart, without moving the conversation's clock)."""
+        self.tables.kv["outbox_leases"].clear()
+        self.tables.kv["timer_leases"].clear()
+
+    def pending_outbox(self) -> list[OutboxEntry]:
+        """Every entry not yet carried out, in id order (tests and the crash suite)."""
+        return sorted(self.tables.kv["outbox"].values(), key=lambda e: e.id)
+
+
+def remove_entry(tx: Tx, entry_id: int) -> None:
+    """Take a carried-out entry out of the outbox and its conversation's queue."""
+    entry: OutboxEntry | None = tx.get("outbox", entry_id)
+    if entry is None:
+        return
+    key = (entry.shop_id, entry.wa_id)
+    queue = tuple(i for i in tx.get("queues", key) or () if i != entry_id)
+    if queue:
+        tx.put("queues", key, queue)
+    else:
+        tx.delete("queues", key)
+    tx.delete("outbox", entry_id)
+    tx.delete("outbox_leases", entry_id)
+    tx.delete("outbox_not_before", entry_id)
+    if isinstance(entry.effect, HttpRequest | AiRequest):
+        tx.delete("requests", (*key, entry.effect.request_id))
+
+
+class MemoryShop:
+    """One shop's stores (`ShopStore`)."""
+
+    def __init__(self, store: MemoryStore, shop_id: str) -> None:
+        self.store, self.shop_id = store, shop_id
+        tables = store.tables
+        self.customers = MemoryCustomerStore(tables, shop_id)
+        self.conversations = MemoryConversationStore(tables, shop_id,
+                                                     check_json=store.check_json)
+        self.runs = MemoryRunStore(tables, shop_id)
+        self.timers = MemoryTimerStore(tables, shop_id)
+
+    def unit(self, wa_id: str) -> AbstractAsyncContextManager[MemoryUnit]:
+        return self._unit(wa_id)
+
+    @asynccontextmanager
+    async def _unit(self, wa_id: str) -> AsyncIterator[MemoryUnit]:
+        async with self.store.lock(self.shop_id, wa_id):
+            tx = self.store.tables.begin()
+            yield MemoryUnit(self.store, self.shop_id, wa_id, tx)
+            tx.commit()
+
+    async def cursor(self, flow: str) -> datetime | None:
+        at: datetime | None = self.store.tables.kv["cursors"].get((self.shop_id, flow))
+        return at
+
+    async def set_cursor(self, flow: str, at: datetime) -> None:
+        self.store.tables.kv["cursors"][(self.shop_id, flow)] = at
+
+    async def left_out_count(self, flow: str | None = None) -> int:
+        counts = self.store.tables.kv["left_out"]
+        return sum(n for (shop, f), n in counts.items()
+                   if shop == self.shop_id and flow in (None, f))
+
+
+class MemoryUnit:
+    """One conversation's unit of work (`UnitOfWork`) over a transaction."""
+
+    def __init__(self, store: MemoryStore, shop_id: str, wa_id: str, tx: Tx) -> None:
+        self.store, self.shop_id, self.wa_id, self.tx = store, shop_id, wa_id, tx
+        tables = store.tables
+        self.customers = MemoryCustomerStore(tables, shop_id, tx)
+        self.conversations = MemoryConversationStore(tables, shop_id, tx,
+                                                     check_json=store.check_json)
+        self.runs = MemoryRunStore(tables, shop_id, tx)
+        self.timers = MemoryTimerStore(tables, shop_id, tx)
+
+    async def handled(self, key: str) -> bool:
+        return self.tx.get("handled", (self.shop_id, key)) is not None
+
+    async def mark_handled(self, key: str) -> None:
+        self.tx.put("handled", (self.shop_id, key), True)
+
+    async def enqueue(self, effect: OutboxEffect, *, at: datetime,
+                      message_id: str = "") -> OutboxEntry:
+        entry_id = self.store.next_id()
+        if isinstance(effect, HttpRequest | AiRequest):
+            message_id = effect.request_id
+            self.tx.put("requests", (self.shop_id, self.wa_id, message_id), entry_id)
+        entry = OutboxEntry(entry_id, self.shop_id, self.wa_id, effect,
+                            message_id or f"out-{entry_id}", at)
+        key = (self.shop_id, self.wa_id)
+        self.tx.put("outbox", entry_id, entry)
+        self.tx.put("queues", key, (*(self.tx.get("queues", key) or ()), entry_id))
+        return entry
+
+    async def complete(self, request_id: str) -> bool:
+        entry_id = self.tx.get("requests", (self.shop_id, self.wa_id, request_id))
+        if entry_id is None:
+            return False
+        remove_entry(self.tx, entry_id)
+        return True
+
+    async def reach(self, since: datetime, at: datetime) -> tuple[bool, int]:
+        reached: dict[Any, datetime] = self.tx.items("reach")
+        mine = [k[1] for k, when in reached.items()
+                if k[0] == self.shop_id and since < when <= at]
+        return self.wa_id in mine, len(mine)
+
+    async def reached(self, at: datetime) -> None:
+        self.tx.put("reach", (self.shop_id, self.wa_id), at)
+
+    async def left_out(self, flow: str, at: datetime) -> None:
+        key = (self.shop_id, flow)
+        self.tx.put("left_out", key, (self.tx.get("left_out", key) or 0) + 1)

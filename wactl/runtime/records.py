@@ -1,0 +1,134 @@
+"""The records the stores keep and hand back: typed shapes that cross the port boundary.
+
+Each record belongs to one shop.  The stores a worker uses for one conversation are
+bound to its shop (`Store.shop`), so a record read through them needs no shop of its
+own; the records a store hands out across shops (claimed timers and outbox entries)
+carry `shop_id`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from wactl.runtime.effects import (
+    AiRequest,
+    ConsentChanged,
+    FieldsChanged,
+    HttpRequest,
+    Publish,
+    SendEffect,
+    SendTemplate,
+    TagsChanged,
+)
+
+DEFAULT_SHOP = "default"
+"""The shop of a project run on its own: `wactl test`, `wactl simulate`, one-shop serve."""
+
+CustomerChange = TagsChanged | FieldsChanged | ConsentChanged
+"""The customer changes the engine reports as effects, applied one at a time."""
+
+OutboxEffect = SendEffect | HttpRequest | AiRequest | Publish
+"""What leaves the process, and so goes through the outbox."""
+
+MessageStatus = Literal["", "queued", "sent", "delivered", "read", "failed"]
+"""An outbound message's delivery state; '' for an inbound message."""
+
+STATUS_RANK: dict[str, int] = {"": 0, "queued": 1, "sent": 2, "delivered": 3, "read": 4,
+                               "failed": 5}
+"""Statuses only move forward in this order, and `failed` is final."""
+
+
+def moves_forward(old: str, new: str) -> bool:
+    """Whether delivery status `new` may replace `old` (sent → delivered → read;
+    failed is final)."""
+    if old == "failed":
+        return False
+    if new == "failed":
+        return old != "read"
+    return STATUS_RANK.get(new, 0) > STATUS_RANK.get(old, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRecord:
+    """One line of a conversation's message log, inbound or outbound.
+
+    `kind` is the inbound message kind (`text`, `button`, `image`, ...) or, outbound,
+    `text`, `media`, `interactive` or `template`; `text` is what a person would read
+    (for a template, its name).  Inbound, `message_id` is WhatsApp's id; outbound it
+    is ours, given at commit, and `wa_message_id` is WhatsApp's once the send succeeded.
+    """
+
+    wa_id: str
+    direction: Literal["in", "out"]
+    kind: str
+    text: str
+    at: datetime
+    message_id: str = ""
+    wa_message_id: str = ""
+    status: MessageStatus = ""
+    error: str | None = None
+    fallback: SendTemplate | None = None
+    """Outbound: the template to send instead if WhatsApp refuses the message for being
+    outside the 24h window (the step's `fallback_template`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TimerRecord:
+    """A durable timer: fire `TimerFired(wa_id, at, timer_id)` once `at` has come."""
+
+    wa_id: str
+    timer_id: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedTimer:
+    """A due timer leased to one worker until `lease_until`; its unit of work removes it."""
+
+    shop_id: str
+    timer: TimerRecord
+    lease_until: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    """Something to carry out once the event that made it has committed.
+
+    `id` orders the entries of a conversation (and of the whole store).  For a send,
+    `message_id` is our id of the message (its line in the message log); for an HTTP
+    or AI request it is the request id the answer must carry.
+    """
+
+    id: int
+    shop_id: str
+    wa_id: str
+    effect: OutboxEffect
+    message_id: str
+    created_at: datetime
+    attempts: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RunStep:
+    """One step a run took, as a row of the run-step log (a run's trace has no cap)."""
+
+    run_id: str
+    flow: str
+    version: str
+    step: str
+    kind: str
+    outcome: str
+    at: datetime
+    changed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    """What a delivery status did to our message: the message it moved, or nothing."""
+
+    message: MessageRecord | None
+    """The message after the change; None when the id is unknown."""
+    changed: bool
+    """False for a late or repeated status."""
