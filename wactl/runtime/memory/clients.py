@@ -5,22 +5,32 @@ They record what reached them, so tests and `wactl simulate` can show it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from wactl.runtime.effects import AiRequest, HttpRequest, Publish, SendEffect
 from wactl.runtime.events import AiResult, HttpResult
-from wactl.runtime.ports import UNSET_AT, http_result
+from wactl.runtime.ports import UNSET_AT, ChannelError, http_result
 
 
 class InMemoryChannel:
-    """Keeps what was sent, per wa_id in order, with ids `wamid.1`, `wamid.2`, ..."""
+    """Keeps what was sent, per wa_id in order, with ids `wamid.1`, `wamid.2`, ...
 
-    def __init__(self) -> None:
+    `refuse` stands for WhatsApp saying no: given a message, it returns the
+    `ChannelError` to raise, or None to accept it.
+    """
+
+    def __init__(self, refuse: Callable[[SendEffect], ChannelError | None] | None = None
+                 ) -> None:
         self.outbox: list[tuple[str, SendEffect]] = []
+        self.refuse = refuse
         self._count = 0
 
     async def send(self, message: SendEffect) -> str:
+        error = None if self.refuse is None else self.refuse(message)
+        if error is not None:
+            raise error
         self._count += 1
         message_id = f"wamid.{self._count}"
         self.outbox.append((message_id, message))
