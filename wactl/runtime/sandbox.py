@@ -49,6 +49,7 @@ class Sandbox:
     def __init__(self, engine: EngineLike, *, clock: ManualClock | None = None,
                  http: HttpClient | None = None, ai: AiClient | None = None,
                  channel: InMemoryChannel | None = None,
+                 events: InMemoryEventPublisher | None = None,
                  store: MemoryStore | None = None, shop_id: str = DEFAULT_SHOP,
                  check_json: bool = True, tier: int | None = None,
                  faults: Faults = NO_FAULTS, start: datetime | None = None) -> None:
@@ -57,7 +58,7 @@ class Sandbox:
         self.store = store or MemoryStore(check_json=check_json)
         self.shop = self.store.shop(shop_id)
         self.channel = channel or InMemoryChannel()
-        self.events = InMemoryEventPublisher()
+        self.events = events or InMemoryEventPublisher()
         self.http = http or UnavailableHttpClient()
         self.ai = ai or UnavailableAiClient()
         tiers = {} if tier is None else {shop_id: tier}
@@ -85,8 +86,9 @@ class Sandbox:
         return done
 
     async def advance_to(self, when: datetime) -> list[Effect]:
-        """Fire due timers and schedule times up to `when`, earliest first."""
-        done: list[Effect] = []
+        """Fire due timers and schedule times up to `when`, earliest first (after
+        carrying out what the outbox still holds, e.g. from before a restart)."""
+        done: list[Effect] = await self.drain()
         for _ in range(MAX_FIRINGS):
             moment = await self._next_moment(when)
             if moment is None:

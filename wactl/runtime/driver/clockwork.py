@@ -68,10 +68,9 @@ class Clockwork:
 
     async def next_time(self, shop_id: str, until: datetime) -> datetime | None:
         """The earliest schedule time of the shop after its cursors, if it is by `until`."""
-        shop = self.store.shop(shop_id)
         found = []
         for flow, cron, tz in self.schedules(shop_id):
-            moment = next_fire(cron, await shop.cursor(flow) or self.start, tz)
+            moment = next_fire(cron, await self._cursor(shop_id, flow), tz)
             if moment is not None and moment <= until:
                 found.append(moment)
         return min(found, default=None)
@@ -83,7 +82,7 @@ class Clockwork:
         now = self.clock.now()
         done: list[Handled] = []
         for flow, cron, tz in self.schedules(shop_id):
-            cursor = await shop.cursor(flow) or self.start
+            cursor = await self._cursor(shop_id, flow)
             for _ in range(MAX_TIMES_PER_CHECK):
                 moment = next_fire(cron, cursor, tz)
                 if moment is None or moment > until:
@@ -97,6 +96,16 @@ class Clockwork:
                 await shop.set_cursor(flow, moment)
                 cursor = moment
         return done
+
+    async def _cursor(self, shop_id: str, flow: str) -> datetime:
+        """The flow's cursor; one seen for the first time starts at `start`, stored at
+        once, so a worker restarting later does not start it again at its own start."""
+        shop = self.store.shop(shop_id)
+        cursor = await shop.cursor(flow)
+        if cursor is None:
+            cursor = self.start
+            await shop.set_cursor(flow, cursor)
+        return cursor
 
     async def _fan_out(self, shop_id: str, flow: str, moment: datetime) -> list[Handled]:
         customers = self.store.shop(shop_id).customers
