@@ -96,16 +96,24 @@ class Run:
     frames: list[Frame]
     waiting: Waiting | None = None
     trace: list[TraceEntry] = field(default_factory=list)
+    """This event's steps; the driver moves them to the run-step log before saving."""
+    pins: dict[str, str] = field(default_factory=dict)
+    """The version of every sub-flow the run may call, fixed when it started, so a
+    deploy between its start and a `run` step does not change what it runs."""
 
     @property
     def top(self) -> Frame:
         return self.frames[-1]
 
+    def versions(self) -> set[str]:
+        """Every flow version the run needs: its frames' and its pinned sub-flows'."""
+        return {f.version for f in self.frames} | set(self.pins.values())
+
     def clone(self) -> Run:
         w = self.waiting
         waiting = None if w is None else Waiting(w.kind, w.id, w.timer, w.text)
         return Run(self.id, self.flow, self.started_at, [f.clone() for f in self.frames],
-                   waiting, list(self.trace))
+                   waiting, list(self.trace), dict(self.pins))
 
 
 @dataclass(slots=True)
@@ -236,8 +244,8 @@ def state_to_data(state: ConversationState) -> dict[str, Any]:
 
 
 def run_to_data(run: Run) -> dict[str, Any]:
-    """A run as JSON; trace entries are compact rows `[at, flow, step, kind, outcome,
-    *changed]` (a run stores up to MAX_TRACE of them with every save)."""
+    """A run as JSON; trace entries (none once the driver has moved them to the
+    run-step log) are compact rows `[at, flow, step, kind, outcome, version, *changed]`."""
     return {
         "id": run.id, "flow": run.flow, "started_at": run.started_at.isoformat(),
         "frames": [{"flow": f.flow, "version": f.version, "step": f.step,
@@ -246,8 +254,9 @@ def run_to_data(run: Run) -> dict[str, Any]:
         "waiting": None if run.waiting is None else {
             "kind": run.waiting.kind, "id": run.waiting.id, "timer": run.waiting.timer,
             "text": run.waiting.text},
-        "trace": [[t.at.isoformat(), t.flow, t.step, t.kind, t.outcome, *t.changed]
-                  for t in run.trace],
+        "trace": [[t.at.isoformat(), t.flow, t.step, t.kind, t.outcome, t.version,
+                   *t.changed] for t in run.trace],
+        "pins": dict(run.pins),
     }
 
 
@@ -278,7 +287,7 @@ def run_from_data(data: dict[str, Any]) -> Run:
               for f in data["frames"]]
     w = data.get("waiting")
     waiting = None if w is None else Waiting(w["kind"], w["id"], w.get("timer"), w.get("text", ""))
-    trace = [TraceEntry(datetime.fromisoformat(t[0]), t[1], t[2], t[3], t[4], tuple(t[5:]))
-             for t in data.get("trace", [])]
+    trace = [TraceEntry(datetime.fromisoformat(t[0]), t[1], t[2], t[3], t[4], tuple(t[6:]),
+                        t[5]) for t in data.get("trace", [])]
     return Run(data["id"], data["flow"], datetime.fromisoformat(data["started_at"]), frames,
-               waiting, trace)
+               waiting, trace, dict(data.get("pins", {})))

@@ -85,6 +85,7 @@ class Engine:
         for flow in program.flows:
             self._versions[flow.hash or flow.id] = flow
         self.triggers = TriggerIndex(program.flows)
+        self.pins = sub_flow_pins(program.flows)
         self.tz = ZoneInfo(program.project.timezone)
         langs = [program.project.language, *program.project.languages]
         self.languages: tuple[str, ...] = tuple(dict.fromkeys(langs))
@@ -121,6 +122,26 @@ class Engine:
         if any(isinstance(e, SendEffect) for e in turn.effects):
             turn.state.last_outbound_at = event.at
         return Outcome(turn.state, turn.effects)
+
+
+def sub_flow_pins(flows: Iterable[IRFlow]) -> dict[str, dict[str, str]]:
+    """For each flow, the versions of every flow its `run` steps reach (transitively):
+    what a run starting on it pins."""
+    by_id = {f.id: f for f in flows}
+    calls = {f.id: {s.params["flow"] for s in f.steps.values() if s.kind == "run"}
+             for f in by_id.values()}
+    pins: dict[str, dict[str, str]] = {}
+    for flow_id in by_id:
+        seen: set[str] = set()
+        todo = list(calls[flow_id])
+        while todo:
+            callee = todo.pop()
+            if callee in seen or callee not in by_id:
+                continue
+            seen.add(callee)
+            todo += calls[callee]
+        pins[flow_id] = {c: by_id[c].hash or c for c in sorted(seen)}
+    return pins
 
 
 def _dispatch(t: Turn, event: Event) -> None:

@@ -63,7 +63,8 @@ def start_rule(t: Turn, flow: IRFlow, vars: dict[str, Any]) -> None:
 
 def new_run(t: Turn, flow: IRFlow, vars: dict[str, Any]) -> Run:
     frame = Frame(flow.id, flow.hash or flow.id, flow.entry, {**flow.vars, **vars})
-    return Run(t.state.next_id("run"), flow.id, t.event.at, [frame])
+    return Run(t.state.next_id("run"), flow.id, t.event.at, [frame],
+               pins=dict(t.engine.pins.get(flow.id, {})))
 
 
 def end_run(t: Turn, run: Run, reason: str) -> None:

@@ -209,7 +209,9 @@ def _wait(t: Turn, run: Run, frame: Frame, step: IRStep, scope: dict[str, Any]) 
 
 
 def _run(t: Turn, run: Run, frame: Frame, step: IRStep, scope: dict[str, Any]) -> Signal:
-    sub = t.engine.flows.get(step.params["flow"])
+    pinned = run.pins.get(step.params["flow"])
+    sub = (t.engine.version(step.params["flow"], pinned) if pinned
+           else t.engine.flows.get(step.params["flow"]))
     if sub is None:
         return _stop(t, run, frame, "unknown_flow", f"sub-flow {step.params['flow']} missing")
     args = {name: t.evaluate(src, scope) for name, src in step.params.get("with", {}).items()}
