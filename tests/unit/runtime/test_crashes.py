@@ -7,7 +7,7 @@ store (leases run out, a new conductor and dispatcher), and the interrupted inpu
 delivered again, as WhatsApp redelivers a webhook that got no answer and a worker
 re-runs its tick.  The conversation must end as the reference did: the same messages
 sent, in the same order, the same customer and conversation state, and a message sent
-twice only when the crash fell between WhatsApp accepting it and our recording it.
+twice only in the one window docs/guarantees.md names (the `carried_out` point).
 """
 
 from __future__ import annotations

@@ -95,7 +95,7 @@ class Dispatcher:
             return await self._refused(entry, err.code, str(err), err.retryable)
         except Exception as exc:  # an adapter bug or an outage: try again later
             return await self._refused(entry, "channel", f"{type(exc).__name__}: {exc}", True)
-        self.faults.reach("carried_out")  # WhatsApp has it; nothing recorded yet
+        self.faults.reach("carried_out")  # see docs/guarantees.md, "The one window"
         await self.store.sent(entry.id, wa_message_id)
         self.faults.reach("recorded")
         return None
