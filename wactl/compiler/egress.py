@@ -129,7 +129,7 @@ def address_refusal(address: Address) -> str | None:
         return "cloud metadata"
     for kind, test in (("loopback", address.is_loopback), ("unspecified", address.is_unspecified),
                        ("link-local", address.is_link_local), ("multicast", address.is_multicast),
-                       ("private", address.is_private), ("reserved", address.is_reserved)):
+                       ("reserved", address.is_reserved), ("private", address.is_private)):
         if test:
             return kind
     return None if address.is_global else "non-public"

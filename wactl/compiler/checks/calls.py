@@ -52,10 +52,10 @@ def _check_url(ctx: Context, policy: EgressPolicy, request: ast.HttpRequest) -> 
         ctx.bag.add("WA801", f"the URL `{request.url.src}` cannot be read: {exc}",
                     request.url.span)
         return
-    if templated:
+    problem = policy.url_problem(parts.scheme, host)
+    if templated and not (problem and host and prefix.endswith(":")):  # `host:{{ port }}`
         _templated_host(ctx, policy, request, parts.scheme if "://" in prefix else "")
         return
-    problem = policy.url_problem(parts.scheme, host)
     if problem is None:
         return
     local = EgressPolicy(policy.allow_hosts, policy.allow_http, allow_local=True)
