@@ -256,3 +256,24 @@ async def test_an_at_sign_in_the_host_part_cannot_change_the_host(
     assert inner.seen == []
     assert [s[1] for s in shop.seen] in ([], ["/x"])  # the host written, or none at all
     assert result.error in (None, "connection")
+
+
+class MixedDns(AbstractResolver):
+    """A name with a public and a private address (a half-rebound DNS record)."""
+
+    async def resolve(self, host: str, port: int = 0,
+                      family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
+        return [ResolveResult(hostname=host, host=h, port=port, family=socket.AF_INET,
+                              proto=0, flags=0) for h in ("10.0.0.7", "93.184.216.34")]
+
+    async def close(self) -> None:
+        return None
+
+
+async def test_the_resolver_keeps_only_the_allowed_addresses() -> None:
+    from wactl.service.http_client import EgressRefused, PolicyResolver
+
+    kept = await PolicyResolver(EgressPolicy(), MixedDns()).resolve("api.shop.example", 443)
+    assert [r["host"] for r in kept] == ["93.184.216.34"]
+    with pytest.raises(EgressRefused, match="resolves to 127.0.0.1 is a loopback"):
+        await PolicyResolver(EgressPolicy(), NameResolver()).resolve("a.test", 443)
