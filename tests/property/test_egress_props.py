@@ -59,6 +59,14 @@ def test_values_in_the_host_part_cannot_make_another_host(s: str) -> None:
             assert netloc.endswith(".shop.example") and ":" not in netloc
 
 
+@given(u=values)
+def test_a_value_that_starts_the_url_carries_no_space_or_control_character(u: str) -> None:
+    url = render_url("{{ u }}/orders?q={{ u }}", {"u": u})
+    assert not any(ord(c) <= 0x20 or ord(c) == 0x7F for c in url)
+    assert url.endswith("/orders?q=" + render_url("https://x/?q={{ u }}", {"u": u})[len(
+        "https://x/?q="):])
+
+
 def _spellings(n: int) -> list[str]:
     """Ways the C resolver (inet_aton) and URL parsers accept to write IPv4 address n."""
     a, b, c, d = n.to_bytes(4, "big")

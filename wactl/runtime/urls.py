@@ -10,7 +10,8 @@ in a path a value made only of dots (`..`) has its dots encoded too, so it is ne
 a dot segment.
 
 The one exception is a value that *starts* the URL (`url: "{{ api }}/orders"`): it
-is the base the merchant chose and is kept as it is.  The validate check warns about
+is the base the merchant chose and is kept as written, like literal text (only spaces,
+control characters and non-ASCII outside the host encoded).  The validate check warns about
 any URL whose host comes from a template, and the HTTP client's egress policy judges
 the rendered URL whatever it holds.
 
@@ -55,7 +56,7 @@ def render_url(src: str, scope: Mapping[str, Any], budget: int = 10_000) -> str:
 def encode_value(text: str, part: UrlPart) -> str:
     """A rendered value made inert for its place in the URL."""
     if part == "start":
-        return text
+        return encode_literal(text, part)
     encoded = quote(text, safe="")
     if part == "path" and encoded and encoded.strip(".") == "":
         return "%2E" * len(encoded)
@@ -66,8 +67,13 @@ def encode_literal(text: str, part: UrlPart) -> str:
     """The merchant's own text: reserved characters kept; in the host part, all of it kept."""
     if part in ("start", "authority"):
         head, tail = _split_authority(text, part)
-        return head + quote(tail, safe=LITERAL_SAFE)
+        return _printable(head) + quote(tail, safe=LITERAL_SAFE)
     return quote(text, safe=LITERAL_SAFE)
+
+
+def _printable(text: str) -> str:
+    """Spaces and control characters percent-encoded, anything else kept (IDNA hosts)."""
+    return "".join(f"%{ord(c):02X}" if ord(c) <= 0x20 or ord(c) == 0x7F else c for c in text)
 
 
 def _split_authority(text: str, part: UrlPart) -> tuple[str, str]:
