@@ -162,3 +162,11 @@ def test_timeout_and_retries_over_the_bounds() -> None:
     codes = found(url, extra=", timeout: 3650d, retries: 1000000")
     assert [c for c, _ in codes] == ["WA804", "WA804"]
     assert found(url, extra=", timeout: 30s, retries: 5") == []
+
+
+def test_the_flow_spelling_points_at_its_clauses() -> None:
+    src = ('flow f\n  lookup: call GET "https://api.shop.example/o" -> order\n'
+           "    timeout 5m\n    retry 100 times\n")
+    result = compile_project({"flows/f.flow": src})
+    assert sorted((d.code, str(d.span)) for d in result.diagnostics if d.code == "WA804") == [
+        ("WA804", "flows/f.flow:3:13"), ("WA804", "flows/f.flow:4:5")]
