@@ -91,7 +91,10 @@ def test_every_spelling_of_an_address_is_judged_as_that_address(n: int, scheme: 
     policy = EgressPolicy(allow_http=True)
     for host in _spellings(n):
         problem = policy.url_problem(scheme, host)
-        assert (problem is None) == _public(address), (host, problem)
+        if host.startswith("["):  # IPv4-mapped IPv6: never more allowed than the address
+            assert problem is not None or _public(address), host
+        else:
+            assert (problem is None) == _public(address), (host, problem)
         assert literal_address(host.strip("[]")) in (address, ipaddress.ip_address(
             f"::ffff:{address}"))
 
@@ -135,7 +138,9 @@ async def target() -> AsyncIterator[tuple[int, list[str]]]:
 loopback_hosts = st.integers(0, 2**24 - 1).flatmap(
     lambda low: st.sampled_from(_spellings(0x7F000000 | low))) | st.sampled_from([
         "localhost", "LocalHost.", "x.localhost", "0.0.0.0", "0", "[::1]", "[::]",
-        "[::ffff:7f00:1]", "[0:0:0:0:0:0:0:1]", "[::127.0.0.1]", "[2002:7f00:1::1]"])
+        "[::ffff:7f00:1]", "[0:0:0:0:0:0:0:1]"])
+"""Only forms that mean this machine: were the policy broken, nothing outside would be hit
+(6to4 and IPv4-compatible forms are judged in tests/unit/compiler/test_egress.py)."""
 names = st.from_regex(r"\A[a-z][a-z0-9-]{0,10}(\.[a-z][a-z0-9-]{0,10}){0,3}\Z")
 schemes = st.sampled_from(["http", "https", "HTTP", "file", "gopher", "ftp", "ws", ""])
 

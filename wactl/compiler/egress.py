@@ -121,10 +121,15 @@ def project_policy(allow_hosts: list[str], allow_http: bool, *,
 
 
 def address_refusal(address: Address) -> str | None:
-    """The kind of non-public address this is (`loopback`, `private` ...), or None."""
+    """The kind of non-public address this is (`loopback`, `private` ...), or None.
+
+    An IPv6 address that carries an IPv4 one is refused when either is: the carried
+    address can only add a refusal, never lift one.
+    """
     inner = embedded_ipv4(address)
-    if inner is not None:
-        return address_refusal(inner)
+    kind = None if inner is None else address_refusal(inner)
+    if kind is not None:
+        return kind
     if address in METADATA_ADDRESSES:
         return "cloud metadata"
     for kind, test in (("loopback", address.is_loopback), ("unspecified", address.is_unspecified),

@@ -170,3 +170,8 @@ def test_the_flow_spelling_points_at_its_clauses() -> None:
     result = compile_project({"flows/f.flow": src})
     assert sorted((d.code, str(d.span)) for d in result.diagnostics if d.code == "WA804") == [
         ("WA804", "flows/f.flow:3:13"), ("WA804", "flows/f.flow:4:5")]
+
+
+@pytest.mark.parametrize("address", ["2001:0:4136:e378:8000:63bf:3fff:fdd2", "::ffff:8.8.8.8"])
+def test_a_carried_public_address_does_not_lift_a_refusal(address: str) -> None:
+    assert PROD.address_problem(ipaddress.ip_address(address)) is not None
