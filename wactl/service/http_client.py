@@ -18,7 +18,8 @@ URL before every request, to every address a host name resolves to when the conn
 is made (a resolver that drops refused addresses, so a name pointing at 127.0.0.1 or at
 the metadata service gets nowhere), and to every redirect target: redirects are
 followed by hand, at most `MAX_REDIRECTS`, and when one changes the origin (scheme,
-host, port) the flow's own headers — where its secrets travel — are left behind.  A
+host, port) the flow's own headers — where its secrets travel — are left behind (a
+307/308 that would carry a body to another origin is refused).  A
 refusal is not retried and is logged (code `egress_refused`).  The client keeps no
 cookies and ignores proxy settings from the environment, so nothing of one shop's
 answers rides along with the next request.
@@ -193,13 +194,17 @@ class Hop:
 
     def redirected(self, status: int, location: str) -> Hop:
         """The next request: 303 (and 301/302 after a POST) becomes a GET without body;
-        a new origin gets none of the flow's headers, only the body's type."""
+        a new origin gets none of the flow's headers, only the body's type.  A 307/308
+        would take the body to the new origin, and a body can hold secrets as well as a
+        header can: that redirect is refused."""
         target = self.url.join(URL(location))
         method, data = self.method, self.data
         if status not in KEEPS_METHOD and method != "HEAD":
             method, data = "GET", None
         headers = self.headers
         if origin(target) != origin(self.url):
+            if data is not None:
+                raise EgressRefused(f"a {status} redirect would take the body to another origin")
             headers = {}
         if data is None:
             headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}

@@ -173,13 +173,35 @@ async def test_secret_headers_stay_behind_when_the_origin_changes(
     target = f"http://inner.test:{inner.port}/landing"
     async with _client(_allow_shop("shop.test", "inner.test")) as http:
         result = await http.request(_get(
-            f"http://shop.test:{shop.port}/go?code=307&to={target}", secrets,
-            method="POST", body={"order": 1}))
+            f"http://shop.test:{shop.port}/go?code=307&to={target}", secrets))
     assert (result.status, result.error) == (200, None)
     assert all(shop.seen[0][2].get(k) == v for k, v in secrets.items())
-    method, path, headers, body = inner.seen[0]
-    assert (method, path, body) == ("POST", "/landing", b'{"order": 1}')  # 307 keeps them
+    method, path, headers, _ = inner.seen[0]
+    assert (method, path) == ("GET", "/landing")
     assert not {k.lower() for k in headers} & {k.lower() for k in secrets}
+
+
+@pytest.mark.parametrize("code", [307, 308])
+async def test_a_body_is_never_carried_to_another_origin(
+        shop: Site, inner: Site, code: int) -> None:
+    target = f"http://inner.test:{inner.port}/landing"
+    async with _client(_allow_shop("shop.test", "inner.test")) as http:
+        result = await http.request(_get(
+            f"http://shop.test:{shop.port}/go?code={code}&to={target}", method="POST",
+            body={"api_key": "k-123"}))
+    assert result.error == "refused"
+    assert len(shop.seen) == 1 and inner.seen == []
+
+
+async def test_a_307_on_the_same_origin_keeps_method_and_body(shop: Site) -> None:
+    async with _client(_allow_shop()) as http:
+        result = await http.request(_get(
+            f"http://shop.test:{shop.port}/old?code=307&to=/new", method="POST",
+            body={"order": 1}))
+    assert result.status == 200
+    method, path, headers, body = shop.seen[1]
+    assert (method, path, body) == ("POST", "/new", b'{"order": 1}')
+    assert headers["Content-Type"] == "application/json"
 
 
 async def test_a_redirect_on_the_same_origin_keeps_the_headers(shop: Site) -> None:
