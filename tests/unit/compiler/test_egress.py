@@ -175,3 +175,11 @@ def test_the_flow_spelling_points_at_its_clauses() -> None:
 @pytest.mark.parametrize("address", ["2001:0:4136:e378:8000:63bf:3fff:fdd2", "::ffff:8.8.8.8"])
 def test_a_carried_public_address_does_not_lift_a_refusal(address: str) -> None:
     assert PROD.address_problem(ipaddress.ip_address(address)) is not None
+
+
+def test_allow_hosts_entries_must_be_host_names() -> None:
+    project = ('egress:\n  allow_hosts: [api.shop.example, "*.cdn.example", "[::1]",\n'
+               '    "https://api.shop.example/v1", "api.shop.example:8443"]\n')
+    result = compile_project({"wactl.yaml": project, "flows/f.yaml": "flow: f\nsteps: []\n"})
+    hosts = [d.message.split("`")[3] for d in result.diagnostics if d.code == "WA704"]
+    assert hosts == ["https://api.shop.example/v1", "api.shop.example:8443"]

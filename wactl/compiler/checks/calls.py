@@ -12,6 +12,7 @@ have upper bounds (WA804), which the engine also enforces.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from wactl.compiler.context import Context
@@ -27,14 +28,27 @@ from wactl.dsl import ast
 from wactl.dsl.expr import Hole
 
 
+HOST = re.compile(r"(\*\.)?[a-z0-9_-]+(\.[a-z0-9_-]+)*|\[?[0-9a-f:.]+\]?")
+
+
 def check(ctx: Context) -> None:
-    """Check the URL, timeout and retries of every `call` step."""
+    """Check the project's `egress` hosts, and the URL, timeout and retries of every call."""
+    _check_hosts(ctx, ctx.project.egress)
     policy = project_policy(ctx.project.egress.allow_hosts, ctx.project.egress.allow_http)
     for flow in ctx.flows.values():
         for step in flow.steps:
             if isinstance(step, ast.CallStep):
                 _check_url(ctx, policy, step.call)
                 _check_bounds(ctx, step.call)
+
+
+def _check_hosts(ctx: Context, egress: ast.Egress) -> None:
+    """WA704: an `allow_hosts` entry that is not a host name (a URL, a path, a port)."""
+    for host in egress.allow_hosts:
+        if not HOST.fullmatch(host):
+            ctx.bag.add("WA704", f"`egress.allow_hosts` lists `{host}`, which is not a host "
+                        "name", egress.span, hint="write the host alone, like "
+                        "`api.shop.example` or `*.shop.example` (no scheme, port or path)")
 
 
 def _check_url(ctx: Context, policy: EgressPolicy, request: ast.HttpRequest) -> None:
