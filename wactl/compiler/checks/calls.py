@@ -27,7 +27,6 @@ from wactl.compiler.egress import (
 from wactl.dsl import ast
 from wactl.dsl.expr import Hole
 
-
 HOST = re.compile(r"(\*\.)?[a-z0-9_-]+(\.[a-z0-9_-]+)*|\[?[0-9a-f:.]+\]?")
 
 
