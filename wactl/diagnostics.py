@@ -124,6 +124,11 @@ CODES: dict[str, CodeInfo] = {
     "WA702": CodeInfo(W, "language not declared in the project"),
     "WA703": CodeInfo(E, "test refers to an unknown flow or agent"),
     "WA704": CodeInfo(E, "invalid project file"),
+    # WA8xx HTTP calls (the egress policy, compiler/egress.py)
+    "WA801": CodeInfo(E, "`call` URL the egress policy can never allow"),
+    "WA802": CodeInfo(W, "`call` URL whose host comes from a template"),
+    "WA803": CodeInfo(W, "`call` URL to this machine (only with --allow-local-http)"),
+    "WA804": CodeInfo(E, "`call` timeout or retries over the limit"),
     # WA9xx internal
     "WA901": CodeInfo(E, "internal error (a wactl bug)"),
 }

@@ -67,12 +67,21 @@ def read_mocks(path: str) -> tuple[ast.Mocks | None, list[Diagnostic], str]:
     return mocks, diags, text
 
 
-def http_client(mocks: ast.Mocks | None, live: bool) -> HttpClient:
-    """Real HTTP with `--live-http`, else the mocks, else every call fails to connect."""
+def http_client(mocks: ast.Mocks | None, live: bool,
+                program: Program | None = None, allow_local: bool = False) -> HttpClient:
+    """Real HTTP with `--live-http`, else the mocks, else every call fails to connect.
+
+    Live calls go under the project's egress policy; `allow_local`
+    (`--allow-local-http`) lets them reach this machine too.
+    """
     if live:
+        from wactl.compiler.egress import project_policy
         from wactl.service.http_client import AiohttpHttpClient
 
-        return AiohttpHttpClient()
+        egress = program.project.egress if program is not None else None
+        return AiohttpHttpClient(project_policy(
+            egress.allow_hosts if egress else [], bool(egress and egress.allow_http),
+            allow_local=allow_local))
     if mocks is not None:
         return MockHttp(mocks.http)
     return UnavailableHttpClient()

@@ -199,6 +199,13 @@ class IRTemplateSpec(IRNode):
     languages: list[str] = Field(default_factory=list)
 
 
+class IREgress(IRNode):
+    """Where `call` steps may go (see compiler/egress.py); empty hosts: any public host."""
+
+    allow_hosts: list[str] = Field(default_factory=list)
+    allow_http: bool = False
+
+
 class IRProject(IRNode):
     """The project settings the runtime needs (no paths: those are the CLI's business)."""
 
@@ -209,6 +216,7 @@ class IRProject(IRNode):
     service_url: str | None = None
     templates: dict[str, IRTemplateSpec] = Field(default_factory=dict)
     secrets: list[str] = Field(default_factory=list)
+    egress: IREgress = Field(default_factory=IREgress)
 
 
 class Program(IRNode):

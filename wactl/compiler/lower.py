@@ -55,7 +55,9 @@ def lower_project(project: ast.Project) -> Data:
     return {"shop": project.shop, "language": project.language,
             "languages": list(project.languages), "timezone": project.timezone,
             "service_url": project.service_url, "templates": templates,
-            "secrets": sorted(set(project.secrets))}
+            "secrets": sorted(set(project.secrets)),
+            "egress": {"allow_hosts": sorted(set(project.egress.allow_hosts)),
+                       "allow_http": project.egress.allow_http}}
 
 
 def lower_flow(flow: ast.Flow, graph: FlowGraph) -> Data:

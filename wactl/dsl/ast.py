@@ -293,6 +293,7 @@ class HttpRequest(Node):
     body: Any = None  # JSON value; its strings are templates
     timeout: Duration | None = None
     retries: int | None = None
+    key_spans: dict[str, Span] = Field(default_factory=dict, exclude=True, repr=False)
 
 
 class CallStep(StepBase):
@@ -515,6 +516,13 @@ class ProjectPaths(Node):
     tests: list[str] = Field(default_factory=lambda: ["tests"])
 
 
+class Egress(Node):
+    """`egress:` in wactl.yaml: where the flows' `call` steps may go (compiler/egress.py)."""
+
+    allow_hosts: list[str] = Field(default_factory=list)  # empty: any public host
+    allow_http: bool = False
+
+
 class Project(Node):
     """`wactl.yaml`; every key optional."""
 
@@ -526,6 +534,7 @@ class Project(Node):
     paths: ProjectPaths = Field(default_factory=ProjectPaths)
     templates: dict[str, TemplateSpec] = Field(default_factory=dict)
     secrets: list[str] = Field(default_factory=list)  # names readable as secrets.X
+    egress: Egress = Field(default_factory=Egress)
 
 
 # --------------------------------------------------------------------------- files

@@ -137,7 +137,7 @@ class HttpResult:
     body: str = ""
     content_type: str = ""
     error: str | None = None
-    """`timeout`, `connection` ...: no HTTP answer at all."""
+    """`timeout`, `connection`, `refused` (by the egress policy) ...: no HTTP answer at all."""
 
 
 @dataclass(frozen=True, slots=True)

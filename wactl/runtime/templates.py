@@ -23,7 +23,7 @@ def render(node: TemplateNode, scope: Mapping[str, Any], budget: int = 10_000,
     out: list[str] = []
     size = 0
     for part in node.parts:
-        text = part if isinstance(part, str) else _render_hole(part, scope, meter)
+        text = part if isinstance(part, str) else render_hole(part, scope, meter)
         size += len(text)
         if size > MAX_TEXT:
             offset = part.offset if isinstance(part, Hole) else 0
@@ -42,7 +42,7 @@ def render_src(src: str, scope: Mapping[str, Any], budget: int = 10_000) -> str:
     return render(node, scope, budget)
 
 
-def _render_hole(hole: Hole, scope: Mapping[str, Any], meter: Meter) -> str:
+def render_hole(hole: Hole, scope: Mapping[str, Any], meter: Meter) -> str:
     """One hole's text; error offsets are moved from the hole's text to the template's."""
     try:
         text = format_value(evaluate(hole.expr, scope, meter=meter))

@@ -89,3 +89,16 @@ def test_live_http_uses_aiohttp() -> None:
     from wactl.service.http_client import AiohttpHttpClient
 
     assert isinstance(http_client(None, live=True), AiohttpHttpClient)
+
+
+def test_live_http_goes_under_the_projects_egress_policy() -> None:
+    from wactl.compiler.egress import EgressPolicy
+    from wactl.compiler.ir import IREgress
+    from wactl.service.http_client import AiohttpHttpClient
+
+    program = Program(project=IRProject(egress=IREgress(allow_hosts=["api.shop.example"])))
+    client = http_client(None, True, program)
+    assert isinstance(client, AiohttpHttpClient)
+    assert client.policy == EgressPolicy(frozenset({"api.shop.example"}))
+    local = http_client(None, True, program, allow_local=True)
+    assert isinstance(local, AiohttpHttpClient) and local.policy.allow_local

@@ -259,6 +259,7 @@ def test_flows_with_errors_exit_1_as_validate(tmp_path: Path) -> None:
     (["--script", "missing.txt"], "cannot read script"),
     (["--mocks", "missing.yaml"], "cannot read mocks file"),
     (["--lang", "fr"], "fr"),
+    (["--allow-local-http"], "only goes with --live-http"),
 ])
 def test_usage_errors_exit_2(args: list[str], says: str) -> None:
     code, out = invoke(str(FLOWS), *args)

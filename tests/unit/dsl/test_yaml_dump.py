@@ -188,9 +188,11 @@ def test_agent_test_and_project_files_round_trip() -> None:
         paths: {flows: [flows, extra]}
         templates: {order_update: {params: 1}, promo: }
         secrets: [TOKEN]
+        egress: {allow_hosts: [api.shop.example, "*.cdn.example"], allow_http: true}
         """, "wactl.yaml")
     text = round_trip(project)
     assert "timezone: Europe/Paris" in text
+    assert "allow_http: true" in text and "api.shop.example" in text
 
 
 def test_empty_file_and_comment_only_file() -> None:

@@ -298,6 +298,22 @@ def test_project_file_by_name() -> None:
     assert source.project.templates["order_update"].params == 2
 
 
+def test_project_egress_settings() -> None:
+    source, diags = load("""\
+        egress: {allow_hosts: [API.Shop.Example., "*.cdn.example"], allow_http: true}
+        """, "wactl.yaml")
+    assert diags == [] and source.project is not None
+    assert source.project.egress.allow_hosts == ["api.shop.example", "*.cdn.example"]
+    assert source.project.egress.allow_http is True
+    assert ast.Project().egress == ast.Egress(allow_hosts=[], allow_http=False)
+
+
+def test_project_egress_mistakes_are_diagnostics() -> None:
+    _, diags = load("egress: {allow_host: [a.example], allow_http: yes please}\n", "wactl.yaml")
+    assert [d.code for d in diags] == ["WA103", "WA104"]
+    assert "allow_hosts" in (diags[0].hint or diags[0].message)
+
+
 def test_empty_files_declare_nothing() -> None:
     assert load("")[1] == [] and load("# only a comment\n")[0].comments == ["only a comment"]
     source, diags = load("", "wactl.yaml")

@@ -1,4 +1,8 @@
-"""The aiohttp HTTP port against a tiny aiohttp server on 127.0.0.1 (port 0)."""
+"""The aiohttp HTTP port against a tiny aiohttp server on 127.0.0.1 (port 0).
+
+The client is given a policy that allows this machine (`allow_local`), as
+`wactl simulate --allow-local-http` does; the egress rules have their own tests.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +15,12 @@ from dataclasses import dataclass, field
 import pytest
 from aiohttp import web
 
+from wactl.compiler.egress import EgressPolicy
 from wactl.runtime.effects import HttpRequest
 from wactl.runtime.ports import HttpClient
 from wactl.service.http_client import AiohttpHttpClient
+
+LOCAL = EgressPolicy(allow_local=True)
 
 
 @dataclass
@@ -93,7 +100,7 @@ async def server() -> AsyncIterator[Server]:
 
 @pytest.fixture
 async def client() -> AsyncIterator[AiohttpHttpClient]:
-    async with AiohttpHttpClient(backoff=0) as http:
+    async with AiohttpHttpClient(LOCAL, backoff=0) as http:
         yield http
 
 
@@ -150,7 +157,7 @@ async def test_html_comes_back_as_text_with_its_type(
 
 
 async def test_a_huge_body_is_cut(server: Server) -> None:
-    async with AiohttpHttpClient(max_body=1000) as http:
+    async with AiohttpHttpClient(LOCAL, max_body=1000) as http:
         result = await http.request(_get(f"{server.base}/big"))
     assert result.status == 200 and result.body == "x" * 1000
 
@@ -178,21 +185,23 @@ async def test_a_refused_connection_is_a_connection_error(client: AiohttpHttpCli
     assert (result.status, result.error) == (0, "connection")
 
 
-@pytest.mark.parametrize("url", ["not a url", "ftp://127.0.0.1/x", "http://"])
-async def test_a_malformed_url_never_raises(client: AiohttpHttpClient, url: str) -> None:
+@pytest.mark.parametrize(("url", "error"), [
+    ("not a url", "refused"), ("ftp://127.0.0.1/x", "refused"), ("http://", "refused"),
+    ("https://[::1", "connection"), ("http://127.0.0.1:99999/x", "connection")])
+async def test_a_malformed_url_never_raises(client: AiohttpHttpClient, url: str,
+                                            error: str) -> None:
     result = await client.request(_get(url))
-    assert result.error == "connection"
+    assert result.error == error
 
 
-async def test_a_given_session_is_not_closed_by_the_client(server: Server) -> None:
-    import aiohttp
-
-    async with aiohttp.ClientSession() as session:
-        async with AiohttpHttpClient(session) as http:
-            assert (await http.request(_get(f"{server.base}/echo"))).status == 200
-        assert not session.closed
+async def test_the_client_can_be_used_again_after_close(server: Server) -> None:
+    http = AiohttpHttpClient(LOCAL)
+    assert (await http.request(_get(f"{server.base}/echo"))).status == 200
+    await http.close()
+    assert (await http.request(_get(f"{server.base}/echo"))).status == 200
+    await http.close()
 
 
 def test_it_is_an_http_client_port() -> None:
-    port: HttpClient = AiohttpHttpClient()
+    port: HttpClient = AiohttpHttpClient(LOCAL)
     assert callable(port.request)

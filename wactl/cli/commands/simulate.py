@@ -146,11 +146,12 @@ def read_script(path: str | None) -> list[str] | None:
 
 
 def session_config(program: Program, mocks: ast.Mocks | None, live_http: bool, wa_id: str,
-                   lang: Lang | None) -> SessionConfig:
+                   lang: Lang | None, allow_local: bool = False) -> SessionConfig:
     from wactl.cli.sim_setup import ai_client, http_client, secrets_from_env
 
     ai, ai_off = ai_client(program, mocks)
-    return SessionConfig(http=http_client(mocks, live_http), ai=ai, ai_off=ai_off,
+    http = http_client(mocks, live_http, program, allow_local)
+    return SessionConfig(http=http, ai=ai, ai_off=ai_off,
                          wa_id=wa_id, language=lang.value if lang else None,
                          secrets=secrets_from_env(program))
 
@@ -169,6 +170,9 @@ def command(
         "--mocks", help="YAML with `http:` and `ai:` mocks (a test's `mocks:` format).")] = None,
     live_http: Annotated[bool, typer.Option(
         "--live-http", help="Make the flows' HTTP calls for real.")] = False,
+    allow_local_http: Annotated[bool, typer.Option(
+        "--allow-local-http", help="With --live-http: let calls reach this machine "
+        "(localhost, 127.0.0.1), over http too.")] = False,
     lang: Annotated[Lang | None, typer.Option(
         "--lang", help="The customer's language.")] = None,
 ) -> None:
@@ -182,7 +186,10 @@ def command(
     program = compile_program(paths)
     if flow is not None and flow not in {f.id for f in program.flows}:
         _usage(f"--flow: no flow `{flow}` in {', '.join(sorted(f.id for f in program.flows))}")
-    config = session_config(program, load_mocks(mocks), live_http, wa_id, lang)
+    if allow_local_http and not live_http:
+        _usage("--allow-local-http only goes with --live-http")
+    config = session_config(program, load_mocks(mocks), live_http, wa_id, lang,
+                            allow_local_http)
     console = Console(highlight=False)
     asyncio.run(simulate(Session(program, config), ChatView(console), flow, lines))
     finish(ExitCode.OK)

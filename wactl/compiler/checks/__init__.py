@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from wactl.compiler.checks import (
+    calls,
     cycles,
     expressions,
     languages,
@@ -34,6 +35,7 @@ CHECKS: tuple[Callable[[Context], None], ...] = (
     limits.check,
     languages.check,
     triggers.check,
+    calls.check,
     tests.check,
 )
 

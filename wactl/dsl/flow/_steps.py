@@ -184,7 +184,8 @@ def _call(tr: FlowTransformer, h: list[Any], s: Slots, base: Slots) -> ast.Step:
     request = ast.HttpRequest(
         method=method.value.upper(), url=tr.template(url), headers=_mapping(tr, headers, "header"),
         body=_arg(s.get("body")), timeout=tr.duration(timeout.args[0]) if timeout else None,
-        retries=retries, span=tr.ctx.span(method))
+        retries=retries, span=tr.ctx.span(method),
+        key_spans={"retries": tr.ctx.span(s["retry"].tok)} if "retry" in s else {})
     return ast.CallStep(call=request, save=_name(s.get("save")),
                         on_error=_name(s.get("on_error"), 1), **base)
 

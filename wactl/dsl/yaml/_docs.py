@@ -18,7 +18,8 @@ from wactl.dsl.yaml._text import template, text
 AGENT_KEYS = ("agent", "model", "tone", "language", "constraints", "prompt",
               "context_messages", "max_tokens", "temperature", "handoff")
 PROJECT_KEYS = ("shop", "language", "languages", "timezone", "time_zone", "service_url",
-                "paths", "templates", "secrets")
+                "paths", "templates", "secrets", "egress")
+EGRESS_KEYS = ("allow_hosts", "allow_http")
 
 
 def present(fields: dict[str, Any]) -> dict[str, Any]:
@@ -99,6 +100,7 @@ def project(r: Reader, node: Node | None) -> ast.Project:
         "paths": opt(r, pairs, "paths", _paths),
         "templates": opt(r, pairs, "templates", _templates),
         "secrets": opt(r, pairs, "secrets", Reader.strings),
+        "egress": opt(r, pairs, "egress", _egress),
     })
     return ast.Project.model_validate({**fields, "span": r.span(node)})
 
@@ -111,6 +113,19 @@ def _paths(r: Reader, node: Node, what: str) -> ast.ProjectPaths | None:
     fields = {name: r.strings(value, f"paths.{name}") for name, (_, value) in pairs.items()
               if name in ("flows", "agents", "tests")}
     return ast.ProjectPaths.model_validate({**present(fields), "span": r.span(node)})
+
+
+def _egress(r: Reader, node: Node, what: str) -> ast.Egress | None:
+    pairs = r.mapping(node, what)
+    if pairs is None:
+        return None
+    r.check_keys(pairs, EGRESS_KEYS, "`egress`")
+    hosts = opt(r, pairs, "allow_hosts", Reader.strings)
+    fields = present({
+        "allow_hosts": None if hosts is None else [h.strip().rstrip(".").lower() for h in hosts],
+        "allow_http": opt(r, pairs, "allow_http", Reader.boolean),
+    })
+    return ast.Egress.model_validate({**fields, "span": r.span(node)})
 
 
 def _templates(r: Reader, node: Node, what: str) -> dict[str, ast.TemplateSpec] | None:

@@ -101,4 +101,5 @@ def _project() -> Schema:
         "templates": _map({"anyOf": [{"type": "null"}, _obj({
             "params": {"type": "integer", "minimum": 0}, "languages": _ref("strings")})]}),
         "secrets": _ref("strings"),
+        "egress": _obj({"allow_hosts": _ref("strings"), "allow_http": {"type": "boolean"}}),
     })

@@ -236,6 +236,7 @@ def http_request(r: Reader, node: Node, what: str) -> ast.HttpRequest | None:
         "timeout": opt(r, pairs, "timeout", duration),
         "retries": opt(r, pairs, "retries", Reader.integer),
         "span": r.span(node),
+        "key_spans": {"retries": r.span(pairs["retries"][1])} if "retries" in pairs else {},
     }
     return None if url is None else ast.HttpRequest.model_validate(fields)
 

@@ -127,6 +127,13 @@ def project_tree(project: ast.Project) -> Tree:
                              for name, spec in project.templates.items()}
     if project.secrets:
         tree["secrets"] = list(project.secrets)
+    egress: Tree = {}
+    if project.egress.allow_hosts:
+        egress["allow_hosts"] = list(project.egress.allow_hosts)
+    if project.egress.allow_http:
+        egress["allow_http"] = Raw("true")
+    if egress:
+        tree["egress"] = egress
     return tree
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from wactl.compiler.egress import clamp_retries, clamp_timeout
 from wactl.compiler.ir import IRStep
 from wactl.runtime.effects import (
     ConsentChanged,
@@ -28,6 +29,7 @@ from wactl.runtime.engine.turn import Signal, Turn
 from wactl.runtime.events import HttpResult
 from wactl.runtime.expressions import ExprError, parse_date
 from wactl.runtime.state import Frame, Run, Waiting, storable
+from wactl.runtime.urls import render_url
 
 Executor = Callable[[Turn, Run, Frame, IRStep, dict[str, Any]], Signal]
 MAX_BODY = 1_000_000
@@ -246,7 +248,7 @@ def _agent(t: Turn, run: Run, frame: Frame, step: IRStep, scope: dict[str, Any])
 def _call(t: Turn, run: Run, frame: Frame, step: IRStep, scope: dict[str, Any]) -> Signal:
     req = step.params["request"]
     try:
-        url = t.render(req["url"], scope)
+        url = render_url(req["url"], scope, t.engine.limits.expr_budget)
         headers = {k: t.render(v, scope) for k, v in req.get("headers", {}).items()}
         body = _render_json(t, req["body"], scope) if "body" in req else None
     except ExprError as exc:
@@ -254,7 +256,7 @@ def _call(t: Turn, run: Run, frame: Frame, step: IRStep, scope: dict[str, Any]) 
         return _go(t, run, frame, "call", f"error: {exc.code}", edge="error")
     request_id = t.state.next_id("http")
     t.emit(HttpRequest(request_id, req.get("method", "GET"), url, headers, body,
-                       float(req.get("timeout", 10)), int(req.get("retries", 0))))
+                       clamp_timeout(req.get("timeout")), clamp_retries(req.get("retries"))))
     run.waiting = Waiting("call", request_id)
     er.trace(t, run, frame, "call", f"{req.get('method', 'GET')} {url}")
     return "pause"
