@@ -5,7 +5,7 @@ Three ways, from the bare engine to what `wactl simulate` and the tests run:
 - `engine`: `Engine.handle(state, event)` with the returned state passed to the next
   event, the HTTP and AI answers fed back as `HttpResult`/`AiResult` events;
 - `engine+json`: the same, but between events the state goes through its stored form
-  (`state_to_data`, JSON text and back), as any real store makes it;
+  (`state_to_json`, JSON text and back), as the stores keep it;
 - `conductor`: `Sandbox.handle(inbound)`: each event one unit of work over the in-memory
   store, then the outbox drained (sends to the in-memory channel, HTTP/AI requests to
   ports answering from the conversation's world, their answers units of their own):
@@ -18,7 +18,6 @@ once (outside timing), as the hand-written function and the machine know one flo
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -43,8 +42,8 @@ from wactl.runtime.state import (
     ConversationState,
     Customer,
     Run,
-    state_from_data,
-    state_to_data,
+    state_from_json,
+    state_to_json,
 )
 
 if TYPE_CHECKING:  # imported when first used: the engine may not exist yet
@@ -131,7 +130,7 @@ def last_buttons(effects: Sequence[Effect],
 
 def _roundtrip(state: ConversationState) -> ConversationState:
     """The state as a store gives it back: its JSON form, through text."""
-    return state_from_data(json.loads(json.dumps(state_to_data(state))))
+    return state_from_json(state_to_json(state))
 
 
 def visits(run: Run) -> int:

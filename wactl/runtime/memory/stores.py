@@ -10,7 +10,6 @@ here too, and nothing returned aliases what is stored.
 from __future__ import annotations
 
 import bisect
-import json
 from datetime import datetime
 from typing import Any
 
@@ -25,7 +24,7 @@ from wactl.runtime.records import (
     TimerRecord,
     moves_forward,
 )
-from wactl.runtime.state import ConversationState, Customer, Run, state_from_data, state_to_data
+from wactl.runtime.state import ConversationState, Customer, Run, state_from_json, state_to_json
 
 
 class Bound:
@@ -109,12 +108,11 @@ class MemoryConversationStore(Bound):
         kept = self.begin().get("states", (self.shop, wa_id))
         if kept is None or isinstance(kept, ConversationState):
             return None if kept is None else kept.clone()
-        return state_from_data(json.loads(kept))
+        return state_from_json(kept)
 
     async def save(self, state: ConversationState) -> None:
         tx = self.begin()
-        kept: Any = (json.dumps(state_to_data(state), ensure_ascii=False) if self.check_json
-                     else state.clone())
+        kept: Any = state_to_json(state) if self.check_json else state.clone()
         tx.put("states", (self.shop, state.wa_id), kept)
         self.end(tx)
 
