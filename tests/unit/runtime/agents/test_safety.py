@@ -15,12 +15,14 @@ from wactl.compiler.ir import IRAgent, IRProject
 from wactl.compiler.project import compile_project
 from wactl.runtime.agents.safety import (
     DATE_TOPICS,
+    MAX_REPLY_PARTS,
     PRICE_TOPICS,
     SAFE,
     check_reply,
     restricts,
 )
 from wactl.runtime.effects import AiRequest
+from wactl.runtime.text_limit import WHATSAPP_TEXT_LIMIT
 
 EXAMPLES = Path(__file__).resolve().parents[4] / "flows"
 AGENT = IRAgent(id="sales", model="gpt-4o-mini", max_tokens=100,
@@ -80,10 +82,12 @@ def test_subdomains_of_an_allowed_host_pass() -> None:
     assert verdict_reason("Xem https://www.blog.shop.example/tips") is None
 
 
-def test_the_length_limit_without_max_tokens_is_whatsapps() -> None:
+def test_without_max_tokens_a_reply_may_fill_several_whatsapp_texts() -> None:
     agent = AGENT.model_copy(update={"max_tokens": None})
-    assert verdict_reason("a" * 4096, agent) is None
-    assert verdict_reason("a" * 4097, agent) == "too_long"
+    most = MAX_REPLY_PARTS * WHATSAPP_TEXT_LIMIT
+    assert verdict_reason("a" * 5010, agent) is None  # sent in two parts
+    assert verdict_reason("a" * most, agent) is None
+    assert verdict_reason("a" * (most + 1), agent) == "too_long"
 
 
 def test_prices_and_dates_pass_when_no_constraint_restricts_them() -> None:
