@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from wactl.compiler.ir import IRAgent, IRProject
 from wactl.runtime.agents.customer_data import (
@@ -21,7 +22,7 @@ AGENT = IRAgent(id="sales", model="gpt-4o-mini",
                        "{{ customer.tags }}. Shop: {{ shop.name }}.")
 
 
-def request(customer: dict[str, object]) -> AiRequest:
+def request(customer: Mapping[str, object]) -> AiRequest:
     return AiRequest("r", "reply", "84901234567", "hi", agent="sales",
                      scope={"shop": {"name": "Hoa Mai"}, "customer": customer})
 
