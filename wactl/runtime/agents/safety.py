@@ -19,7 +19,8 @@ with a soft hyphen in it is that name.
   from this conversation: not the customer's own, not in the persona's prompt,
   constraints or shop facts, not typed by the customer.  A model has no legitimate
   other source for one, so it is either invented or someone else's.
-- `other_customer`: the name of another person the request's scope carries: a record
+- `other_customer`: the name of another person (a full name in any case, with or
+  without diacritics; a one-word name as written) the request's scope carries: a record
   in the flow's variables (`vars`) with a name (`name`, `full_name`) and a contact
   (`wa_id`, `phone`, `mobile`, `email`) none of which is this conversation's
   participant's (the customer's wa_id, the phones and emails of their own data).
@@ -37,6 +38,7 @@ an earlier slip must not license the next one).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -52,6 +54,7 @@ from wactl.runtime.text_limit import WHATSAPP_TEXT_LIMIT
 MAX_REPLY_PARTS = 8
 """A reply longer than this many WhatsApp texts is not sent: no answer needs that many."""
 NAME_KEYS = ("name", "full_name")
+_WORD = re.compile(r"\w+")
 CONTACT_KEYS = ("wa_id", "phone", "mobile", "phone_number", "email")
 
 PRICE_TOPICS = frozenset({"price", "prices", "pricing", "cost", "costs", "gia", "promotion",
@@ -147,17 +150,18 @@ def _strings(value: Any, depth: int = 0) -> Iterator[str]:
 
 
 def _foreign_names(request: AiRequest) -> Iterator[str]:
-    """Normalised names of person records in scope that are not this conversation's."""
+    """Names (as shown) of person records in scope that are not this conversation's."""
     customer = request.scope.get("customer")
     own = _own_contacts(request)
-    own_name = _name_of(customer) if isinstance(customer, Mapping) else ""
+    own_name = normalise(_name_of(customer)) if isinstance(customer, Mapping) else ""
     for key, value in request.scope.items():
         if key in ("customer", "shop"):
             continue
         for record in _records(value):
             contacts = _contacts_of(record)
             name = _name_of(record)
-            if contacts and not contacts & own and len(name) >= 3 and name != own_name:
+            plain = normalise(name)
+            if contacts and not contacts & own and len(plain) >= 3 and plain != own_name:
                 yield name
 
 
@@ -183,7 +187,7 @@ def _contacts_of(record: Mapping[str, Any]) -> set[str]:
 
 def _name_of(record: Mapping[str, Any]) -> str:
     name = next((record[k] for k in NAME_KEYS if isinstance(record.get(k), str)), "")
-    return normalise(visible(name))
+    return " ".join(visible(name).split())
 
 
 def _records(value: Any, depth: int = 0) -> Iterator[Mapping[str, Any]]:
@@ -214,9 +218,17 @@ def _contacts(text: str, sources: Sources, agent: IRAgent, request: AiRequest) -
 
 
 def _names(text: str, sources: Sources, agent: IRAgent, request: AiRequest) -> SafetyVerdict:
-    padded = f" {normalise(text)} "
+    """A full name matches without diacritics or case; a one-word name only as written.
+
+    "Trần Văn Bình" is "tran van binh" too, but a lone given name must keep its marks:
+    without them "Minh" would be "mình" ("I"), in nearly every Vietnamese reply.
+    """
+    plain = f" {normalise(text)} "
+    words = f" {' '.join(_WORD.findall(text.casefold()))} "
     for name in sources.foreign_names:
-        if f" {name} " in padded:
+        if " " in name and f" {normalise(name)} " in plain:
+            return _refuse("other_customer", "the name of another customer")
+        if " " not in name and f" {name.casefold()} " in words:
             return _refuse("other_customer", "the name of another customer")
     return SAFE
 

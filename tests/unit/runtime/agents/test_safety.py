@@ -238,3 +238,10 @@ def test_no_reply_text_or_variables_make_the_checks_raise(text: str,
     assert verdict.ok or verdict.reason in {"empty", "too_long", "contact_leak", "foreign_link",
                                             "unsourced_price", "unsourced_date",
                                             "other_customer"}
+
+
+def test_a_one_word_name_matches_only_with_its_diacritics() -> None:
+    request = replace(REQUEST, scope={**REQUEST.scope,
+                                      "vars": {"other": {"name": "Minh", "phone": "0977555333"}}})
+    assert verdict_reason("Mình gợi ý gel nhé.", request=request) is None
+    assert verdict_reason("Anh Minh cũng mua gel.", request=request) == "other_customer"
