@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wactl.runtime.agents import claims
+from wactl.runtime.agents.visible import visible
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -127,3 +130,18 @@ def test_the_new_forms_are_scanned_in_linear_time(unit: str) -> None:
     text = unit * (20_000 // len(unit))
     for finder in (claims.phones, claims.emails, claims.hosts):
         assert len(list(finder(text))) <= len(text)
+
+
+SEPARATORS = st.lists(st.sampled_from([" ", "  ", ".", "-", "/", " / ", "_", "\u200b",
+                                       "\u200d", "\u2060", "\u00ad", "\t", "–"]),
+                      max_size=3).map("".join).filter(lambda s: len(visible(s)) <= 5)
+"""What may stand between two digits of one number: up to 5 visible separator characters."""
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text("0123456789", min_size=10, max_size=10), st.lists(SEPARATORS, min_size=9,
+                                                                  max_size=9))
+def test_a_phone_is_found_whatever_the_separators_between_its_digits(
+        digits: str, separators: list[str]) -> None:
+    written = digits[0] + "".join(sep + d for sep, d in zip(separators, digits[1:], strict=True))
+    assert list(claims.phones(f"Gọi {written} nhé")) == [digits[-9:]]
