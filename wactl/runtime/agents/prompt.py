@@ -56,7 +56,7 @@ def build_messages(agent: IRAgent | None, request: AiRequest,
     if agent is None:
         raise ValueError("a reply needs a persona")
     system = {"role": "system", "content": system_prompt(agent, request, project)}
-    data = customer_data.referenced_values(system["content"], request.scope)
+    data = customer_data.persona_prompt(agent.prompt, request.scope).data
     given = [{"role": "user", "content": customer_data.data_message(data)}] if data else []
     return [system, *given, *conversation(request, agent.context_messages)]
 
@@ -71,10 +71,10 @@ def system_prompt(agent: IRAgent, request: AiRequest, project: IRProject) -> str
              "customer.", language_line(agent, request, project)]
     if agent.tone:
         parts.append(f"Tone: {TONES.get(agent.tone, agent.tone)}.")
-    persona = render_persona(agent, customer_data.placeholder_scope(request.scope))
-    if persona:
-        parts.append(persona)
-    if "[customer." in persona:
+    persona = customer_data.persona_prompt(agent.prompt, request.scope)
+    if persona.instructions:
+        parts.append(persona.instructions)
+    if persona.data:
         parts.append(customer_data.PLACEHOLDER_NOTE)
     facts = shop_facts(request.scope)
     if facts:

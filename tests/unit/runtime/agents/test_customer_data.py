@@ -8,8 +8,9 @@ from collections.abc import Mapping
 from wactl.compiler.ir import IRAgent, IRProject
 from wactl.runtime.agents.customer_data import (
     DATA_LABEL,
+    PersonaPrompt,
+    persona_prompt,
     placeholder_scope,
-    referenced_values,
 )
 from wactl.runtime.agents.prompt import build_messages
 from wactl.runtime.effects import AiRequest
@@ -54,11 +55,31 @@ def test_only_the_values_the_instructions_name_are_sent() -> None:
     masked = placeholder_scope(scope)
     assert masked["customer"]["fields"] == {"city": "[customer.fields.city]",
                                             "pin": "[customer.fields.pin]"}
-    assert referenced_values("Hi [customer.name] in [customer.fields.city]", scope) == {
-        "customer.name": "Lan", "customer.fields.city": "HCM"}
-    assert referenced_values("Hi there", scope) == {}
+    persona = persona_prompt("Hi {{ customer.name }} in {{ customer.fields.city }}", scope)
+    assert persona == PersonaPrompt("Hi [customer.name] in [customer.fields.city]",
+                                    {"customer.name": "Lan", "customer.fields.city": "HCM"})
+    assert persona_prompt("Hi there", scope) == PersonaPrompt("Hi there")
+
+
+def test_a_hole_that_transforms_customer_data_is_a_placeholder_named_by_its_text() -> None:
+    scope = {"customer": {"name": INJECTION}}
+    persona = persona_prompt("Hi {{  customer.name |\n upper }}!", scope)
+    assert persona == PersonaPrompt("Hi [customer.name | upper]!",
+                                    {"customer.name | upper": INJECTION.upper()[:500]})
+
+
+def test_holes_without_customer_data_render_as_they_are() -> None:
+    scope = {"shop": {"name": "Hoa Mai"}, "customer": {"name": "Lan", "tags": ["vip"]}}
+    persona = persona_prompt("{{ shop.name | upper }} for {{ customer.tags }} customers", scope)
+    assert persona == PersonaPrompt("HOA MAI for vip customers")
+
+
+def test_a_template_that_fails_is_the_unrendered_prompt_without_data() -> None:
+    scope = {"customer": {"name": "Lan"}}
+    assert persona_prompt("Hi {{ customer.name }} {{ 1 / 0 }}", scope) == \
+        PersonaPrompt("Hi {{ customer.name }} {{ 1 / 0 }}")
 
 
 def test_a_huge_value_is_cut_in_the_data_message() -> None:
-    scope = {"customer": {"name": "x" * 10_000}}
-    assert len(referenced_values("[customer.name]", scope)["customer.name"]) == 500
+    persona = persona_prompt("{{ customer.name }}", {"customer": {"name": "x" * 10_000}})
+    assert len(persona.data["customer.name"]) == 500
