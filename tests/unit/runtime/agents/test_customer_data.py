@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from wactl.compiler.ir import IRAgent, IRProject
 from wactl.runtime.agents.customer_data import (
     DATA_LABEL,
@@ -83,3 +86,23 @@ def test_a_template_that_fails_is_the_unrendered_prompt_without_data() -> None:
 def test_a_huge_value_is_cut_in_the_data_message() -> None:
     persona = persona_prompt("{{ customer.name }}", {"customer": {"name": "x" * 10_000}})
     assert len(persona.data["customer.name"]) == 500
+
+
+TEMPLATES = ["Hi {{ customer.name }}.", 'Hi {{ customer.name | default("bạn") }}.',
+             "Hi {{ customer.name | upper }} {{ lower(customer.fields.city) }}.",
+             'Hi {{ "dear " + customer.name }} from {{ customer.fields.city }}.',
+             "{{ customer.fields }} {{ customer.wa_id }} {{ trim(customer.name) }}",
+             "Shop {{ shop.name }} only."]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(TEMPLATES), st.text(max_size=40), st.text(max_size=40))
+def test_no_template_puts_customer_data_into_the_system_message(template: str, name: str,
+                                                                city: str) -> None:
+    customer = {"name": f"Qzxj{name}", "wa_id": "84901234567", "fields": {"city": f"Vwkq{city}"}}
+    agent = AGENT.model_copy(update={"prompt": template})
+    system, *rest = build_messages(agent, request(customer), PROJECT)
+    assert "qzxj" not in system["content"].casefold()
+    assert "vwkq" not in system["content"].casefold()
+    assert "84901234567" not in system["content"]
+    assert "{{" not in system["content"]  # rendered, not the fallback
