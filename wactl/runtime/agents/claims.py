@@ -39,7 +39,9 @@ _URL = re.compile(r"(?<![\w/.])(?:https?://|www\.)[^\s<>()\"'\]\[]{1,2048}", re.
 _DOMAIN = re.compile(r"(?<![\w@.-])([\w-]{1,63}(?:\.[\w-]{1,63}){1,8})(?![\w-])")
 _DOT_WORDS = r"(?:\.|dot|chấm|cham)"
 _OBFUSCATED_DOT = re.compile(r"\s{0,3}[\[({<]\s{0,3}" + _DOT_WORDS + r"\s{0,3}[\])}>]\s{0,3}"
-                             r"|\s{1,3}(?:dot|chấm|cham|\.)\s{1,3}", re.IGNORECASE)
+                             r"|\s{1,3}(?:dot|chấm|cham|\.)\s{1,3}|\s{1,3}\.(?=[^\W_])",
+                             re.IGNORECASE)
+"""`[.]`, `(dot)`, ` dot `, ` chấm `, ` . `, ` .com`; not `. ` alone, which ends sentences."""
 _OBFUSCATED_AT = re.compile(r"\s{0,3}[\[({<]\s{0,3}(?:at|@|a còng)\s{0,3}[\])}>]\s{0,3}",
                             re.IGNORECASE)
 _AMOUNT = re.compile(r"(?:[$€£]\s?(\d[\d.,]{0,24}))"

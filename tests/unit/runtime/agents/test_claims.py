@@ -108,6 +108,7 @@ def test_bare_domains_are_found_by_the_public_suffix_list(text: str, host: str) 
 @pytest.mark.parametrize("text", [
     "rival[.]com", "rival(.)com", "rival{.}com", "rival [.] com", "rival[dot]com",
     "rival (dot) com", "rival dot com", "rival DOT com", "rival chấm com", "rival . com",
+    "rival .com",
     f"rival{ZWSP}.com", "ｒｉｖａｌ．ｃｏｍ",
 ])
 def test_obfuscated_dots_are_read_as_dots(text: str) -> None:
