@@ -129,9 +129,11 @@ def allowed_sources(agent: IRAgent, request: AiRequest,
              *_strings(scope.get("shop")), *_strings(scope.get("customer"))]
     if project is not None and project.service_url:
         texts.append(project.service_url)
-    text = visible("\n".join(t for t in texts if t))
-    return Sources(text=text, phones=frozenset(claims.phones(text)),
-                   emails=frozenset(claims.emails(text)), hosts=frozenset(claims.hosts(text)),
+    shown = [visible(t) for t in texts if t]  # one by one: no number runs across two
+    return Sources(text="\n".join(shown),
+                   phones=frozenset(p for t in shown for p in claims.phones(t)),
+                   emails=frozenset(e for t in shown for e in claims.emails(t)),
+                   hosts=frozenset(h for t in shown for h in claims.hosts(t)),
                    foreign_names=frozenset(_foreign_names(request)))
 
 

@@ -245,3 +245,11 @@ def test_a_one_word_name_matches_only_with_its_diacritics() -> None:
                                       "vars": {"other": {"name": "Minh", "phone": "0977555333"}}})
     assert verdict_reason("Mình gợi ý gel nhé.", request=request) is None
     assert verdict_reason("Anh Minh cũng mua gel.", request=request) == "other_customer"
+
+
+def test_numbers_in_two_sources_are_not_read_as_one() -> None:
+    request = replace(REQUEST, text="Mã 12", history=(("user", "345678 là số nhà"),))
+    assert verdict_reason("Số nhà 345678 nhé", request=request) is None
+    request = replace(REQUEST, text="hi", history=(("user", "Số chị 0933 222"),
+                                                   ("user", "444 là số nhà")))
+    assert verdict_reason("Gọi 0933 222 444", request=request) == "contact_leak"
