@@ -100,8 +100,9 @@ def persona_prompt(prompt: str | None, scope: Mapping[str, Any],
     except ExprError:
         return PersonaPrompt(prompt.strip())
     text = "".join(out)
-    return PersonaPrompt(text.strip()) if len(text) > MAX_TEXT else PersonaPrompt(text.strip(),
-                                                                                  data)
+    if len(text) > MAX_TEXT:
+        return PersonaPrompt(prompt.strip())
+    return PersonaPrompt(text.strip(), data)
 
 
 def _hole(prompt: str, hole: Hole, scope: Mapping[str, Any], masked: Mapping[str, Any],
