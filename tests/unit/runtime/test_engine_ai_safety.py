@@ -103,3 +103,19 @@ steps:
     assert "6011 characters" in logs[0].message and "4096" in logs[0].message
     assert chat.state.run is None
     assert chat.state.finished[-1].trace[-1].outcome == "error: text_too_long"
+
+
+def test_an_ask_that_renders_too_long_is_not_asked() -> None:
+    chat = Chat.of("""
+flow: twice
+trigger: {keyword: [twice]}
+steps:
+  - {id: first, ask: "Say something", save: said}
+  - {id: again, ask: "{{ said }}{{ said }}? Really?", save: sure}
+""")
+    chat.say("twice")
+    assert chat.say("y" * 2100) == []
+    logs = [e for e in chat.effects if isinstance(e, Log) and e.level == "error"]
+    assert [(e.code, e.step) for e in logs] == [("expression_error", "again")]
+    assert chat.state.run is None and not chat.state.handed_off
+    assert chat.state.finished[-1].trace[-1].outcome == "error: text_too_long"
