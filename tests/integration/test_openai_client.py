@@ -291,7 +291,10 @@ async def test_a_persona_answers_through_the_engine(fake: FakeOpenAI) -> None:
     assert intent.body["response_format"] == {"type": "json_object"}
     assert "product_question" in intent.system
     assert "chuyên viên tư vấn chăm sóc da" in persona.system
-    assert [m["role"] for m in persona.messages] == ["system", "user", "assistant", "user"]
+    assert [m["role"] for m in persona.messages] == ["system", "user", "user", "assistant",
+                                                     "user"]
+    assert "[customer.name]" in persona.system and "Ngọc" not in persona.system
+    assert persona.messages[1]["content"].endswith('{"customer.name": "Ngọc"}')
     assert persona.token_cap == 350 and persona.body["temperature"] == 0.4
     usage = [e for e in effects if isinstance(e, Publish) and e.name == "AITokenUsage"]
     assert usage and usage[0].payload["cost"] > 0

@@ -24,7 +24,9 @@ LOG_CODES: Mapping[str, str] = MappingProxyType({
     "run_started": "a flow started (trigger, event, schedule or test)",
     "unknown_flow": "a `run`, `link` or start named a flow the program does not have",
     "version_missing": "a run is pinned to a flow version that is not loaded",
-    "expression_error": "an expression or template failed at run time (missing value, bad type)",
+    "expression_error": "an expression or template failed at run time (missing value, bad "
+                        "type, a text rendered over WhatsApp's 4,096 characters: "
+                        "`text_too_long`)",
     "window_closed": "a message could not be sent: the 24h window is closed and no template fits",
     "call_failed": "a `call` step's request got no usable answer and there was no error branch",
     # inbound messages and events

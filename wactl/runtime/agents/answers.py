@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from typing import Any
 
+from wactl.runtime.agents.visible import visible
 from wactl.runtime.effects import AiRequest
 
 _MARKER = re.compile(r"\[\[\s*handoff\s*\]\]", re.IGNORECASE)
@@ -43,10 +44,14 @@ class IntentAnswer:
 
 
 def read_reply(content: str | None) -> ReplyAnswer | None:
-    """The reply; the handoff marker anywhere in it means "a person, please"."""
+    """The reply; the handoff marker anywhere in it means "a person, please".
+
+    The marker is looked for in the reply as shown (`visible`), so a zero-width space
+    or full-width brackets inside it do not turn it into text sent to the customer.
+    """
     if content is None:
         return None
-    if _MARKER.search(content):
+    if _MARKER.search(visible(content)):
         return ReplyAnswer(text=None, handoff=True)
     return ReplyAnswer(text=content.strip())
 

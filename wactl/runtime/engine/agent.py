@@ -17,6 +17,7 @@ from typing import Any
 from wactl.compiler.ir import IRAgent
 from wactl.runtime.agents.handoff import wants_handoff
 from wactl.runtime.agents.safety import check_reply
+from wactl.runtime.agents.scope import reply_scope
 from wactl.runtime.effects import AiRequest, SendText
 from wactl.runtime.engine import run as er
 from wactl.runtime.engine.ask import current_step
@@ -26,6 +27,7 @@ from wactl.runtime.engine.turn import Turn
 from wactl.runtime.events import AiResult
 from wactl.runtime.expressions import ExprError
 from wactl.runtime.state import Frame, Run, Waiting
+from wactl.runtime.text_limit import split_text
 
 HANDOFF_MESSAGE = {
     "vi": "Mình chuyển bạn sang nhân viên nhé, bạn chờ một chút ạ.",
@@ -64,21 +66,22 @@ def on_message(t: Turn, run: Run, text: str) -> None:
         er.trace(t, run, frame, "agent", "until holds")
         er.resume(t, run, "next")
         return
-    request = build_request(t, agent, text, t.state.next_id("ai"))
+    request = build_request(t, agent, text, t.state.next_id("ai"), frame)
     t.emit(request)
     run.waiting = Waiting("ai", request.request_id, None, text)
 
 
-def build_request(t: Turn, agent: IRAgent, text: str, request_id: str) -> AiRequest:
+def build_request(t: Turn, agent: IRAgent, text: str, request_id: str,
+                  frame: Frame | None = None) -> AiRequest:
     """The reply request: the recent conversation (without the message itself) and scope."""
     history = t.state.history
     if history and history[-1] == ("user", text):
         history = history[:-1]
     keep = max(agent.context_messages, 0)
-    scope = t.scope(None)
+    scope = reply_scope(t.scope(frame))
     return AiRequest(request_id, "reply", t.state.wa_id, text, agent=agent.id,
                      history=tuple(history[-keep:] if keep else ()), language=t.language,
-                     scope={"customer": scope["customer"], "shop": scope["shop"]})
+                     scope=scope)
 
 
 def on_reply(t: Turn, run: Run, result: AiResult) -> None:
@@ -97,7 +100,8 @@ def on_reply(t: Turn, run: Run, result: AiResult) -> None:
     if result.handoff:
         _hand_over(t, run, agent, "the model asked for a person")
         return
-    verdict = check_reply(result.text, agent, build_request(t, agent, held, result.request_id),
+    verdict = check_reply(result.text, agent,
+                          build_request(t, agent, held, result.request_id, frame),
                           t.engine.program.project)
     if not verdict.ok:
         t.log("warning", "reply_blocked", f"agent {agent.id}: {verdict.reason}: {verdict.detail}",
@@ -105,7 +109,7 @@ def on_reply(t: Turn, run: Run, result: AiResult) -> None:
         _hand_over(t, run, agent, f"safety {verdict.reason}")
         return
     text = result.text or ""
-    if not deliver(t, Rendered([SendText(t.state.wa_id, text)], [], text)):
+    if not deliver(t, Rendered([SendText(t.state.wa_id, p) for p in split_text(text)], [], text)):
         t.log("warning", "window_closed", "agent reply not sent: 24h window closed", frame)
     frame.turns += 1
     er.trace(t, run, frame, "agent", f"replied (turn {frame.turns})")

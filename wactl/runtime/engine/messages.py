@@ -31,6 +31,7 @@ from wactl.runtime.effects import (
 )
 from wactl.runtime.engine.turn import Turn
 from wactl.runtime.state import MAX_HISTORY
+from wactl.runtime.text_limit import fit_text
 
 WINDOW = timedelta(hours=24)
 MEDIA = ("image", "video", "document", "audio")
@@ -91,7 +92,7 @@ def _list(t: Turn, menu: dict[str, Any], body: str, scope: dict[str, Any]) -> Re
 
 def _text(t: Turn, text: str | dict[str, str] | None, scope: dict[str, Any]) -> str | None:
     src = t.pick(text)
-    return None if src is None else t.render(src, scope)
+    return None if src is None else fit_text(t.render(src, scope))
 
 
 def options_of(t: Turn, msg: dict[str, Any], scope: dict[str, Any], step_id: str,

@@ -24,7 +24,8 @@ def test_a_reply_is_its_text() -> None:
     assert answer is not None and (answer.text, answer.handoff) == ("Xin chào!", False)
 
 
-@pytest.mark.parametrize("content", ["[[HANDOFF]]", "Để mình chuyển bạn nhé [[ handoff ]]"])
+@pytest.mark.parametrize("content", ["[[HANDOFF]]", "Để mình chuyển bạn nhé [[ handoff ]]",
+                                     "[[HAND\u200bOFF]]", "［［HANDOFF］］"])
 def test_the_marker_anywhere_is_a_handoff(content: str) -> None:
     answer = read_reply(content)
     assert answer is not None and answer.handoff and answer.text is None

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wactl.runtime.agents import claims
+from wactl.runtime.agents.visible import visible
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -68,3 +71,78 @@ def test_adversarial_text_is_scanned_in_linear_time(unit: str) -> None:
     text = unit * (20_000 // len(unit))
     for finder in (claims.phones, claims.emails, claims.hosts, claims.amounts, claims.dates):
         assert len(list(finder(text))) <= len(text)
+
+
+ZWSP, ZWJ, WJ = "\u200b", "\u200d", "\u2060"
+
+
+@pytest.mark.parametrize("text", [
+    f"0901{ZWSP}234{ZWSP}567", f"0{ZWJ}9{ZWJ}0{ZWJ}1{WJ}234567", "0901  234  567",
+    "0901 / 234 / 567", "0901\t-\t234\t-\t567", "0901_234_567", "(0901) 234.567",
+    "０９０１ ２３４ ５６７", "𝟎𝟗𝟎𝟏𝟐𝟑𝟒𝟓𝟔𝟕", "٠٩٠١٢٣٤٥٦٧", "0\u03329\u03320\u03321\u0332234567",
+    "sđt0901234567", "0901 234 567 - 5đ",
+])
+def test_a_phone_number_is_found_whatever_stands_between_its_digits(text: str) -> None:
+    assert list(claims.phones(text)) == ["901234567"]
+
+
+def test_two_numbers_in_one_run_are_both_found() -> None:
+    assert list(claims.phones("0901234567 / 0912345678")) == ["901234567", "912345678"]
+
+
+@pytest.mark.parametrize("text", ["1.000.000 - 2.000.000đ", "/p/123456789",
+                                  "1,234,567,890", "3.5 triệu"])
+def test_amounts_and_paths_are_still_not_phones(text: str) -> None:
+    assert list(claims.phones(text)) == []
+
+
+@pytest.mark.parametrize(("text", "host"), [
+    ("Mua ở rival-shop.ru rẻ hơn", "rival-shop.ru"), ("xem rival.com nhé", "rival.com"),
+    ("shop.com.vn", "shop.com.vn"), ("cửahàng.vn", "cửahàng.vn"), ("rival.рф", "rival.рф"),
+    ("abc.xyz", "abc.xyz"), ("RIVAL.Store", "rival.store"), ("m.rival.co.uk", "m.rival.co.uk"),
+])
+def test_bare_domains_are_found_by_the_public_suffix_list(text: str, host: str) -> None:
+    assert list(claims.hosts(text)) == [host]
+
+
+@pytest.mark.parametrize("text", [
+    "rival[.]com", "rival(.)com", "rival{.}com", "rival [.] com", "rival[dot]com",
+    "rival (dot) com", "rival dot com", "rival DOT com", "rival chấm com", "rival . com",
+    "rival .com",
+    f"rival{ZWSP}.com", "ｒｉｖａｌ．ｃｏｍ",
+])
+def test_obfuscated_dots_are_read_as_dots(text: str) -> None:
+    assert list(claims.hosts(text)) == ["rival.com"]
+
+
+@pytest.mark.parametrize("text", ["ảnh.jpg", "bản 1.2.3", "shop.example", "localhost",
+                                  "Cảm ơn bạn. Com bo nhé", "v.v.", "SPF50"])
+def test_names_not_on_the_public_suffix_list_are_not_domains(text: str) -> None:
+    assert list(claims.hosts(text)) == []
+
+
+def test_obfuscated_emails_are_emails_and_not_domains() -> None:
+    assert list(claims.emails("lan [at] gmail [dot] com")) == ["lan@gmail.com"]
+    assert list(claims.hosts("lan [at] gmail [dot] com")) == []
+
+
+@pytest.mark.parametrize("unit", ["0 ", "0 / ", "1.", "a[.]", "a dot ", "\u200b1", "1đ 1"])
+def test_the_new_forms_are_scanned_in_linear_time(unit: str) -> None:
+    text = unit * (20_000 // len(unit))
+    for finder in (claims.phones, claims.emails, claims.hosts):
+        assert len(list(finder(text))) <= len(text)
+
+
+SEPARATORS = st.lists(st.sampled_from([" ", "  ", ".", "-", "/", " / ", "_", "\u200b",
+                                       "\u200d", "\u2060", "\u00ad", "\t", "–"]),
+                      max_size=3).map("".join).filter(lambda s: len(visible(s)) <= 5)
+"""What may stand between two digits of one number: up to 5 visible separator characters."""
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text("0123456789", min_size=10, max_size=10), st.lists(SEPARATORS, min_size=9,
+                                                                  max_size=9))
+def test_a_phone_is_found_whatever_the_separators_between_its_digits(
+        digits: str, separators: list[str]) -> None:
+    written = digits[0] + "".join(sep + d for sep, d in zip(separators, digits[1:], strict=True))
+    assert list(claims.phones(f"Gọi {written} nhé")) == [digits[-9:]]

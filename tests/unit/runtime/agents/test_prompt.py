@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from wactl.compiler.ir import IRAgent, IRProject
+from wactl.runtime.agents.customer_data import data_message
 from wactl.runtime.agents.prompt import (
     HANDOFF_MARKER,
     build_messages,
@@ -37,17 +38,26 @@ def reply(text: str = "Kem nào hợp da dầu?", **changes: Any) -> AiRequest:
     return replace(BASE, text=text, **changes)
 
 
-def test_a_reply_is_the_system_prompt_then_the_recent_conversation() -> None:
+def test_a_reply_is_the_system_prompt_the_customer_data_then_the_recent_conversation() -> None:
     messages = build_messages(AGENT, reply(), PROJECT)
     assert messages[0]["role"] == "system"
-    assert [m["content"] for m in messages[1:]] == ["a5", "u6", "a7", "Kem nào hợp da dầu?"]
-    assert [m["role"] for m in messages[1:]] == ["assistant", "user", "assistant", "user"]
+    assert messages[1] == {"role": "user", "content": data_message({"customer.name": "Lan"})}
+    assert [m["content"] for m in messages[2:]] == ["a5", "u6", "a7", "Kem nào hợp da dầu?"]
+    assert [m["role"] for m in messages[2:]] == ["assistant", "user", "assistant", "user"]
+
+
+def test_without_customer_data_in_the_prompt_no_data_message_is_sent() -> None:
+    agent = AGENT.model_copy(update={"prompt": "You help customers of {{ shop.name }}."})
+    messages = build_messages(agent, reply(), PROJECT)
+    assert [m["role"] for m in messages] == ["system", "assistant", "user", "assistant", "user"]
+    assert all("Lan" not in m["content"] for m in messages)
 
 
 def test_the_system_prompt_carries_the_persona() -> None:
     system = system_prompt(AGENT, reply(), PROJECT)
     assert '"sales_assistant", the WhatsApp assistant of Hoa Mai Beauty' in system
-    assert "You help customers of Hoa Mai Beauty. Hi Lan." in system
+    assert "You help customers of Hoa Mai Beauty. Hi [customer.name]." in system
+    assert "Lan" not in system
     assert "warm and friendly" in system
     assert "Reply in Vietnamese" in system
     assert "- Never promise a delivery date." in system

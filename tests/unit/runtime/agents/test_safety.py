@@ -15,12 +15,14 @@ from wactl.compiler.ir import IRAgent, IRProject
 from wactl.compiler.project import compile_project
 from wactl.runtime.agents.safety import (
     DATE_TOPICS,
+    MAX_REPLY_PARTS,
     PRICE_TOPICS,
     SAFE,
     check_reply,
     restricts,
 )
 from wactl.runtime.effects import AiRequest
+from wactl.runtime.text_limit import WHATSAPP_TEXT_LIMIT
 
 EXAMPLES = Path(__file__).resolve().parents[4] / "flows"
 AGENT = IRAgent(id="sales", model="gpt-4o-mini", max_tokens=100,
@@ -80,10 +82,12 @@ def test_subdomains_of_an_allowed_host_pass() -> None:
     assert verdict_reason("Xem https://www.blog.shop.example/tips") is None
 
 
-def test_the_length_limit_without_max_tokens_is_whatsapps() -> None:
+def test_without_max_tokens_a_reply_may_fill_several_whatsapp_texts() -> None:
     agent = AGENT.model_copy(update={"max_tokens": None})
-    assert verdict_reason("a" * 4096, agent) is None
-    assert verdict_reason("a" * 4097, agent) == "too_long"
+    most = MAX_REPLY_PARTS * WHATSAPP_TEXT_LIMIT
+    assert verdict_reason("a" * 5010, agent) is None  # sent in two parts
+    assert verdict_reason("a" * most, agent) is None
+    assert verdict_reason("a" * (most + 1), agent) == "too_long"
 
 
 def test_prices_and_dates_pass_when_no_constraint_restricts_them() -> None:
@@ -166,3 +170,86 @@ def test_any_text_gets_a_verdict(text: str) -> None:
     assert verdict.ok or verdict.reason in {"empty", "too_long", "contact_leak", "foreign_link",
                                             "unsourced_price", "unsourced_date",
                                             "other_customer"}
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("Gọi 0933\u200b222\u200b444 nhé", "contact_leak"),
+    ("Gọi 0933  222  444 nhé", "contact_leak"),
+    ("Gọi 0933 / 222 / 444 nhé", "contact_leak"),
+    ("Gọi ０９３３ ２２２ ４４４ nhé", "contact_leak"),
+    ("Gọi 0\u200d9\u200d3\u200d3\u200d2\u200d2\u200d2\u200d4\u200d4\u200d4", "contact_leak"),
+    ("Mail hoa [at] gmail [dot] com", "contact_leak"),
+    ("Mua ở rival-shop.ru rẻ hơn", "foreign_link"),
+    ("Xem rival[.]com nhé", "foreign_link"),
+    ("Xem rival(.)com nhé", "foreign_link"),
+    ("Xem rival dot com nhé", "foreign_link"),
+    ("Xem rival\u200b.com nhé", "foreign_link"),
+])
+def test_hidden_and_obfuscated_leaks_hand_off(text: str, reason: str) -> None:
+    assert verdict_reason(text) == reason
+
+
+def test_the_shops_own_numbers_and_domains_pass_in_any_spelling() -> None:
+    assert verdict_reason("Hotline 1900\u200b6868\u200b66, hoặc xem shop.example") is None
+    assert verdict_reason("Gọi lại số 0988 / 777 / 666 của bạn nhé") is None
+    project = IRProject(service_url="https://wactl.hoamai.vn")
+    assert check_reply("Xem wactl.hoamai.vn nhé", AGENT, REQUEST, project).ok
+    assert check_reply("Xem wactl[.]hoamai[.]vn nhé", AGENT, REQUEST, project).ok
+
+
+def test_the_other_customer_rule_fires_on_a_record_in_the_flows_variables() -> None:
+    bookings = [{"name": "Phạm Thị Mai", "phone": "0977555333"},
+                {"full_name": "Lê Minh", "email": "minh@gmail.com"}]
+    request = replace(REQUEST, scope={**REQUEST.scope, "vars": {"bookings": bookings}})
+    assert verdict_reason("Chị Phạm Thị Mai cũng đặt lịch rồi.", request=request) == \
+        "other_customer"
+    assert verdict_reason("Chị Pha\u0323m Thi\u0323\u200b Mai đã đặt rồi.", request=request) == \
+        "other_customer"
+    assert verdict_reason("Anh LÊ MINH đã đặt rồi.", request=request) == "other_customer"
+    assert verdict_reason("Bạn muốn đặt lịch không?", request=request) is None
+
+
+def test_the_conversations_own_participant_is_not_another_customer() -> None:
+    own = [{"name": "Lan Nguyễn", "phone": "0901 234 567"},
+           {"name": "Chị Lan", "email": "lan@gmail.com"}]
+    request = replace(REQUEST, scope={**REQUEST.scope, "vars": {"me": own}})
+    assert verdict_reason("Chào Lan Nguyễn, chị Lan nhé!", request=request) is None
+
+
+REPLY_ALPHABET = st.sampled_from(list("0123456789 ./-()[]{}_|·•–—@+,:đk%$€\n\t")
+                                 + ["\u200b", "\u200d", "\u2060", "\u00ad", "\ufeff", "\u0301",
+                                    " dot ", " chấm ", "[.]", "(.)", "[at]", "com", "vn", "ru",
+                                    "https://", "www.", "Bình", "０", "٣", "𝟗", "a", "Z"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(REPLY_ALPHABET, max_size=300).map("".join),
+       st.dictionaries(st.sampled_from(["order", "bookings", "x"]),
+                       st.recursive(st.none() | st.text(max_size=20) | st.integers(),
+                                    lambda inner: st.lists(inner, max_size=3)
+                                    | st.dictionaries(st.sampled_from(["name", "phone", "email",
+                                                                       "wa_id", "full_name"]),
+                                                      inner, max_size=4),
+                                    max_leaves=12), max_size=3))
+def test_no_reply_text_or_variables_make_the_checks_raise(text: str,
+                                                          variables: dict[str, Any]) -> None:
+    request = replace(REQUEST, scope={**REQUEST.scope, "vars": variables})
+    verdict = check_reply(text, AGENT, request)
+    assert verdict.ok or verdict.reason in {"empty", "too_long", "contact_leak", "foreign_link",
+                                            "unsourced_price", "unsourced_date",
+                                            "other_customer"}
+
+
+def test_a_one_word_name_matches_only_with_its_diacritics() -> None:
+    request = replace(REQUEST, scope={**REQUEST.scope,
+                                      "vars": {"other": {"name": "Minh", "phone": "0977555333"}}})
+    assert verdict_reason("Mình gợi ý gel nhé.", request=request) is None
+    assert verdict_reason("Anh Minh cũng mua gel.", request=request) == "other_customer"
+
+
+def test_numbers_in_two_sources_are_not_read_as_one() -> None:
+    request = replace(REQUEST, text="Mã 12", history=(("user", "345678 là số nhà"),))
+    assert verdict_reason("Số nhà 345678 nhé", request=request) is None
+    request = replace(REQUEST, text="hi", history=(("user", "Số chị 0933 222"),
+                                                   ("user", "444 là số nhà")))
+    assert verdict_reason("Gọi 0933 222 444", request=request) == "contact_leak"
