@@ -1,7 +1,7 @@
 """The AI layer holds its line with the real `openai` client, the engine and the fake server.
 
 Each test runs a small project (a keyword flow handing the customer to a persona whose
-prompt names the customer) through the `Conductor`, with the persona's answers coming
+prompt names the customer) through the sandbox's units of work, with the persona's answers coming
 from the fake OpenAI server on 127.0.0.1, and asserts on what the server received and
 on what the customer was sent.
 """
@@ -17,10 +17,10 @@ from fakes.openai_server import FakeOpenAI
 
 from wactl.compiler.ir import Program
 from wactl.compiler.project import compile_project
-from wactl.runtime.driver import Conductor, Ports
 from wactl.runtime.effects import Effect, Handoff, Log, SendText
 from wactl.runtime.engine import Engine
 from wactl.runtime.events import Inbound
+from wactl.runtime.sandbox import Sandbox
 from wactl.runtime.text_limit import WHATSAPP_TEXT_LIMIT
 from wactl.service.openai_ai import AiSettings, OpenAiClient
 
@@ -61,7 +61,7 @@ async def _conversation(fake: FakeOpenAI, answer: str, name: str = "Ngọc") -> 
     """The customer (profile `name`) asks for advice, then a question the model `answer`s."""
     program = _program()
     ai = OpenAiClient(AiSettings(base_url=fake.base_url, api_key="sk-test"), program)
-    conductor = Conductor(Engine(program), Ports.in_memory(ai=ai))
+    conductor = Sandbox(Engine(program), ai=ai)
     await conductor.handle(Inbound(WA_ID, NOW, text="tư vấn", id="m1", name=name))
     fake.reply(answer)
     effects = await conductor.handle(Inbound(WA_ID, NOW, text="Da mình dầu", id="m2"))
