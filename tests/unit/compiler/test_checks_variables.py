@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from hypothesis import given, settings
@@ -158,7 +157,7 @@ def test_call_body_strings_are_read() -> None:
 
 
 def test_long_flow_is_linear() -> None:
-    """10,000 steps, a variable per 10 steps, reads everywhere: well under a second."""
+    """10,000 steps, a variable per 10 steps, reads everywhere (bench/compile.py times it)."""
     steps: list[ast.Step] = []
     for i in range(10_000):
         if i % 10 == 0:
@@ -167,9 +166,7 @@ def test_long_flow_is_linear() -> None:
             steps.append(say(f"s{i}", f"{{{{ v{i // 10} }}}} {{{{ v0 }}}}"))
     flow = ast.Flow(id="f", steps=steps)
     ctx = ctx_of(flow)
-    start = time.perf_counter()
     variables.check(ctx)
-    assert time.perf_counter() - start < 2.0
     assert list(ctx.bag) == []
 
 

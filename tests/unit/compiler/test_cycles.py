@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import textwrap
-import time
 
 from wactl.compiler import CompileResult, compile_files, compile_project
 from wactl.diagnostics import Diagnostic
@@ -254,9 +253,7 @@ def _chain(n: int, back_to_start: bool) -> ast.Flow:
 
 def test_ten_thousand_step_loop_is_found_without_recursion_trouble() -> None:
     file = ast.SourceFile(path="big.yaml", spelling="yaml", flows=[_chain(10_000, True)])
-    started = time.perf_counter()
     result = compile_files([file])
-    assert time.perf_counter() - started < 10
     [diag] = only(result, "WA302")
     assert diag.path[0] == "s0" and diag.path[-2:] == ("back", "s0")
     assert len(diag.path) == 10_002
