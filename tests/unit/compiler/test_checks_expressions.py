@@ -60,7 +60,7 @@ def test_trigger_if_and_audience_are_parsed() -> None:
 def test_invalid_regex_after_matches_and_in_expect() -> None:
     src = ('  - id: a\n    ask: "Code?"\n    expect: "regex:[0-9"\n'
            '  - id: b\n    branch:\n'
-           '      - if: \'message.text matches "(a+)+"\'\n        goto: a\n')
+           '      - if: \'message.text matches "(a)\\\\1"\'\n        goto: a\n')
     assert found(src) == [("WA408", "flows/f.yaml:5:13"), ("WA408", "flows/f.yaml:8:35")]
 
 
