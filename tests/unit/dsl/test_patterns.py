@@ -110,6 +110,9 @@ def test_search_on_text_where_python_warns_needs_no_warning() -> None:
     ("[0-9", "invalid regular expression: missing ]: [0-9"),
     ("x" * (MAX_REGEX_CHARS + 1), f"the limit is {MAX_REGEX_CHARS}"),
     ("\ud800", "lone surrogate"),
+    ("(?P<1a>x)", "group name `1a` is not a name"),
+    ("(?P<a>x)|(?P<a>y)", "group name `a` is used twice"),
+    ("(?<a>x)(?P<a>y)", "group name `a` is used twice"),
 ])
 def test_refused_with_a_reason(pattern: str, reason: str) -> None:
     error = compile_pattern(pattern)

@@ -176,6 +176,7 @@ def translate(source: str) -> str | PatternError:
     (where `]` first is literal and `[:alpha:]` is a POSIX class) and `\\Q...\\E`.
     """
     out: list[str] = []
+    names: set[str] = set()
     i, n, in_class = 0, len(source), False
     while i < n:
         c = source[i]
@@ -202,7 +203,7 @@ def translate(source: str) -> str | PatternError:
             i = _class_start(source, i, out)
             continue
         elif c == "(":
-            refused = _refused_group(source, i)
+            refused = _refused_group(source, i) or _group_name(source, i, names)
             if refused is not None:
                 return refused
         out.append(c)
@@ -225,6 +226,22 @@ def _refused_group(source: str, i: int) -> PatternError | None:
     for opening, what in _GROUPS_REFUSED:
         if source.startswith(opening, i):
             return PatternError(f"{what} is not supported: {_LINEAR}")
+    return None
+
+
+def _group_name(source: str, i: int, names: set[str]) -> PatternError | None:
+    """A named group's name must be a variable name, once per pattern (as in Python:
+    RE2 would take `(?P<1a>...)` and a repeated name, and the flow could not read them)."""
+    for opening in ("(?P<", "(?<"):
+        if source.startswith(opening, i):
+            close = source.find(">", i)
+            name = source[i + len(opening):close] if close != -1 else ""
+            if close == -1 or not name.isidentifier():
+                return PatternError(f"group name `{name}` is not a name: use letters, digits "
+                                    "and `_`, not starting with a digit")
+            if name in names:
+                return PatternError(f"group name `{name}` is used twice")
+            names.add(name)
     return None
 
 
