@@ -52,6 +52,9 @@ def text_of(pattern: str, text: str) -> str | None:
     (r"[^]a]+", "]]bc", "bc"),
     (r"\Qa.b\E", "axb a.b", "a.b"),
     (r"\\d", r"x\dy", r"\d"),                   # an escaped backslash, then a plain d
+    (r"a{,3}", "aaaa", "aaa"),                  # Python's {,n} is {0,n}; RE2 reads it as text
+    (r"b{,}", "bbb", "bbb"),
+    (r"[\b]", "x\by", "\b"),                   # a backspace inside a class, as in Python
 ])
 def test_python_meaning_is_kept(pattern: str, text: str, matched: str) -> None:
     assert text_of(pattern, text) == matched
@@ -142,7 +145,7 @@ _PIECES = st.sampled_from([
     "a", "b", "ễ", "Đ", "1", " ", ".", "\\w", "\\W", "\\d", "\\D", "\\s", "\\S", "[ab]",
     "[^a]", "[\\w-]", "[\\d.]", "[a-zđ]", "^", "\\.", "\\\\",
 ])
-_QUANT = st.sampled_from(["", "", "", "*", "+", "?", "{1,3}", "*?", "+?", "{2}"])
+_QUANT = st.sampled_from(["", "", "", "*", "+", "?", "{1,3}", "*?", "+?", "{2}", "{,2}"])
 
 
 @st.composite

@@ -14,7 +14,8 @@ Patterns keep Python's spelling and meaning where RE2 differs (`translate`):
 - `\\d`, `\\w`, `\\s` and `\\D \\W \\S` mean what they mean in Python, Unicode-aware:
   `\\w+` takes "Nguyễn" whole (RE2's own `\\w` is ASCII and would stop at "Nguy");
   `\\d` is any decimal digit (`\\p{Nd}`), `\\s` any Unicode space.
-- `\\Z` (Python's end of text) is RE2's `\\z`; `\\uXXXX` and `\\UXXXXXXXX` become `\\x{...}`.
+- `\\Z` (Python's end of text) is RE2's `\\z`; `\\uXXXX` and `\\UXXXXXXXX` become `\\x{...}`;
+  `x{,n}` is `x{0,n}` (and `x{,}` is `x*`), `[\\b]` a backspace, as in Python.
 - Named groups are `(?P<name>...)` as in Python (RE2 also takes `(?<name>...)`).
 - Flags `(?i)`, `(?m)`, `(?s)` work, case-insensitivity folds Vietnamese letters too.
 What stays different, and is documented in docs/reference.md: `\\b`/`\\B` count only
@@ -30,6 +31,7 @@ patterns a project holds can grow the process without bound.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -48,9 +50,10 @@ _SPACE = r"\s\v\x{1c}-\x{1f}\x{85}\p{Z}"
 _CLASS_OUT = {"d": r"\p{Nd}", "D": r"\P{Nd}", "w": f"[{_WORD}]", "W": f"[^{_WORD}]",
               "s": f"[{_SPACE}]", "S": f"[^{_SPACE}]", "Z": r"\z"}
 """Python escapes outside `[...]` and their RE2 spelling with Python's meaning."""
-_CLASS_IN = {"d": r"\p{Nd}", "D": r"\P{Nd}", "w": _WORD, "s": _SPACE}
+_CLASS_IN = {"d": r"\p{Nd}", "D": r"\P{Nd}", "w": _WORD, "s": _SPACE, "b": r"\x08"}
 """The same inside `[...]`; `\\W` and `\\S` have no spelling there (see module doc)."""
 
+_NO_LOWER = re.compile(r"\{,\d*\}")
 _GROUPS_REFUSED = (
     ("(?P=", "a named back-reference `(?P=name)`"),
     ("(?<=", "a lookbehind `(?<=...)`"),
@@ -206,6 +209,8 @@ def translate(source: str) -> str | PatternError:
             refused = _refused_group(source, i) or _group_name(source, i, names)
             if refused is not None:
                 return refused
+        elif c == "{" and _NO_LOWER.match(source, i):
+            c = "{0"  # Python's `x{,n}` is `x{0,n}`; RE2 would read it as literal text
         out.append(c)
         i += 1
     return "".join(out)
