@@ -7,10 +7,15 @@ The tests assert those answers: a hang would show as a test that never finishes.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from engine_harness import T0, WA, Chat, compile_yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from wactl.compiler.project import compile_project
+from wactl.dsl.expr import PatternError, compile_pattern
 from wactl.runtime.answers import Answer, parse_answer
 from wactl.runtime.convtest_check import text_matches
 from wactl.runtime.events import Inbound
@@ -116,3 +121,26 @@ def test_the_program_compiles_with_all_of_them() -> None:
              for i, (p, _, _) in enumerate(REDOS)]
     program = compile_yaml(*flows)
     assert len(program.flows) == len(REDOS)
+
+
+_SYNTAX = st.text(alphabet="ab(|)[]^-$*+?{},.\\dwsWSZbBpPLNQEu0123456789:=!<>#iđ ", max_size=30)
+_MESSAGE = st.text(max_size=80)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_SYNTAX, st.lists(_MESSAGE, min_size=1, max_size=3))
+def test_any_trigger_pattern_and_any_messages_give_an_outcome(pattern: str,
+                                                              messages: list[str]) -> None:
+    """`validate` gives diagnostics (never an exception); when it accepts the pattern, the
+    engine answers every message (the flow, or nothing) without raising."""
+    flow = ("flow: f\ntrigger: {regex: " + json.dumps(pattern) + "}\n"
+            "steps:\n  - {id: s, send: started}\n")
+    result = compile_project({"flows/f.yaml": flow})
+    errors = [d.code for d in result.diagnostics if d.severity == "error"]
+    if isinstance(compile_pattern(pattern), PatternError):
+        assert errors == ["WA603"]
+        return
+    assert errors == []
+    chat = Chat.of(flow)
+    for text in messages:
+        assert chat.say(text) in ([], ["started"])
