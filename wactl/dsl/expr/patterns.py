@@ -8,7 +8,8 @@ them all.  RE2 (`google-re2`) has no backtracking, so no pattern can do that; th
 is that it cannot take back-references (`\\1`, `(?P=name)`), lookarounds (`(?=...)`,
 `(?<!...)`), atomic groups or possessive repeats.  Those patterns come back as a
 `PatternError` whose `reason` names the construct; the compiler reports it at the
-pattern's position (WA408, WA603) so it never reaches a customer.
+pattern's position (WA408, WA603) so it never reaches a customer.  Personas hold no
+patterns: the AI layer's own checks (`runtime/agents/claims.py`) are fixed ones of ours.
 
 Patterns keep Python's spelling and meaning where RE2 differs (`translate`):
 - `\\d`, `\\w`, `\\s` and `\\D \\W \\S` mean what they mean in Python, Unicode-aware:
@@ -24,9 +25,10 @@ end (Python also before a final newline); `\\W` and `\\S` inside `[...]` are ref
 (RE2 cannot subtract a Unicode class inside a class: write `[^\\p{L}\\p{N}_]`); repeat
 counts above 1,000 (`a{1001}`, or nested repeats multiplying past it) are refused.
 
-Compiled patterns are cached in a bounded LRU cache (`CACHE_SIZE`), and each RE2
-program is limited to `MAX_PROGRAM_BYTES`, so neither the number nor the size of the
-patterns a project holds can grow the process without bound.
+Compiled patterns are cached in a bounded LRU cache (`CACHE_SIZE`, beside google-re2's
+own of 128), and each RE2 program is limited to `MAX_PROGRAM_BYTES`, so neither the
+number nor the size of the patterns the process has seen can grow it without bound
+(a typical pattern takes some 30 KB, `\\w{100}` about 1.2 MB; `\\w{500}` is refused).
 """
 
 from __future__ import annotations
