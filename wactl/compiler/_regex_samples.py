@@ -4,9 +4,16 @@ Deciding exactly whether a keyword trigger can catch every message a regex trigg
 wants is a language-inclusion problem; the compiler only needs a warning with a concrete
 example.  So we walk the parsed pattern (`re._parser`, the stdlib's own parser, imported
 by name because it has no stubs) and build a minimal matching string plus one variant
-per alternative and per optional part ("take it once").  Every sample is confirmed with
-`re.search` before use, so lookarounds and back-references only cost samples, never
-produce a false example.
+per alternative and per optional part ("take it once").  Every sample is confirmed by
+searching it with the pattern as it runs (`wactl.dsl.expr.patterns`, RE2) before use, so
+anything the walk gets wrong only costs samples, never produces a false example.
+
+Bounded whatever the pattern: a string being built is cut at `MAX_SAMPLE_CHARS` (a cut
+sample just fails confirmation), so the walk of `(?:(?:(?:(?:(?:a{50}){50}){50}){50}){50})`
+(312 million characters uncut; it once took 3.4 GB) builds strings of 200; there are at
+most `MAX_ALTS` alternatives per node, and the walk visits each node of a tree that the
+pattern length limit bounds.  (RE2 refuses that pattern anyway: the walk only runs for
+patterns it accepts.)
 """
 
 from __future__ import annotations
@@ -16,9 +23,13 @@ import re
 import warnings
 from typing import Any
 
+from wactl.dsl.expr import Pattern, compile_pattern
+
 _parser: Any = importlib.import_module("re._parser")
 
 MAX_ALTS = 12
+MAX_SAMPLE_CHARS = 200
+"""Longer samples are cut (and then fail confirmation): messages are short anyway."""
 _REPEATS = ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
 MAX_REPEAT = 50
 _PICKS = "axz0 -_.A"
@@ -29,20 +40,40 @@ _CATEGORY_CHAR = {
 
 
 def samples(pattern: str) -> list[str]:
-    """Distinct strings matched by `pattern` (empty when it does not compile)."""
+    """Distinct strings matched by `pattern` (empty when RE2 refuses it)."""
+    compiled = compile_pattern(pattern)
+    if not isinstance(compiled, Pattern):
+        return []
+    out: dict[str, None] = {}
+    for text in candidates(pattern):
+        if compiled.search(text) is not None:
+            out.setdefault(text)
+    return list(out)
+
+
+def candidates(pattern: str) -> list[str]:
+    """Unconfirmed guesses, each at most MAX_SAMPLE_CHARS long: the walk of the parsed
+    pattern, then the runs of words written in it."""
     try:
         with warnings.catch_warnings():  # FutureWarning on `[[`: the user's, not ours
             warnings.simplefilter("ignore")
-            compiled = re.compile(pattern)
             tree = _parser.parse(pattern)
     except (re.error, RecursionError, OverflowError, ValueError):
-        return []
-    candidates = _seq(list(tree)) + re.findall(r"[^\W\d_]+(?: [^\W\d_]+)*", pattern)
-    out: dict[str, None] = {}
-    for text in candidates:
-        if compiled.search(text):
-            out.setdefault(text)
-    return list(out)
+        return []  # RE2-only syntax (`\p{L}`): no samples, so no WA602 either
+    words = re.findall(r"[^\W\d_]+(?: [^\W\d_]+)*", pattern)
+    return _seq(list(tree)) + [w[:MAX_SAMPLE_CHARS] for w in words]
+
+
+def _cut(parts: list[str]) -> str:
+    """`"".join(parts)` cut at MAX_SAMPLE_CHARS, without building the whole first."""
+    out: list[str] = []
+    size = 0
+    for part in parts:
+        if size >= MAX_SAMPLE_CHARS:
+            break
+        out.append(part)
+        size += len(part)
+    return "".join(out)[:MAX_SAMPLE_CHARS]
 
 
 def _seq(items: list[tuple[Any, Any]]) -> list[str]:
@@ -50,15 +81,15 @@ def _seq(items: list[tuple[Any, Any]]) -> list[str]:
     one variant per alternative of each item."""
     options = [_node(op, av) for op, av in items]
     base = [opts[0] if opts else "" for opts in options]
-    out = ["".join(base)]
+    out = [_cut(base)]
     optional = [str(op) in _REPEATS and av[0] == 0 for op, av in items]
     if any(optional):
-        out.append("".join(o[1] if opt else o[0] for o, opt in zip(options, optional, strict=True)))
+        out.append(_cut([o[1] if opt else o[0] for o, opt in zip(options, optional, strict=True)]))
     for i, opts in enumerate(options):
         for alt in opts[1:]:
             if len(out) >= MAX_ALTS:
                 return out
-            out.append("".join(base[:i]) + alt + "".join(base[i + 1:]))
+            out.append(_cut([*base[:i], alt, *base[i + 1:]]))
     return out
 
 
@@ -83,18 +114,25 @@ def _node(op: Any, av: Any) -> list[str]:
         return _repeat(av[0], av[2])
     if name == "GROUPREF_EXISTS":
         return (_seq(list(av[1])) + (_seq(list(av[2])) if av[2] else [""]))[:MAX_ALTS]
-    return [""]  # AT anchors, lookarounds, back-references: confirmed by re.search later
+    return [""]  # AT anchors and the like: the confirming search decides
 
 
 def _repeat(low: int, body: Any) -> list[str]:
     """`x{low,...}`: the minimal repeat, then each alternative of `x` taken once more."""
     sub = _seq(list(body))
     low = min(low, MAX_REPEAT)
-    first = sub[0] * low
-    extra = [alt + sub[0] * max(low - 1, 0) for alt in sub]
+    first = _times(sub[0], low)
+    extra = [_cut([alt, _times(sub[0], low - 1)]) for alt in sub]
     if low == 0:
         return [first, *extra][:MAX_ALTS]
     return [first, *extra[1:]][:MAX_ALTS]
+
+
+def _times(text: str, count: int) -> str:
+    """`text * count`, cut at MAX_SAMPLE_CHARS (an empty text stays empty)."""
+    if count <= 0 or not text:
+        return ""
+    return (text * min(count, MAX_SAMPLE_CHARS // len(text) + 1))[:MAX_SAMPLE_CHARS]
 
 
 def _in(items: list[tuple[Any, Any]]) -> list[str]:

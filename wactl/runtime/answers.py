@@ -25,7 +25,8 @@ What each `expect` accepts (the detailed rules are in the helper modules' docstr
   tap, or several typed picks; saves the list of values in option order.
 - `regex:<pattern>`: the pattern is *searched* in the reply, like the `matches`
   operator (anchor with `^...$` to require the whole reply); the value is the matched
-  text.  A pattern `matches` would refuse (too long, nested repetition) is `bad_pattern`.
+  text.  A pattern `matches` would refuse (too long, or beyond RE2: a back-reference, a
+  lookaround) is `bad_pattern`; RE2 runs any other in time linear in the reply.
 
 A reaction is never an answer: it is a comment on an earlier message.
 """
@@ -38,7 +39,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from wactl.dsl.expr import compile_regex, regex_problem
+from wactl.dsl.expr import PatternError, compile_pattern
 from wactl.runtime._answer_choice import match_many, match_one
 from wactl.runtime._answer_dates import parse_date, parse_time
 from wactl.runtime._answer_numbers import clean, parse_number
@@ -156,11 +157,12 @@ def _time(ask: _Ask) -> Answer:
     return _typed(None if text is None else parse_time(text), "not_a_time")
 
 
-def _regex(pattern: str, ask: _Ask) -> Answer:
-    if regex_problem(pattern) is not None:
+def _regex(source: str, ask: _Ask) -> Answer:
+    pattern = compile_pattern(source)
+    if isinstance(pattern, PatternError):
         return Answer(False, reason="bad_pattern")
     text = answer_text(ask.message)
-    found = None if text is None else compile_regex(pattern).search(text)
+    found = None if text is None else pattern.search(text)
     if found is None or not found.group(0):
         return Answer(False, reason="no_match")
     return Answer(True, found.group(0))

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import difflib
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from wactl.dsl import ast
+from wactl.dsl.expr import patterns
 from wactl.runtime.effects import SendEffect, SendInteractive, SendMedia, SendTemplate, SendText
 
 NOT_SET = "(not set)"
@@ -59,15 +59,13 @@ def is_pattern(expected: str) -> bool:
 
 
 def text_matches(expected: str, actual: str | None) -> bool:
-    """Exact equality, or a regex search for `/.../` (an invalid regex never matches)."""
+    """Exact equality, or a regex search for `/.../` (RE2, linear in the text; a pattern
+    it refuses never matches, and `wactl validate` reports it as WA408)."""
     if actual is None:
         return False
     if not is_pattern(expected):
         return expected == actual
-    try:
-        return re.search(expected[1:-1], actual) is not None
-    except re.error:
-        return False
+    return patterns.search(expected[1:-1], actual) is not None
 
 
 def message_text(message: SendEffect) -> str | None:

@@ -5,7 +5,8 @@ Values are only what JSON has (dict, list, str, int, float, bool, None) plus `da
 on objects: `.field` and `[index]` are dict key and list index lookups, and a missing
 key or index reads as null.  Cost is bounded: every visited node and every element a
 comparison or concatenation touches is charged to a `Meter`, produced texts and lists
-have a size limit, and regexes are length-limited and screened for nested repetition.
+have a size limit, and regexes are length-limited and run by RE2, in time linear in the
+text (`wactl.dsl.expr.patterns`).
 
 `ExprError` is the only exception `evaluate` raises; the engine turns it into a
 failed step with a clear reason.  Semantics are strict but forgiving where flows need
@@ -23,7 +24,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
 from typing import Any
 
 from wactl.dsl.expr import (
@@ -38,10 +38,10 @@ from wactl.dsl.expr import (
     ListLit,
     Literal,
     Name,
+    PatternError,
     Unary,
-    compile_regex,
+    compile_pattern,
     parse_source,
-    regex_problem,
 )
 
 MAX_TEXT = 65_536
@@ -178,11 +178,6 @@ def comparable_dates(a: date, b: date) -> tuple[date, date]:
             a = a.replace(tzinfo=UTC) if a.utcoffset() is None else a
             b = b.replace(tzinfo=UTC) if b.utcoffset() is None else b
     return a, b
-
-
-@lru_cache(maxsize=256)
-def _regex(pattern: str) -> re.Pattern[str]:
-    return compile_regex(pattern)
 
 
 # --------------------------------------------------------------------------- evaluator
@@ -397,11 +392,11 @@ def _matches(ev: Evaluator, subject: Any, pattern: Any, offset: int) -> bool:
                         f"{type_name(pattern)}", offset)
     if len(subject) > MAX_SUBJECT:
         raise ExprError("too_large", f"text to match is over {MAX_SUBJECT:,} characters", offset)
-    problem = regex_problem(pattern)
-    if problem is not None:
-        raise ExprError("bad_regex", problem, offset)
+    compiled = compile_pattern(pattern)
+    if isinstance(compiled, PatternError):
+        raise ExprError("bad_regex", compiled.reason, offset)
     ev.meter.charge(1 + len(subject) // 10, offset)
-    return _regex(pattern).search(subject) is not None
+    return compiled.search(subject) is not None
 
 
 _OPERATORS: dict[str, Operator] = {

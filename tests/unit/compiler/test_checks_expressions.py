@@ -60,8 +60,28 @@ def test_trigger_if_and_audience_are_parsed() -> None:
 def test_invalid_regex_after_matches_and_in_expect() -> None:
     src = ('  - id: a\n    ask: "Code?"\n    expect: "regex:[0-9"\n'
            '  - id: b\n    branch:\n'
-           '      - if: \'message.text matches "(a+)+"\'\n        goto: a\n')
+           '      - if: \'message.text matches "(a)\\\\1"\'\n        goto: a\n')
     assert found(src) == [("WA408", "flows/f.yaml:5:13"), ("WA408", "flows/f.yaml:8:35")]
+
+
+def test_lookaround_in_expect_and_back_reference_in_validate_say_why() -> None:
+    src = ("  - id: a\n    ask: \"Code?\"\n    expect: 'regex:^(?!0)\\d+$'\n"
+           "    validate: 'answer matches \"^(\\d)\\1\"'\n")
+    result = compile_project({"flows/f.yaml": f"flow: f\nsteps:\n{src}"})
+    got = [(d.code, str(d.span), d.message) for d in result.diagnostics if d.code == "WA408"]
+    assert got == [
+        ("WA408", "flows/f.yaml:5:13", "`expect: regex:` pattern refused: a negative lookahead "
+         "`(?!...)` is not supported: RE2 runs every pattern in time linear in the text and "
+         "has no such construct"),
+        ("WA408", "flows/f.yaml:6:31", "pattern after `matches` refused: a back-reference `\\1` "
+         "is not supported: RE2 runs every pattern in time linear in the text and has no such "
+         "construct"),
+    ]
+
+
+def test_nested_repeats_are_no_longer_refused() -> None:
+    src = '  - id: b\n    branch:\n      - if: \'message.text matches "(a+)+$"\'\n        goto: b\n'
+    assert found(src) == []
 
 
 def test_agent_prompt_is_checked() -> None:

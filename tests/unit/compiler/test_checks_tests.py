@@ -29,3 +29,13 @@ def test_known_names_are_clean() -> None:
     test = ("test: t\nflow: order_status\nmocks:\n  ai:\n    - {agent: sales, reply: ok}\n"
             "turns:\n  - user: hi\n")
     assert found(test) == []
+
+
+def test_a_pattern_re2_refuses_in_a_bot_turn_is_wa408_at_the_turn() -> None:
+    test = ("test: t\nflow: order_status\nturns:\n  - user: hi\n  - bot: '/^(h)\\1/'\n"
+            "  - bot: {text: '/(?<=x)y/'}\n  - bot: '/^h(a+)+$/'\n  - bot: '/not a pattern'\n")
+    result = compile_project({"flows/f.yaml": FLOW, "tests/t.yaml": test})
+    got = [(d.code, str(d.span)) for d in result.diagnostics]
+    assert got == [("WA408", "tests/t.yaml:5:5"), ("WA408", "tests/t.yaml:6:5")]
+    assert "a back-reference `\\1` is not supported" in result.diagnostics[0].message
+    assert "a lookbehind" in result.diagnostics[1].message

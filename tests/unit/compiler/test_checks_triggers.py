@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+import tracemalloc
 import warnings
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wactl.compiler._regex_samples import samples
+from wactl.compiler._regex_samples import MAX_SAMPLE_CHARS, candidates, samples
 from wactl.compiler.checks.triggers import normalise
 from wactl.compiler.project import compile_project
 from wactl.dsl.cron import cron_error
@@ -122,3 +123,48 @@ def test_samples_never_raise_and_always_match(pattern: str) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert all(re.search(pattern, s) for s in samples(pattern))
+
+
+BOMB = "^(?:(?:(?:(?:(?:a{50}){50}){50}){50}){50})$"
+
+
+def test_the_repeat_bomb_is_a_diagnostic_and_costs_no_memory() -> None:
+    """50**5 a's took 3.4 GB in the sample generator; now RE2 refuses the pattern (WA603)
+    and even the generator's walk, run on its own, builds only cut strings."""
+    [(code, where)] = found(flow("r", f"regex: '{BOMB}'"))
+    assert (code, where) == ("WA603", "flows/f0.yaml:3:10")
+    tracemalloc.start()
+    try:
+        guesses = candidates(BOMB)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert guesses and all(len(g) <= MAX_SAMPLE_CHARS for g in guesses)
+    assert peak < 1_000_000
+    assert samples(BOMB) == []
+
+
+def test_long_repeats_re2_accepts_give_cut_samples_only() -> None:
+    assert samples("^(?:(?:a{30}){30})$") == []  # 900 a's: longer than any sample
+    assert samples("^(?:a{3}){2}$") == ["aaaaaa"]
+
+
+_PIECE = st.sampled_from(["a", "(?:ab)", "(a|b)", "[xy]", "\\d", ".", "(?:a{50})", "x{999}"])
+_REPEAT = st.sampled_from(["", "*", "+", "?", "{50}", "{2,}", "{0,1000}"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(_PIECE, _REPEAT, st.integers(0, 3)), min_size=1, max_size=6))
+def test_candidates_are_bounded_whatever_the_nesting(parts: list[tuple[str, str, int]]) -> None:
+    pattern = "".join("(?:" * depth + piece + (")" + rep) * depth + rep
+                      for piece, rep, depth in parts)
+    assert all(len(c) <= MAX_SAMPLE_CHARS for c in candidates(pattern))
+    compiled = samples(pattern)
+    assert all(len(s) <= MAX_SAMPLE_CHARS for s in compiled)
+
+
+def test_a_back_reference_in_a_trigger_is_wa603_with_the_reason() -> None:
+    result = compile_project({"flows/f.yaml": flow("r", r"regex: '^(\w+) \1$'")})
+    [diag] = [d for d in result.diagnostics if d.code == "WA603"]
+    assert str(diag.span) == "flows/f.yaml:3:10"
+    assert "a back-reference `\\1` is not supported" in diag.message

@@ -239,9 +239,10 @@ def test_regex_literals() -> None:
 @pytest.mark.parametrize(("pattern", "problem"), [
     ("^\\d+$", None),
     ("(", "invalid regular expression"),
-    ("(a+)+$", "repeated group"),
-    ("(\\w*)*", "repeated group"),
-    ("(?:ab+){2,}", "repeated group"),
+    ("(a+)+$", None),  # RE2 runs it in linear time: no reason to refuse it any more
+    ("(\\w*)*", None),
+    ("(a)\\1", "back-reference `\\1` is not supported"),
+    ("a(?=b)", "lookahead"),
     ("a" * 501, "limit is 500"),
 ])
 def test_regex_problem(pattern: str, problem: str | None) -> None:

@@ -4,13 +4,12 @@ Parsing goes through `ctx.expr`/`ctx.template`, which report syntax errors (WA40
 WA402, WA403, WA406, WA409) exactly once and cache the trees for later families.  On
 top of the syntax this family reports fields that no built-in root has (`message.txt`
 is always null at runtime: a typo the merchant would otherwise debug in production),
-undeclared secrets, and regular expressions that cannot compile (they would fail on the
-first customer message that reaches them).
+undeclared secrets, and regular expressions that RE2 cannot take (`wactl.dsl.expr.patterns`:
+they would fail on the first customer message that reaches them).
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable
 
 from wactl.compiler import _walk
@@ -31,7 +30,8 @@ from wactl.dsl.expr import (
 )
 
 REGEX_EXPECT = "regex:"
-REGEX_HINT = "check the pattern's brackets and escapes; avoid nested repeats like `(a+)+`"
+REGEX_HINT = ("check the pattern's brackets and escapes; patterns run on RE2, which has no "
+              "back-references or lookarounds (see docs/reference.md, Regular expressions)")
 
 
 Tree = ExprNode | TemplateNode
@@ -71,18 +71,10 @@ def _check_step_extras(ctx: Context, step: ast.Step, cache: Cache) -> None:
             if tree is not None:
                 _check_tree(ctx, tree, src, span, cache)
     if isinstance(step, ast.AskStep) and step.expect and step.expect.startswith(REGEX_EXPECT):
-        error = regex_refusal(step.expect[len(REGEX_EXPECT):])
+        error = regex_problem(step.expect[len(REGEX_EXPECT):])
         if error is not None:
             ctx.bag.add("WA408", f"`expect: regex:` pattern refused: {error}",
                         ast.span_of(step, "expect"), hint=REGEX_HINT)
-
-
-def regex_refusal(pattern: str) -> str | None:
-    """`regex_problem` with the stdlib's FutureWarnings (`[[` ...) silenced: the pattern is
-    the merchant's, and the diagnostic, not a Python warning, is how they hear about it."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return regex_problem(pattern)
 
 
 # --------------------------------------------------------------------------- trees
@@ -145,7 +137,7 @@ def _check_field(ctx: Context, node: Attr | Index, base: int, src: str, span: Sp
 def _check_matches(ctx: Context, right: ExprNode, base: int, src: str, span: Span) -> None:
     if not (isinstance(right, Literal) and isinstance(right.value, str)):
         return
-    error = regex_refusal(right.value)
+    error = regex_problem(right.value)
     if error is not None:
         where = _expr.offset_to_span(span, src, base + right.offset, right.end - right.offset)
         ctx.bag.add("WA408", f"pattern after `matches` refused: {error}", where, hint=REGEX_HINT)

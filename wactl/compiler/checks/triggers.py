@@ -15,11 +15,11 @@ import unicodedata
 from dataclasses import dataclass
 
 from wactl.compiler import _regex_samples
-from wactl.compiler.checks.expressions import regex_refusal
 from wactl.compiler.context import Context
 from wactl.diagnostics import Span, did_you_mean
 from wactl.dsl import ast
 from wactl.dsl.cron import cron_error
+from wactl.dsl.expr import regex_problem
 
 _WORD = re.compile(r"\w+")
 MAX_KEYWORD_WORDS = 8
@@ -93,12 +93,13 @@ def _unique_keywords(ctx: Context, trigger: ast.KeywordTrigger) -> dict[str, int
 
 def _check_regex(ctx: Context, trigger: ast.RegexTrigger) -> bool:
     """WA603 when the pattern does not compile; True when it does."""
-    error = regex_refusal(trigger.pattern)
+    error = regex_problem(trigger.pattern)
     if error is None:
         return True
     ctx.bag.add("WA603", f"regex trigger `{trigger.pattern}` refused: {error}",
                 ast.span_of(trigger, "pattern"),
-                hint="check brackets and escapes; in YAML, single quotes keep `\\` as written")
+                hint="check brackets and escapes; in YAML, single quotes keep `\\` as written; "
+                "patterns run on RE2: no back-references or lookarounds")
     return False
 
 

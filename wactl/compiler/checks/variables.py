@@ -21,14 +21,11 @@ incoming set shrinks, so a 10,000-step flow costs a few passes over its edges.
 
 from __future__ import annotations
 
-import re
-import warnings
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from wactl.compiler import _walk
-from wactl.compiler.checks.expressions import regex_refusal
 from wactl.compiler.context import Context
 from wactl.compiler.graph import FlowGraph, build_graph
 from wactl.diagnostics import Span, did_you_mean
@@ -186,11 +183,10 @@ def _step_assigns(step: ast.Step) -> list[str]:
 
 def _regex_groups(trigger: ast.Trigger | None) -> set[str]:
     """Named groups of a regex trigger: set when the flow starts from it."""
-    if not isinstance(trigger, ast.RegexTrigger) or regex_refusal(trigger.pattern):
+    if not isinstance(trigger, ast.RegexTrigger):
         return set()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return set(re.compile(trigger.pattern).groupindex)
+    pattern = _expr.compile_pattern(trigger.pattern)
+    return set(pattern.groupindex) if isinstance(pattern, _expr.Pattern) else set()
 
 
 def _when_facts(ctx: Context, step: ast.Step) -> list[str]:

@@ -62,12 +62,19 @@ from wactl.dsl.expr.parse import (
     parse_template,
     parse_template_source,
 )
+from wactl.dsl.expr.patterns import (
+    Found,
+    Pattern,
+    PatternError,
+    PatternRefused,
+    compile_pattern,
+    compile_regex,
+    regex_problem,
+)
 from wactl.dsl.expr.static import (
     children,
-    compile_regex,
     names_read,
     regex_literals,
-    regex_problem,
     root_fields,
     to_source,
     walk,
@@ -77,8 +84,9 @@ __all__ = [
     "ATOM_PREC", "BINARY_PREC", "CMP_PREC", "COMPARISONS", "FILTER_PREC", "FUNCTIONS",
     "KEYWORDS", "MAX_CHARS", "MAX_DEPTH", "MAX_HOLES", "MAX_NODES", "MAX_REGEX_CHARS",
     "NEG_PREC", "NOT_PREC", "POSTFIX_PREC", "ROOTS", "ROOT_FIELDS", "Attr", "Binary", "Call",
-    "ExprNode", "Filter", "Hole", "Index", "ListLit", "Literal", "Name", "TemplateNode",
-    "Unary", "children", "compile_regex", "names_read", "offset_to_span",
-    "parse_expr", "parse_source", "parse_template", "parse_template_source", "regex_literals",
-    "regex_problem", "root_fields", "to_source", "walk",
+    "ExprNode", "Filter", "Found", "Hole", "Index", "ListLit", "Literal", "Name", "Pattern",
+    "PatternError", "PatternRefused", "TemplateNode", "Unary", "children", "compile_pattern",
+    "compile_regex", "names_read", "offset_to_span", "parse_expr", "parse_source",
+    "parse_template", "parse_template_source", "regex_literals", "regex_problem", "root_fields",
+    "to_source", "walk",
 ]

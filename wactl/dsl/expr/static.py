@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import re
-import warnings
 from collections.abc import Iterator
-from functools import lru_cache
 
 from wactl.dsl.expr.nodes import (
     ATOM_PREC,
     BINARY_PREC,
     CMP_PREC,
     FILTER_PREC,
-    MAX_REGEX_CHARS,
     NEG_PREC,
     NOT_PREC,
     POSTFIX_PREC,
@@ -86,30 +82,6 @@ def regex_literals(node: ExprNode | TemplateNode) -> list[tuple[str, int]]:
     return [(n.right.value, base + n.right.offset) for n, base in walk(node)
             if isinstance(n, Binary) and n.op == "matches"
             and isinstance(n.right, Literal) and isinstance(n.right.value, str)]
-
-
-def compile_regex(pattern: str) -> re.Pattern[str]:
-    """`re.compile` without the stdlib's FutureWarnings (`[[`): a diagnostic says it instead."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return re.compile(pattern)
-
-
-_NESTED_REPEAT = re.compile(r"\((?:[^()\\]|\\.)*[+*}]\)(?:[+*]|\{\d*,)")
-
-
-@lru_cache(maxsize=1024)
-def regex_problem(pattern: str) -> str | None:
-    """Why a `matches` pattern is refused (invalid, too long, catastrophic), or None."""
-    if len(pattern) > MAX_REGEX_CHARS:
-        return f"pattern is {len(pattern):,} characters long; the limit is {MAX_REGEX_CHARS}"
-    try:
-        compile_regex(pattern)
-    except (re.error, OverflowError, RecursionError) as exc:
-        return f"invalid regular expression: {exc}"
-    if _NESTED_REPEAT.search(pattern):
-        return "a repeated group contains a repetition (like `(a+)+`), which can run forever"
-    return None
 
 
 # --------------------------------------------------------------------------- printer

@@ -132,7 +132,8 @@ def _messages() -> dict[str, Schema]:
 def _triggers() -> dict[str, Schema]:
     kinds = {
         "keyword": doc(ref("strings"), "A word or list of words (case- and accent-insensitive)."),
-        "regex": doc({"type": "string"}, "A regular expression; named groups become variables."),
+        "regex": doc({"type": "string"}, "A regular expression (RE2, Python spelling); named "
+                     "groups become variables."),
         "intent": {"anyOf": [ref("scalar"), obj(
             {"intent": ref("scalar"),
              "min_confidence": {"type": "number", "minimum": 0, "maximum": 1}}, ("intent",))]},

@@ -24,7 +24,7 @@ from wactl.compiler.ir import (
     IRRegexTrigger,
     IRScheduleTrigger,
 )
-from wactl.dsl.expr import compile_regex
+from wactl.dsl.expr import Pattern, PatternRefused, compile_regex
 
 MAX_MATCH_TEXT = 4096
 """Longer messages are matched on their start (a regex over 64 KB of text is a risk)."""
@@ -46,7 +46,7 @@ class TriggerIndex:
 
     def __init__(self, flows: Sequence[IRFlow]) -> None:
         self.keywords: list[tuple[str, IRFlow]] = []
-        self.regexes: list[tuple[re.Pattern[str], IRFlow]] = []
+        self.regexes: list[tuple[Pattern, IRFlow]] = []
         self.intents: list[IRFlow] = []
         self.events: dict[str, list[IRFlow]] = {}
         self.schedules: dict[str, IRFlow] = {}
@@ -62,7 +62,7 @@ class TriggerIndex:
         elif isinstance(trig, IRRegexTrigger):
             try:
                 self.regexes.append((compile_regex(trig.pattern), flow))
-            except re.error:
+            except PatternRefused:
                 pass  # the compiler reported it; an uncompiled program is not deployed
         elif isinstance(trig, IRIntentTrigger):
             self.intents.append(flow)
