@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from wactl.compiler.graph import (
     build_graph,
     cycle_through,

@@ -207,7 +207,7 @@ def test_subflow_that_waits_long_leaves_the_caller_outside() -> None:
 
 
 def test_window_analysis_is_linear_in_a_long_chain_of_subflows() -> None:
-    
+
     from wactl.compiler import compile_files
     from wactl.dsl import ast
 
