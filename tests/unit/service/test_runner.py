@@ -54,7 +54,6 @@ async def test_rounds_turn_inbox_rows_into_replies_and_fire_timers() -> None:
     while await workers.round():
         pass
     assert [getattr(m, "text", "") for _, m in channel.outbox] == ["Napping."]
-    assert flaky.failures == 0
     clock.advance(timedelta(hours=1, seconds=1))
     while await workers.round():
         pass
