@@ -21,6 +21,7 @@ from lark.indenter import Indenter
 
 from wactl.diagnostics import CODES, Diagnostic, Span
 from wactl.dsl import ast
+from wactl.dsl.flow import _tables
 from wactl.dsl.flow._errors import ParseProblem, describe
 from wactl.dsl.flow._transform import Context, FlowTransformer
 
@@ -87,13 +88,13 @@ _LARK: Lark | None = None
 
 
 def get_parser() -> Lark:
-    """The one Lark instance (grammar analysed once, cached on disk by lark)."""
+    """The one Lark instance, from the tables shipped beside the grammar (see `_tables`).
+
+    Never lark's `cache=True`: it unpickles a file with a predictable name in `$TMPDIR`.
+    """
     global _LARK
     if _LARK is None:
-        _LARK = Lark.open_from_package(
-            "wactl.dsl.flow", "grammar.lark", parser="lalr", lexer="contextual",
-            postlex=FlowIndenter(), transformer=_TRANSFORMER, propagate_positions=False,
-            maybe_placeholders=True, cache=True)
+        _LARK = _tables.load(FlowIndenter(), _TRANSFORMER)
     return _LARK
 
 
