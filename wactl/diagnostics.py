@@ -73,6 +73,7 @@ CODES: dict[str, CodeInfo] = {
     "WA110": CodeInfo(E, "invalid identifier"),
     "WA111": CodeInfo(E, "invalid duration"),
     "WA112": CodeInfo(E, "conflicting keys (a step or trigger of more than one kind)"),
+    "WA113": CodeInfo(E, "project too large (files, bytes or flows over the limit)"),
     # WA2xx names (compiler/resolve)
     "WA201": CodeInfo(E, "duplicate flow id"),
     "WA202": CodeInfo(E, "duplicate step id"),
