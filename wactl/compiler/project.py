@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from wactl.compiler import checks
 from wactl.compiler.resolve import build_context
-from wactl.diagnostics import Diagnostic, DiagnosticBag, Severity, Span
+from wactl.diagnostics import Diagnostic, DiagnosticBag, Severity, Span, suggestion_budget
 from wactl.dsl import ast
 from wactl.dsl.source import DEFAULT_LIMITS, Limits, file_too_large, project_limit, too_many_flows
 
@@ -59,7 +59,7 @@ def compile_project(sources: Mapping[str, str], *, lower: bool = True,
     too_large = project_limit(sizes.items(), limits)
     if too_large is not None:  # refused before any parsing: the limits bound time and memory
         return CompileResult(None, [too_large], [])
-    with gc_paused():
+    with gc_paused(), suggestion_budget():
         bag = DiagnosticBag()
         files: list[ast.SourceFile] = []
         broken: set[str] = set()
@@ -103,7 +103,7 @@ def gc_paused() -> Iterator[None]:
 def compile_files(files: Iterable[ast.SourceFile], bag: DiagnosticBag | None = None,
                   broken_files: Iterable[str] = (), *, lower: bool = True) -> CompileResult:
     """Check and lower already-loaded files (tests build ASTs directly and call this)."""
-    with gc_paused():
+    with gc_paused(), suggestion_budget():
         return _compile_files(files, bag, broken_files, lower)
 
 
