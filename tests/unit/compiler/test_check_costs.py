@@ -13,7 +13,13 @@ from collections.abc import Iterator
 import pytest
 
 from wactl.compiler import compile_project
-from wactl.diagnostics import MAX_CANDIDATES, MAX_SUGGESTIONS, did_you_mean, suggestion_budget
+from wactl.diagnostics import (
+    MAX_CANDIDATES,
+    MAX_SUGGESTIONS,
+    Diagnostic,
+    did_you_mean,
+    suggestion_budget,
+)
 
 
 @pytest.fixture()
@@ -86,3 +92,21 @@ def test_a_set_of_many_keys_each_reading_the_one_before_needs_no_warning() -> No
            + keys + '  - id: t\n    send: "{{ v_4999 }}"\n')
     result = compile_project({"a.yaml": src}, lower=False)
     assert result.diagnostics == []
+
+
+def test_flow_error_recovery_counts_syntax_errors_once_per_diagnostic(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from wactl.dsl.flow import parser
+
+    scanned: list[int] = []
+    real = parser._syntax_errors
+
+    def counting(diags: list[Diagnostic]) -> int:
+        scanned.append(len(diags))
+        return real(diags)
+
+    monkeypatch.setattr(parser, "_syntax_errors", counting)
+    flows = "".join(f"flow f{i}\n  when keyword k{i}\n\n  s: wait 5x\n\n" for i in range(1_000))
+    _, diags = parser.parse_flow("a.flow", flows + "flow broken\n  s: ???\n")
+    assert len(diags) == 1_001  # a WA111 per flow and the syntax error
+    assert sum(scanned) <= 2 * len(diags)  # recounting all per chunk was 500,000

@@ -153,17 +153,27 @@ def _step_starts(lines: list[str], start: int, end: int) -> list[int]:
 
 
 def _recover_flow(path: str, lines: list[str], start: int, end: int,
-                  diags: list[Diagnostic]) -> None:
-    """A broken flow: parse its header and each step alone to find every error in it."""
+                  diags: list[Diagnostic], errors: int) -> None:
+    """A broken flow: parse its header and each step alone to find every error in it.
+
+    `errors` is the number of syntax errors found before; the count is kept as chunks
+    are parsed (not recounted over every diagnostic), so recovery stays linear."""
     steps = _step_starts(lines, start, end)
     bounds = [start, *steps, end]
     header = "\n".join(lines[start:bounds[1]]) + "\n"
-    _attempt(path, header, start, diags)
+    errors += _attempted_errors(path, header, start, diags)
     for a, b in zip(bounds[1:-1], bounds[2:], strict=True):
         chunk = "flow chunk\n" + "\n".join(lines[a:b]) + "\n"
-        _attempt(path, chunk, a - 1, diags)
-        if _syntax_errors(diags) >= MAX_SYNTAX_ERRORS:
+        errors += _attempted_errors(path, chunk, a - 1, diags)
+        if errors >= MAX_SYNTAX_ERRORS:
             return
+
+
+def _attempted_errors(path: str, text: str, offset: int, diags: list[Diagnostic]) -> int:
+    """`_attempt`, returning how many syntax errors it added."""
+    mark = len(diags)
+    _attempt(path, text, offset, diags)
+    return _syntax_errors(diags[mark:])
 
 
 def _syntax_errors(diags: list[Diagnostic]) -> int:
@@ -176,10 +186,11 @@ def _recover(path: str, text: str, diags: list[Diagnostic]) -> list[ast.Flow]:
     flows: list[ast.Flow] = []
     chunks = list(_top_chunks(lines))
     if len(chunks) == 1 and lines[0].startswith("flow"):  # the whole file is one broken flow
-        _recover_flow(path, lines, 0, len(lines), diags)
+        _recover_flow(path, lines, 0, len(lines), diags, 0)
         return flows
+    errors = 0
     for start, end in chunks:
-        if _syntax_errors(diags) >= MAX_SYNTAX_ERRORS:
+        if errors >= MAX_SYNTAX_ERRORS:
             break
         chunk = "\n".join(lines[start:end]) + "\n"
         mark = len(diags)
@@ -188,7 +199,8 @@ def _recover(path: str, text: str, diags: list[Diagnostic]) -> list[ast.Flow]:
             flows.extend(got)
         elif end - start > 1 and lines[start].startswith("flow"):
             del diags[mark:]
-            _recover_flow(path, lines, start, end, diags)
+            _recover_flow(path, lines, start, end, diags, errors)
+        errors += _syntax_errors(diags[mark:])
     return flows
 
 
