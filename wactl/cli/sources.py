@@ -179,5 +179,6 @@ def add_project_context(
     context = {key for key in extra if key not in sources and key != project_key}
     for key, text in extra.items():
         sources.setdefault(key, text)
-    diags.extend(d for d in extra_diags if d.span.file == project_key)
+    # a project too large to read is reported whichever of its files was asked about
+    diags.extend(d for d in extra_diags if d.span.file == project_key or d.code == "WA113")
     return context

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from wactl.cli import app, sources
 from wactl.dsl.expr import MAX_HOLES
-from wactl.dsl.source import Limits
+from wactl.dsl.source import MAX_PROJECT_FILES, Limits
 
 
 @pytest.fixture()
@@ -70,3 +70,15 @@ def test_a_text_with_4000_holes_is_one_wa409_and_a_short_report(project: Path) -
     assert out.count("error[WA409]") == 1  # (and a WA504: 76,000 characters is too long)
     assert f"template has 4,000 `{{{{ }}}}` holes; the limit is {MAX_HOLES}" in out
     assert len(out) < 2_000
+
+
+def test_validating_one_file_of_a_project_too_large_reports_the_project(project: Path
+                                                                         ) -> None:
+    (project / "wactl.yaml").write_text("shop: demo\npaths:\n  flows: [flows]\n",
+                                        encoding="utf-8")
+    (project / "flows" / "a.yaml").write_text(
+        "flow: a\ntrigger:\n  keyword: a\nsteps:\n  - id: s\n    send: hi\n", encoding="utf-8")
+    for i in range(MAX_PROJECT_FILES):
+        (project / "flows" / f"x{i:04d}.yaml").write_text("x", encoding="utf-8")
+    code, out = validate("flows/a.yaml")
+    assert code == 1 and out.count("error[WA113]") == 1
