@@ -34,6 +34,7 @@ LOG_CODES: Mapping[str, str] = MappingProxyType({
     "ruled": "only rule flows acted on a message",
     "unanswered": "nothing automated took a message; the conversation is pending for a person",
     "unsupported_message": "a message of a kind the flows cannot take",
+    "inbound_cut": "a message over the engine's size limits was cut to them (see docs/limits.md)",
     "reaction": "a reaction to a message, kept in the history only",
     "unknown_event": "an event of a type the engine does not know",
     "stale_timer": "a timer fired for a run that no longer waits for it",
