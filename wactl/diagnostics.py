@@ -218,7 +218,13 @@ class DiagnosticBag:
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     """A 'did you mean' hint for a misspelt key or name, or None when nothing is close."""
+    match = closest(word, candidates)
+    return f"did you mean `{match}`?" if match else None
+
+
+def closest(word: str, candidates: Iterable[str]) -> str | None:
+    """The candidate `did_you_mean` would suggest (loaders also read on as if it were written)."""
     import difflib
 
     match = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return f"did you mean `{match[0]}`?" if match else None
+    return match[0] if match else None

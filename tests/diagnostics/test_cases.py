@@ -28,13 +28,17 @@ def test_case(case_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     case = load_case(case_dir)
     monkeypatch.chdir(case_dir)
     diags, _ = diagnose(case.paths, case.max_bytes)
-    hits = [d for d in diags if d.code == case.code]
-    assert any(str(d.span) == case.at for d in hits), (
-        f"{case.name}: expected {case.code} at {case.at}; got:\n{describe(diags)}")
+    got = {(d.code, str(d.span)) for d in diags}
+    for code, at in case.all_expected:
+        assert (code, at) in got, (
+            f"{case.name}: expected {code} at {at}; got:\n{describe(diags)}")
+    if case.exactly:
+        extra = got - set(case.all_expected)
+        assert not extra, f"{case.name}: unexpected {sorted(extra)}; got:\n{describe(diags)}"
     if case.has_fixed:
         fixed, _ = diagnose(case.fixed_paths(), case.max_bytes)
-        assert case.code not in {d.code for d in fixed}, (
-            f"{case.name}: fixed/ still has {case.code}:\n{describe(fixed)}")
+        left = {code for code, _ in case.all_expected} & {d.code for d in fixed}
+        assert not left, f"{case.name}: fixed/ still has {sorted(left)}:\n{describe(fixed)}"
 
 
 @pytest.mark.parametrize("case_dir", CASES, ids=[d.name for d in CASES])

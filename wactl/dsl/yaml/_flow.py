@@ -13,7 +13,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from wactl.dsl import ast
 from wactl.dsl.yaml._read import FLOW_ID, NULL, STEP_ID, Pairs, Reader, after, opt
-from wactl.dsl.yaml._steps import step
+from wactl.dsl.yaml._steps import lost_id, step
 from wactl.dsl.yaml._text import expr
 
 FLOW_KEYS = ("flow", "title", "description", "priority", "trigger", "vars", "rule", "steps")
@@ -26,21 +26,27 @@ _NO_MIN = -(2**63)
 
 def flow(r: Reader, node: Node, pairs: Pairs, comments: list[str]) -> ast.Flow | None:
     """One flow mapping (the whole file, or one item of `flows:`)."""
+    doubts = r.doubts
     r.check_keys(pairs, FLOW_KEYS, "a flow")
     id_node = r.require(pairs, "flow", node, "a flow")
     flow_id = None if id_node is None else r.identifier(id_node, "flow id", FLOW_ID)
+    lost: list[str] = []
     fields: dict[str, Any] = {
         "title": opt(r, pairs, "title", Reader.string),
         "description": opt(r, pairs, "description", Reader.string),
         "priority": opt(r, pairs, "priority", _priority),
-        "trigger": opt(r, pairs, "trigger", trigger),
-        "vars": opt(r, pairs, "vars", flow_vars) or {},
-        "rule": opt(r, pairs, "rule", Reader.boolean) or False,
-        "steps": _steps(r, pairs["steps"]) if "steps" in pairs else [],
     }
+    before_trigger = r.doubts
+    fields["trigger"] = opt(r, pairs, "trigger", trigger)
+    doubts += r.doubts - before_trigger  # a bad trigger changes no step, so no check's verdict
+    fields.update(vars=opt(r, pairs, "vars", flow_vars) or {},
+                  rule=opt(r, pairs, "rule", Reader.boolean) or False,
+                  steps=_steps(r, pairs["steps"], lost) if "steps" in pairs else [])
+    partial = r.doubts > doubts
     if flow_id is None:
         return None
-    fields.update(id=flow_id, span=r.span(node), comments=comments)
+    fields.update(id=flow_id, span=r.span(node), comments=comments, partial=partial,
+                  lost_steps=lost)
     return ast.Flow.model_validate(fields)
 
 
@@ -75,7 +81,8 @@ def flow_vars(r: Reader, node: Node, what: str) -> dict[str, Any] | None:
     return out
 
 
-def _steps(r: Reader, pair: tuple[Node, Node]) -> list[ast.StepBase]:
+def _steps(r: Reader, pair: tuple[Node, Node], lost: list[str]) -> list[ast.StepBase]:
+    """The steps that could be read; the ids of those that could not go to `lost`."""
     key, node = pair
     out: list[ast.StepBase] = []
     start = after(key)
@@ -85,6 +92,8 @@ def _steps(r: Reader, pair: tuple[Node, Node]) -> list[ast.StepBase]:
         one = step(r, item, comments)
         if one is not None:
             out.append(one)
+        else:
+            lost.append(lost_id(item))
     return out
 
 
