@@ -73,6 +73,7 @@ CODES: dict[str, CodeInfo] = {
     "WA110": CodeInfo(E, "invalid identifier"),
     "WA111": CodeInfo(E, "invalid duration"),
     "WA112": CodeInfo(E, "conflicting keys (a step or trigger of more than one kind)"),
+    "WA113": CodeInfo(W, "file defines nothing"),
     # WA2xx names (compiler/resolve)
     "WA201": CodeInfo(E, "duplicate flow id"),
     "WA202": CodeInfo(E, "duplicate step id"),
@@ -124,6 +125,8 @@ CODES: dict[str, CodeInfo] = {
     "WA702": CodeInfo(W, "language not declared in the project"),
     "WA703": CodeInfo(E, "test refers to an unknown flow or agent"),
     "WA704": CodeInfo(E, "invalid project file"),
+    "WA705": CodeInfo(W, "the project's paths find no flow"),
+    "WA706": CodeInfo(W, "flow file beside wactl.yaml outside the project's paths"),
     # WA9xx internal
     "WA901": CodeInfo(E, "internal error (a wactl bug)"),
 }

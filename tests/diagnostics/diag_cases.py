@@ -21,7 +21,7 @@ from pathlib import Path
 
 import yaml
 
-from wactl.cli.sources import read_sources
+from wactl.cli.sources import project_of, project_warnings, read_sources
 from wactl.compiler import compile_project
 from wactl.diagnostics import Diagnostic, DiagnosticBag
 
@@ -101,7 +101,8 @@ def diagnose(paths: list[str], max_bytes: int | None = None) -> tuple[list[Diagn
     """Read `paths` (relative to the working directory) and compile them, as validate does."""
     sources, read_diags = read_sources(paths, max_bytes)
     result = compile_project(sources)
-    return DiagnosticBag([*read_diags, *result.diagnostics]).sorted(), sources
+    project = project_warnings(project_of(paths), result.files)
+    return DiagnosticBag([*read_diags, *result.diagnostics, *project]).sorted(), sources
 
 
 def describe(diags: list[Diagnostic]) -> str:

@@ -101,7 +101,8 @@ def read_and_compile(paths: Sequence[str] | None, *, lower: bool = True) -> Comp
     context = src.add_project_context(sources, read_diags, src.project_of(given))
     result = compile_project(sources, lower=lower)
     shown = [d for d in result.diagnostics if d.span.file not in context]
-    bag = DiagnosticBag([*read_diags, *shown])
+    project = src.project_warnings(src.project_of(given), result.files)
+    bag = DiagnosticBag([*read_diags, *shown, *project])
     return Compiled(sources, bag.sorted(), result, len(read_diags), context)
 
 

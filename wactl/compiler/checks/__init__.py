@@ -11,6 +11,7 @@ from collections.abc import Callable
 from wactl.compiler.checks import (
     cycles,
     expressions,
+    files,
     languages,
     limits,
     names,
@@ -35,6 +36,7 @@ CHECKS: tuple[Callable[[Context], None], ...] = (
     languages.check,
     triggers.check,
     tests.check,
+    files.check,
 )
 
 __all__ = ["CHECKS"]
