@@ -217,7 +217,7 @@ def test_awkward_strings_round_trip_everywhere(value: str) -> None:
     set_step = ast.SetStep(id="b", set={"v": ast.Expr(src=value)})
     field = ast.FieldStep(id="c", field={value or "k": ast.Template(src=value)})
     flow = ast.Flow(id="f", title=value, vars={"v": value}, steps=[step, set_step, field],
-                    trigger=ast.KeywordTrigger(keywords=[value, "x"]))
+                    trigger=ast.KeywordTrigger(keywords=[value, "x"] if value.strip() else ["x"]))
     round_trip(ast.SourceFile(path="f.yaml", spelling="yaml", flows=[flow]))
 
 

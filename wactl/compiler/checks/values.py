@@ -35,8 +35,12 @@ Problem = tuple[str, str, Span]
 
 
 def _trigger_problems(trigger: ast.Trigger | None) -> list[Problem]:
-    if isinstance(trigger, ast.KeywordTrigger) and not any(k.strip() for k in trigger.keywords):
+    if isinstance(trigger, ast.KeywordTrigger) and not trigger.keywords:
         return [("WA104", "a keyword trigger needs at least one keyword", trigger.span)]
+    if isinstance(trigger, ast.KeywordTrigger) and not all(k.strip() for k in trigger.keywords):
+        index = next(i for i, k in enumerate(trigger.keywords) if not k.strip())
+        return [("WA104", "a keyword cannot be empty",
+                 ast.span_of(trigger, f"keywords.{index}"))]
     if isinstance(trigger, ast.IntentTrigger) and trigger.min_confidence is not None \
             and not 0 <= trigger.min_confidence <= 1:
         return [("WA104", "`min_confidence` must be between 0 and 1, got "

@@ -12,7 +12,17 @@ from typing import Any
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from wactl.dsl import ast
-from wactl.dsl.yaml._read import FLOW_ID, NULL, STEP_ID, Pairs, Reader, after, opt
+from wactl.dsl.yaml._read import (
+    BOOL,
+    FLOAT,
+    FLOW_ID,
+    INT,
+    STEP_ID,
+    Pairs,
+    Reader,
+    after,
+    opt,
+)
 from wactl.dsl.yaml._steps import lost_id, step
 from wactl.dsl.yaml._text import expr
 
@@ -126,16 +136,28 @@ def trigger(r: Reader, node: Node, what: str) -> ast.TriggerBase | None:
 
 
 def _keyword(r: Reader, node: Node) -> dict[str, Any] | None:
-    words = r.strings(node, "keyword")
-    if words == []:
+    items = r.sequence(node, "keyword") if isinstance(node, SequenceNode) else [node]
+    if items == []:
         r.wrong(node, "keyword", "a word or a list of words")
-    if not words:
+    words = [(item, word) for item in items or () if (word := _one_keyword(r, item))]
+    if not words or len(words) != len(items or ()):
         return None
-    items = node.value if isinstance(node, SequenceNode) else [node]
-    kept = [item for item in items if isinstance(item, ScalarNode) and item.tag != NULL]
-    spans = {f"keywords.{i}": r.span(item) for i, item in enumerate(kept)} \
-        if len(kept) == len(words) else {}
-    return {"keywords": words, "key_spans": spans}
+    return {"keywords": [w for _, w in words],
+            "key_spans": {f"keywords.{i}": r.span(item) for i, (item, _) in enumerate(words)}}
+
+
+def _one_keyword(r: Reader, node: Node) -> str | None:
+    """A keyword is text a customer types: `5` or `yes` unquoted are YAML numbers and
+    booleans (quote them), and an empty one would match nothing or everything."""
+    if isinstance(node, ScalarNode) and node.tag in (INT, FLOAT, BOOL):
+        r.wrong(node, "keyword", "text", f'quote it if the customer types it: "{node.value}"')
+        return None
+    word = r.string(node, "keyword")
+    if word is not None and not word.strip():
+        r.error("WA104", "a keyword cannot be empty", node, "write the word customers type, "
+                "or remove it")
+        return None
+    return word
 
 
 def _regex(r: Reader, node: Node) -> dict[str, Any] | None:

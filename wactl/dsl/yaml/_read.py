@@ -347,7 +347,7 @@ def after(node: Node) -> int:
 def describe(node: Node) -> str:
     """How a wrong value reads in a message: `"two"`, `5`, `nothing`, `a list`."""
     if isinstance(node, SequenceNode):
-        return "a list"
+        return "a list" if node.value else "an empty list"
     if isinstance(node, MappingNode):
         return "a mapping"
     if node.tag == NULL:
