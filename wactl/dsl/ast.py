@@ -525,6 +525,8 @@ class ProjectPaths(Node):
     flows: list[str] = Field(default_factory=lambda: ["flows"])
     agents: list[str] = Field(default_factory=lambda: ["agents"])
     tests: list[str] = Field(default_factory=lambda: ["tests"])
+    # the keys the file wrote, so `wactl fmt` keeps those that hold their default
+    written: list[str] = Field(default_factory=list, exclude=True, repr=False)
 
 
 class Project(Node):
@@ -538,6 +540,9 @@ class Project(Node):
     paths: ProjectPaths = Field(default_factory=ProjectPaths)
     templates: dict[str, TemplateSpec] = Field(default_factory=dict)
     secrets: list[str] = Field(default_factory=list)  # names readable as secrets.X
+    # the keys the file wrote (`time_zone` as `timezone`), so `wactl fmt` neither drops
+    # one that holds its default nor writes a default the merchant left out
+    written: list[str] = Field(default_factory=list, exclude=True, repr=False)
 
 
 # --------------------------------------------------------------------------- files

@@ -245,3 +245,23 @@ def test_example_project_round_trips() -> None:
             round_trip(source)
             checked += 1
     assert checked == len(files), "every example file loads cleanly, so every one is checked"
+
+
+@pytest.mark.parametrize("text", [
+    "shop: s\n",
+    "shop: s\npaths:\n  flows: [flows]\n",
+    "language: vi\ntimezone: Asia/Ho_Chi_Minh\npaths: {}\n",
+    "shop: s\nlanguages: []\npaths:\n  tests: [tests]\n",
+])
+def test_the_project_file_keeps_its_keys_and_gains_none(text: str) -> None:
+    from wactl.dsl.fmt import format_source
+
+    plan = format_source("wactl.yaml", text)
+    assert plan.diagnostics == [] and plan.new_text == text
+
+
+def test_the_project_file_spells_time_zone_as_timezone() -> None:
+    from wactl.dsl.fmt import format_source
+
+    plan = format_source("wactl.yaml", "time_zone: Asia/Ho_Chi_Minh\n")
+    assert plan.new_text == "timezone: Asia/Ho_Chi_Minh\n"

@@ -100,7 +100,8 @@ def project(r: Reader, node: Node | None) -> ast.Project:
         "templates": opt(r, pairs, "templates", _templates),
         "secrets": opt(r, pairs, "secrets", Reader.strings),
     })
-    return ast.Project.model_validate({**fields, "span": r.span(node)})
+    written = ["timezone" if name == "time_zone" else name for name in pairs]
+    return ast.Project.model_validate({**fields, "span": r.span(node), "written": written})
 
 
 def _paths(r: Reader, node: Node, what: str) -> ast.ProjectPaths | None:
@@ -110,7 +111,8 @@ def _paths(r: Reader, node: Node, what: str) -> ast.ProjectPaths | None:
     r.check_keys(pairs, ("flows", "agents", "tests"), "`paths`")
     fields = {name: r.strings(value, f"paths.{name}") for name, (_, value) in pairs.items()
               if name in ("flows", "agents", "tests")}
-    return ast.ProjectPaths.model_validate({**present(fields), "span": r.span(node)})
+    return ast.ProjectPaths.model_validate({**present(fields), "span": r.span(node),
+                                            "written": list(fields)})
 
 
 def _templates(r: Reader, node: Node, what: str) -> dict[str, ast.TemplateSpec] | None:
