@@ -56,6 +56,18 @@ def test_every_code_has_a_case() -> None:
     assert not missing, f"codes without a case under {CASES_DIR}: {', '.join(missing)}"
 
 
+NOT_FROM_FLOW = {"WA100", "WA101", "WA106", "WA206", "WA209", "WA703", "WA704",
+                 "WA705", "WA706", "WA901"}
+"""Codes no `.flow` file can cause: missing paths, YAML syntax and kinds, agents and tests
+(YAML only), the project file and its paths."""
+
+
+def test_every_code_a_flow_file_can_cause_has_a_flow_case() -> None:
+    flowed = {d.name.split("-", 1)[0] for d in case_dirs() if any(d.glob("bad/**/*.flow"))}
+    missing = sorted(set(CODES) - flowed - NOT_FROM_FLOW)
+    assert not missing, f"codes without a .flow case under {CASES_DIR}: {', '.join(missing)}"
+
+
 def test_internal_error_is_wa901(monkeypatch: pytest.MonkeyPatch) -> None:
     from wactl.compiler import checks, compile_project
 
