@@ -93,6 +93,7 @@ CODES: dict[str, CodeInfo] = {
     "WA306": CodeInfo(W, "flow has no steps"),
     "WA307": CodeInfo(E, "choice question offers no buttons or list"),
     "WA308": CodeInfo(W, "`on_timeout` without `timeout`, or `timeout` without `on_timeout`"),
+    "WA309": CodeInfo(W, "`next` after a step that ends the run (handoff, end, link)"),
     # WA4xx expressions, templates, variables
     "WA401": CodeInfo(E, "expression syntax error"),
     "WA402": CodeInfo(E, "template syntax error"),
