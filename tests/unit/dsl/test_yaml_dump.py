@@ -265,3 +265,10 @@ def test_the_project_file_spells_time_zone_as_timezone() -> None:
 
     plan = format_source("wactl.yaml", "time_zone: Asia/Ho_Chi_Minh\n")
     assert plan.new_text == "timezone: Asia/Ho_Chi_Minh\n"
+
+
+def test_min_confidence_is_written_beside_intent() -> None:
+    flow = ast.Flow(id="f", trigger=ast.IntentTrigger(intent="buy", min_confidence=0.8),
+                    steps=[ast.EndStep(id="e")])
+    text = dump_yaml(ast.SourceFile(path="f.yaml", spelling="yaml", flows=[flow]))
+    assert "trigger:\n  intent: buy\n  min_confidence: 0.8\n" in text

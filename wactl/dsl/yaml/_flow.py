@@ -32,6 +32,8 @@ TRIGGER_CLASSES: dict[str, type[ast.TriggerBase]] = {
     "event": ast.EventTrigger, "schedule": ast.ScheduleTrigger,
 }
 _NO_MIN = -(2**63)
+_BESIDE = {"intent": ("min_confidence",)}
+"""Keys a trigger kind takes beside its own key, as every kind takes `if`."""
 
 
 def flow(r: Reader, node: Node, pairs: Pairs, comments: list[str]) -> ast.Flow | None:
@@ -126,11 +128,18 @@ def trigger(r: Reader, node: Node, what: str) -> ast.TriggerBase | None:
     for other in kinds[1:]:
         r.error("WA112", f"a trigger has exactly one kind, and this one is already `{kind}`",
                 pairs.pop(other)[0], "a flow has one trigger; copy the flow for another one")
-    r.check_keys(pairs, (kind, "if"), f"this `{kind}` trigger")
+    r.check_keys(pairs, (kind, "if", *_BESIDE.get(kind, ())), f"this `{kind}` trigger")
     fields = _TRIGGERS[kind](r, pairs[kind][1])
     if_ = opt(r, pairs, "if", expr)
+    beside = kind in _BESIDE and "min_confidence" in pairs
+    confidence = opt(r, pairs, "min_confidence", _confidence) if beside else None
     if fields is None:
         return None
+    if beside:
+        if fields.get("min_confidence") is not None:
+            r.error("WA112", "`min_confidence` is given twice: keep the one beside `intent:`",
+                    pairs["min_confidence"][0])
+        fields["min_confidence"] = confidence
     fields.update({"if": if_, "span": r.span(node)})
     return TRIGGER_CLASSES[kind].model_validate(fields)
 

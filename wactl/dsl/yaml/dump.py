@@ -66,8 +66,9 @@ def trigger_tree(trigger: ast.TriggerBase) -> Tree:
     elif isinstance(trigger, ast.RegexTrigger):
         tree["regex"] = trigger.pattern
     elif isinstance(trigger, ast.IntentTrigger):
-        tree["intent"] = trigger.intent if trigger.min_confidence is None else {
-            "intent": trigger.intent, "min_confidence": Raw(float_text(trigger.min_confidence))}
+        tree["intent"] = trigger.intent
+        if trigger.min_confidence is not None:  # beside `intent:`, as the contract has it
+            tree["min_confidence"] = Raw(float_text(trigger.min_confidence))
     elif isinstance(trigger, ast.EventTrigger):
         tree["event"] = trigger.event
     elif isinstance(trigger, ast.ScheduleTrigger):
