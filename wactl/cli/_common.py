@@ -71,6 +71,7 @@ class Compiled:
     result: CompileResult
     unreadable: int
     context: set[str]  # files read only to resolve names; not reported on
+    added_project: str | None = None  # wactl.yaml, read for PATHS but not among them
 
     @property
     def has_errors(self) -> bool:
@@ -78,7 +79,9 @@ class Compiled:
 
     @property
     def file_count(self) -> int:
-        return len(self.sources) - len(self.context) + self.unreadable
+        """The files PATHS named (wactl.yaml read only for them does not count)."""
+        extra = 1 if self.added_project in self.sources else 0
+        return len(self.sources) - len(self.context) - extra + self.unreadable
 
 
 def usage_error_for_missing(paths: Sequence[str]) -> list[Diagnostic]:
@@ -98,12 +101,15 @@ def read_and_compile(paths: Sequence[str] | None, *, lower: bool = True) -> Comp
 
     given = list(paths or [])
     sources, read_diags = src.read_sources(given or src.default_paths())
-    context = src.add_project_context(sources, read_diags, src.project_of(given))
+    project_file = src.project_of(given)
+    asked = set(sources)
+    context = src.add_project_context(sources, read_diags, project_file)
+    added = next((k for k in sources if k not in asked and k not in context), None)
     result = compile_project(sources, lower=lower)
     shown = [d for d in result.diagnostics if d.span.file not in context]
-    project = src.project_warnings(src.project_of(given), result.files)
+    project = src.project_warnings(project_file, result.files)
     bag = DiagnosticBag([*read_diags, *shown, *project])
-    return Compiled(sources, bag.sorted(), result, len(read_diags), context)
+    return Compiled(sources, bag.sorted(), result, len(read_diags), context, added)
 
 
 def compile_or_exit(paths: Sequence[str] | None) -> Compiled:

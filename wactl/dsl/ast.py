@@ -543,6 +543,7 @@ class Project(Node):
     # the keys the file wrote (`time_zone` as `timezone`), so `wactl fmt` neither drops
     # one that holds its default nor writes a default the merchant left out
     written: list[str] = Field(default_factory=list, exclude=True, repr=False)
+    key_spans: dict[str, Span] = Field(default_factory=dict, exclude=True, repr=False)
 
 
 # --------------------------------------------------------------------------- files

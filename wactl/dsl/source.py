@@ -24,6 +24,9 @@ def decode_source(path: str, data: bytes, max_bytes: int = MAX_SOURCE_BYTES) -> 
     if len(data) > max_bytes:
         return _diag("WA108", f"file is {len(data):,} bytes; flow files may be at most "
                      f"{max_bytes:,} bytes", path, "split it into several files")
+    if _utf16(data):
+        return _diag("WA107", "file is UTF-16 text, not UTF-8", path,
+                     "save it as UTF-8 (most editors offer \"Save with encoding\")")
     if b"\x00" in data:
         return _diag("WA107", "file looks binary (it contains NUL bytes)", path,
                      "only .yaml, .yml and .flow text files are read")
@@ -37,3 +40,15 @@ def decode_source(path: str, data: bytes, max_bytes: int = MAX_SOURCE_BYTES) -> 
                           Span(path, line, col, line, col + 1), "save the file as UTF-8")
     text = text.removeprefix("\ufeff")
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _utf16(data: bytes) -> bool:
+    """A UTF-16 byte order mark, or text whose every other byte is NUL (ASCII in UTF-16),
+    as some Windows editors save: not binary, only the wrong encoding."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    head = data[:200]
+    pairs = len(head) // 2
+    if pairs < 2:
+        return False
+    return head[1::2].count(0) == pairs or head[0::2].count(0) == pairs

@@ -101,7 +101,11 @@ def project(r: Reader, node: Node | None) -> ast.Project:
         "secrets": opt(r, pairs, "secrets", Reader.strings),
     })
     written = ["timezone" if name == "time_zone" else name for name in pairs]
-    return ast.Project.model_validate({**fields, "span": r.span(node), "written": written})
+    spans = {key: r.span(value) for key, (_, value) in pairs.items()}
+    if "time_zone" in spans:
+        spans.setdefault("timezone", spans["time_zone"])
+    return ast.Project.model_validate({**fields, "span": r.span(node), "written": written,
+                                       "key_spans": spans})
 
 
 def _paths(r: Reader, node: Node, what: str) -> ast.ProjectPaths | None:
