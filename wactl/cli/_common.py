@@ -21,6 +21,7 @@ from wactl.cli.exit_codes import ExitCode
 from wactl.diagnostics import Diagnostic, DiagnosticBag
 
 if TYPE_CHECKING:
+    from wactl.cli.render import Summary
     from wactl.compiler import CompileResult
 
 
@@ -84,6 +85,24 @@ class Compiled:
         return len(self.sources) - len(self.context) - extra + self.unreadable
 
 
+def summary_of(compiled: Compiled) -> Summary:
+    """The counts of validate's last line for the files PATHS named."""
+    from wactl.cli.render import Summary
+
+    files = [f for f in compiled.result.files if f.path not in compiled.context]
+    return Summary.of(compiled.diagnostics, compiled.file_count,
+                      sum(len(f.flows) for f in files), sum(len(f.agents) for f in files))
+
+
+def print_failure(compiled: Compiled) -> None:
+    """The diagnostics and the summary line (`Found 2 errors in 1 file.`), on stderr: what
+    every command prints when the project has errors, as `wactl validate` does."""
+    from wactl.cli.render import render_text
+
+    echo(render_text(compiled.diagnostics, compiled.sources, summary_of(compiled),
+                     color=use_color(sys.stderr)), err=True)
+
+
 def usage_error_for_missing(paths: Sequence[str]) -> list[Diagnostic]:
     """WA100 per missing path: calling a command on a path that is not there is a usage error."""
     return src.missing_paths(paths)
@@ -120,7 +139,7 @@ def compile_or_exit(paths: Sequence[str] | None) -> Compiled:
         finish(ExitCode.USAGE)
     compiled = read_and_compile(paths)
     if compiled.has_errors:
-        print_diagnostics(compiled.diagnostics, compiled.sources)
+        print_failure(compiled)
         finish(ExitCode.INVALID)
     return compiled
 

@@ -20,7 +20,13 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 
-from wactl.cli._common import finish, print_diagnostics, read_and_compile, usage_error_for_missing
+from wactl.cli._common import (
+    finish,
+    print_diagnostics,
+    print_failure,
+    read_and_compile,
+    usage_error_for_missing,
+)
 from wactl.cli.chat_render import ChatView, effect_note
 from wactl.cli.exit_codes import ExitCode
 from wactl.cli.sim_input import Pick, Say, SendImage, SendLocation, parse_line
@@ -115,7 +121,7 @@ def compile_program(paths: list[str] | None) -> Program:
     compiled = read_and_compile(paths)
     program = compiled.result.program
     if compiled.has_errors or program is None:
-        print_diagnostics(compiled.diagnostics, compiled.sources)
+        print_failure(compiled)
         finish(ExitCode.INVALID)
     print_diagnostics(compiled.diagnostics, compiled.sources)  # warnings
     return program
