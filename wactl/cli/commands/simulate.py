@@ -29,7 +29,7 @@ from wactl.cli._common import (
 )
 from wactl.cli.chat_render import ChatView, effect_note
 from wactl.cli.exit_codes import ExitCode
-from wactl.cli.sim_input import Pick, Say, SendImage, SendLocation, parse_line
+from wactl.cli.sim_input import Bad, Pick, Say, SendImage, SendLocation, parse_line
 from wactl.cli.sim_session import Note, Output, Session, SessionConfig, TableOut, UserSaid
 from wactl.compiler.ir import Program
 from wactl.dsl import ast
@@ -65,17 +65,21 @@ def show(view: ChatView, outputs: list[Output], typed: str | None = None) -> Non
                 view.note(note)
 
 
-async def replay(session: Session, view: ChatView, lines: list[str]) -> None:
-    """Run a transcript line by line, showing each command typed and every answer."""
+async def replay(session: Session, view: ChatView, lines: list[str]) -> int:
+    """Run a transcript line by line, showing each command typed and every answer; the
+    number of lines that were no command (a script with a typo must not pass)."""
+    bad = 0
     for line in lines:
         command = parse_line(line)
         if command is None:
             continue
+        bad += isinstance(command, Bad)
         if not isinstance(command, MESSAGES):
             view.note(f"› {line.strip()}", style="bold")
         show(view, await session.run(command))
         if session.quit:
             break
+    return bad
 
 
 async def interact(session: Session, view: ChatView) -> None:
@@ -91,15 +95,16 @@ async def interact(session: Session, view: ChatView) -> None:
 
 
 async def simulate(session: Session, view: ChatView, flow: str | None,
-                   script: list[str] | None) -> None:
-    """Start `flow` if asked, then replay `script` or talk interactively."""
+                   script: list[str] | None) -> int:
+    """Start `flow` if asked, then replay `script` or talk interactively; the number of
+    unknown commands in the script."""
     try:
         if flow is not None:
             show(view, await session.start_flow(flow))
         if script is not None:
-            await replay(session, view, script)
-        else:
-            await interact(session, view)
+            return await replay(session, view, script)
+        await interact(session, view)
+        return 0
     finally:
         await session.close()
 
@@ -190,5 +195,8 @@ def command(
         _usage(f"--flow: no flow `{flow}` in {', '.join(sorted(f.id for f in program.flows))}")
     config = session_config(program, load_mocks(mocks), live_http, wa_id, lang)
     console = Console(highlight=False)
-    asyncio.run(simulate(Session(program, config), ChatView(console), flow, lines))
-    finish(ExitCode.OK)
+    bad = asyncio.run(simulate(Session(program, config), ChatView(console), flow, lines))
+    if bad:
+        console.print(f"[bold red]error:[/] the script has {bad} line{'s' * (bad > 1)} "
+                      "that {} no command (see above)".format("are" if bad > 1 else "is"))
+    finish(ExitCode.INVALID if bad else ExitCode.OK)
