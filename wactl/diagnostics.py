@@ -23,7 +23,12 @@ class Severity(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Span:
-    """A 1-based, end-exclusive region of one file: first and past-last line/col."""
+    """A 1-based, end-exclusive region of one file: first and past-last line/col.
+
+    Line 0 means the file as a whole, with no position in it (`Span.whole`): a file that
+    cannot be read, or one that defines nothing, is shown as `nope.yaml`, never with an
+    invented `:1:1`.
+    """
 
     file: str
     line: int = 1
@@ -37,7 +42,17 @@ class Span:
             object.__setattr__(self, "end_col", self.col)
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.col}"
+        return f"{self.file}:{self.line}:{self.col}" if self.line else self.file
+
+    @classmethod
+    def whole(cls, file: str) -> Span:
+        """The file as a whole: no line or column in it."""
+        return cls(file, 0, 0, 0, 0)
+
+    @property
+    def positioned(self) -> bool:
+        """False for `Span.whole`: renderers show no line, column or snippet."""
+        return self.line > 0
 
     def at(self, line_offset: int, col: int, length: int = 1) -> Span:
         """A sub-span `line_offset` lines below this one's start (col is absolute on that line)."""

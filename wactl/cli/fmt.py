@@ -25,7 +25,7 @@ def plan_file(path: str, text: str, to: Spelling | None) -> Plan:
     if plan.new_path != path and os.path.exists(plan.new_path):
         plan.diagnostics.append(Diagnostic(
             "WA100", Severity.ERROR, f"cannot convert to `{plan.new_path}`: it already exists",
-            Span(path, 1, 1, 1, 1), "remove or rename one of the two files"))
+            Span.whole(path), "remove or rename one of the two files"))
     return plan
 
 
@@ -39,7 +39,7 @@ def apply(plan: Plan) -> None:
     except OSError as exc:
         plan.diagnostics.append(Diagnostic(
             "WA100", Severity.ERROR, f"cannot write `{plan.new_path}`: {exc.strerror or exc}",
-            Span(plan.path, 1, 1, 1, 1)))
+            Span.whole(plan.path)))
 
 
 def describe(plan: Plan, check: bool) -> str:

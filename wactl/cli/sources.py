@@ -36,7 +36,7 @@ def display_path(path: Path) -> str:
 
 
 def _wa100(path: str, message: str, hint: str | None = None) -> Diagnostic:
-    return Diagnostic("WA100", CODES["WA100"].severity, message, Span(path, 1, 1, 1, 1), hint)
+    return Diagnostic("WA100", CODES["WA100"].severity, message, Span.whole(path), hint)
 
 
 def missing_path_diagnostic(raw: str) -> Diagnostic:
@@ -203,17 +203,18 @@ def _outside_paths(key: str, paths: ast.ProjectPaths) -> Diagnostic:
     shown = ", ".join(f"`{p}`" for p in paths.flows)
     return _diagnostic("WA706", f"`{key}` is beside wactl.yaml but outside the project's "
                        f"paths (flows: {shown}), so commands run without PATHS skip it",
-                       key, 1, "move it into a flow folder, or add `.` to `paths.flows`")
+                       key, 0, "move it into a flow folder, or add `.` to `paths.flows`")
 
 
 def _paths_line(project_file: Path) -> int:
-    """The line of `paths:` in wactl.yaml (where a fix goes), else 1."""
+    """The line of `paths:` in wactl.yaml (where a fix goes), else 0 (the whole file)."""
     try:
         lines = project_file.read_text(encoding="utf-8").split("\n")
     except (OSError, UnicodeDecodeError):
         return 1
-    return next((i + 1 for i, line in enumerate(lines) if line.startswith("paths:")), 1)
+    return next((i + 1 for i, line in enumerate(lines) if line.startswith("paths:")), 0)
 
 
 def _diagnostic(code: str, message: str, key: str, line: int, hint: str) -> Diagnostic:
-    return Diagnostic(code, CODES[code].severity, message, Span(key, line, 1, line, 1), hint)
+    span = Span(key, line, 1, line, 1) if line else Span.whole(key)
+    return Diagnostic(code, CODES[code].severity, message, span, hint)

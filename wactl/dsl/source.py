@@ -16,7 +16,7 @@ SOURCE_SUFFIXES = (".yaml", ".yml", ".flow")
 
 
 def _diag(code: str, message: str, path: str, hint: str | None = None) -> Diagnostic:
-    return Diagnostic(code, CODES[code].severity, message, Span(path, 1, 1, 1, 1), hint)
+    return Diagnostic(code, CODES[code].severity, message, Span.whole(path), hint)
 
 
 def decode_source(path: str, data: bytes, max_bytes: int = MAX_SOURCE_BYTES) -> str | Diagnostic:

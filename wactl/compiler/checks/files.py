@@ -17,7 +17,7 @@ def check(ctx: Context) -> None:
     for file in ctx.files:
         if _defines_nothing(file) and file.path not in failed:
             ctx.bag.add("WA113", "this file defines nothing: no flow, agent, test or "
-                        "project settings", Span(file.path),
+                        "project settings", Span.whole(file.path),
                         hint="write a flow here (`flow: my_flow` with `steps:`, or "
                         "`flow my_flow` in a .flow file), or delete the file")
 
