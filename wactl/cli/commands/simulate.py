@@ -13,6 +13,7 @@ Exit codes: 0 when the session ends; 1 when the flows have errors (as `validate`
 from __future__ import annotations
 
 import asyncio
+import logging
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -112,6 +113,13 @@ async def simulate(session: Session, view: ChatView, flow: str | None,
 # --------------------------------------------------------------------------- setup
 
 
+def quiet_runtime_log() -> None:
+    """The chat view shows every warning the runtime logs (as `· warning ...`), so the
+    runtime's `logging` records must not also reach stderr bare (Python's last-resort
+    handler prints them when nobody configured logging)."""
+    logging.getLogger("wactl.runtime").addHandler(logging.NullHandler())
+
+
 def _usage(message: str) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     finish(ExitCode.USAGE)
@@ -195,6 +203,7 @@ def command(
         _usage(f"--flow: no flow `{flow}` in {', '.join(sorted(f.id for f in program.flows))}")
     config = session_config(program, load_mocks(mocks), live_http, wa_id, lang)
     console = Console(highlight=False)
+    quiet_runtime_log()
     bad = asyncio.run(simulate(Session(program, config), ChatView(console), flow, lines))
     if bad:
         console.print(f"[bold red]error:[/] the script has {bad} line{'s' * (bad > 1)} "
