@@ -51,3 +51,13 @@ def test_a_lost_step_is_no_unknown_target() -> None:
           - {id: b, send: [1]}
           - {id: c, goto: nowhere}
         """) == [("WA104", 4), ("WA203", 5)]
+
+
+def test_a_misspelt_trigger_kind_is_read_as_its_suggestion() -> None:
+    # read as a keyword trigger: its empty keyword is reported too, and the steps checked
+    assert codes("""\
+        flow: f
+        trigger: {keywrod: ["hi", ""]}
+        steps:
+          - {id: a, send: "Hi {{ nme }}"}
+        """) == [("WA103", 2), ("WA104", 2), ("WA404", 4)]

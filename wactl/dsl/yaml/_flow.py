@@ -11,6 +11,7 @@ from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from wactl.diagnostics import closest
 from wactl.dsl import ast
 from wactl.dsl.yaml._read import (
     BOOL,
@@ -117,7 +118,7 @@ def trigger(r: Reader, node: Node, what: str) -> ast.TriggerBase | None:
     pairs = r.mapping(node, what)
     if pairs is None:
         return None
-    kinds = [name for name in pairs if name in TRIGGER_CLASSES]
+    kinds = [name for name in pairs if name in TRIGGER_CLASSES] or _misspelt_kind(r, pairs)
     if not kinds:
         if not any(ast.KEY_ALIASES.get(name) in TRIGGER_CLASSES for name in pairs):
             r.error("WA105", "this trigger has no kind: give it one of "
@@ -142,6 +143,21 @@ def trigger(r: Reader, node: Node, what: str) -> ast.TriggerBase | None:
         fields["min_confidence"] = confidence
     fields.update({"if": if_, "span": r.span(node)})
     return TRIGGER_CLASSES[kind].model_validate(fields)
+
+
+def _misspelt_kind(r: Reader, pairs: Pairs) -> list[str]:
+    """`keywrod: hi`: WA103 says so, and the trigger is read on as a `keyword` trigger."""
+    for name in [n for n in pairs if n not in (*TRIGGER_CLASSES, "if", "min_confidence")]:
+        alias = ast.KEY_ALIASES.get(name)
+        meant = alias if alias in TRIGGER_CLASSES else closest(name, TRIGGER_CLASSES)
+        if meant is not None:
+            hint = f"did you mean `{meant}`?" + (
+                f" (wactl spells `{name}` as `{meant}`)" if meant == alias else "")
+            r.error("WA103", f"unknown key `{name}` in a trigger", pairs[name][0], hint,
+                    repaired=True)
+            pairs[meant] = pairs.pop(name)
+            return [meant]
+    return []
 
 
 def _keyword(r: Reader, node: Node) -> dict[str, Any] | None:
