@@ -44,7 +44,7 @@ def stage_times(sources: Mapping[str, str]) -> Timings:
     t: Timings = {}
     bag = DiagnosticBag()
     files = _tick(t, "load", lambda: _load_all(sources))
-    ctx = _tick(t, "resolve", lambda: build_context(files, bag, ()))
+    ctx = _tick(t, "resolve", lambda: build_context(files, bag))
     for check in checks.CHECKS:
         _tick(t, check.__module__.rsplit(".", 1)[-1], lambda: check(ctx))  # noqa: B023
     program = _tick(t, "lower", lambda: lower_program(ctx))

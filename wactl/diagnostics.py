@@ -26,7 +26,12 @@ class Severity(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Span:
-    """A 1-based, end-exclusive region of one file: first and past-last line/col."""
+    """A 1-based, end-exclusive region of one file: first and past-last line/col.
+
+    Line 0 means the file as a whole, with no position in it (`Span.whole`): a file that
+    cannot be read, or one that defines nothing, is shown as `nope.yaml`, never with an
+    invented `:1:1`.
+    """
 
     file: str
     line: int = 1
@@ -40,7 +45,17 @@ class Span:
             object.__setattr__(self, "end_col", self.col)
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.col}"
+        return f"{self.file}:{self.line}:{self.col}" if self.line else self.file
+
+    @classmethod
+    def whole(cls, file: str) -> Span:
+        """The file as a whole: no line or column in it."""
+        return cls(file, 0, 0, 0, 0)
+
+    @property
+    def positioned(self) -> bool:
+        """False for `Span.whole`: renderers show no line, column or snippet."""
+        return self.line > 0
 
     def at(self, line_offset: int, col: int, length: int = 1) -> Span:
         """A sub-span `line_offset` lines below this one's start (col is absolute on that line)."""
@@ -77,6 +92,7 @@ CODES: dict[str, CodeInfo] = {
     "WA111": CodeInfo(E, "invalid duration"),
     "WA112": CodeInfo(E, "conflicting keys (a step or trigger of more than one kind)"),
     "WA113": CodeInfo(E, "project too large (files, bytes or flows over the limit)"),
+    "WA114": CodeInfo(W, "file defines nothing"),
     # WA2xx names (compiler/resolve)
     "WA201": CodeInfo(E, "duplicate flow id"),
     "WA202": CodeInfo(E, "duplicate step id"),
@@ -96,6 +112,7 @@ CODES: dict[str, CodeInfo] = {
     "WA306": CodeInfo(W, "flow has no steps"),
     "WA307": CodeInfo(E, "choice question offers no buttons or list"),
     "WA308": CodeInfo(W, "`on_timeout` without `timeout`, or `timeout` without `on_timeout`"),
+    "WA309": CodeInfo(W, "`next` after a step that ends the run (handoff, end, link)"),
     # WA4xx expressions, templates, variables
     "WA401": CodeInfo(E, "expression syntax error"),
     "WA402": CodeInfo(E, "template syntax error"),
@@ -128,6 +145,8 @@ CODES: dict[str, CodeInfo] = {
     "WA702": CodeInfo(W, "language not declared in the project"),
     "WA703": CodeInfo(E, "test refers to an unknown flow or agent"),
     "WA704": CodeInfo(E, "invalid project file"),
+    "WA705": CodeInfo(W, "the project's paths find no flow"),
+    "WA706": CodeInfo(W, "flow file beside wactl.yaml outside the project's paths"),
     # WA8xx HTTP calls (the egress policy, compiler/egress.py)
     "WA801": CodeInfo(E, "`call` URL the egress policy can never allow"),
     "WA802": CodeInfo(W, "`call` URL whose host comes from a template"),
@@ -259,6 +278,13 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     most MAX_CANDIDATES candidates; from a longer list, the first ones (a set: in sorted
     order) whose length is within half the word's length of it (the likeliest typos).
     """
+    match = closest(word, candidates)
+    return f"did you mean `{match}`?" if match else None
+
+
+def closest(word: str, candidates: Iterable[str]) -> str | None:
+    """The candidate `did_you_mean` would suggest (loaders also read on as if it were
+    written), within the same budget and candidate bound."""
     import difflib
 
     left = _SUGGESTIONS_LEFT.get()
@@ -274,4 +300,4 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
         pool = list(islice((c for c in pool if abs(len(c) - len(word)) <= slack),
                            MAX_CANDIDATES))
     match = difflib.get_close_matches(word, pool, n=1, cutoff=0.6)
-    return f"did you mean `{match[0]}`?" if match else None
+    return match[0] if match else None

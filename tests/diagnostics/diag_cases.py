@@ -4,6 +4,11 @@ Shared by the harness (test_cases.py) and the docs generator
 (scripts/gen_diagnostics_docs.py), so the documentation shows exactly what the tests
 check.  A case is read the way `wactl validate` reads a project: through the CLI's
 `read_sources` (so WA100/WA107/WA108 cases work), then `compile_project`.
+
+A case may also list, under `expect:`, more diagnostics that must fire in the same run
+(`"WA404 bad/flows/shop.yaml:6:21"`), and with `exactly: true` no others may: that is
+how a case with several independent mistakes shows that one run reports them all and
+nothing that only echoes one of them.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from pathlib import Path
 
 import yaml
 
-from wactl.cli.sources import read_sources
+from wactl.cli.sources import project_of, project_warnings, read_sources
 from wactl.compiler import compile_project
 from wactl.diagnostics import Diagnostic, DiagnosticBag
 from wactl.dsl.source import Limits
@@ -38,10 +43,17 @@ class Case:
     max_bytes: int | None = None
     paths: list[str] = field(default_factory=lambda: ["bad"])
     project_bytes: int | None = None
+    expect: list[tuple[str, str]] = field(default_factory=list)
+    exactly: bool = False
 
     @property
     def name(self) -> str:
         return self.dir.name
+
+    @property
+    def all_expected(self) -> list[tuple[str, str]]:
+        """The case's own diagnostic and every one under `expect:`."""
+        return [(self.code, self.at), *self.expect]
 
     @property
     def has_fixed(self) -> bool:
@@ -65,10 +77,15 @@ def load_case(case_dir: Path) -> Case:
     missing = [k for k in REQUIRED_KEYS if k not in data]
     if missing:
         raise KeyError(f"{case_dir.name}/case.yaml lacks {', '.join(missing)}")
+    expect = [tuple(str(item).split(" ", 1)) for item in data.get("expect", [])]
+    if any(len(item) != 2 for item in expect):
+        raise ValueError(f"{case_dir.name}/case.yaml: write each `expect` item as 'CODE at'")
     return Case(case_dir, str(data["code"]), str(data["title"]).strip(),
                 str(data["explain"]).strip(), str(data["fix"]).strip(), str(data["at"]),
                 data.get("max_bytes"), [str(p) for p in data.get("paths", ["bad"])],
-                data.get("project_bytes"))
+                data.get("project_bytes"),
+                [(code, at) for code, at in expect], bool(data.get("exactly", False)))
+
 
 
 @contextmanager
@@ -91,7 +108,8 @@ def diagnose(paths: list[str], max_bytes: int | None = None, project_bytes: int 
     limits = Limits() if project_bytes is None else Limits(project_bytes=project_bytes)
     sources, read_diags = read_sources(paths, max_bytes, limits)
     result = compile_project(sources, limits=limits)
-    return DiagnosticBag([*read_diags, *result.diagnostics]).sorted(), sources
+    project = project_warnings(project_of(paths), result.files)
+    return DiagnosticBag([*read_diags, *result.diagnostics, *project]).sorted(), sources
 
 
 def describe(diags: list[Diagnostic]) -> str:

@@ -28,13 +28,17 @@ def test_case(case_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     case = load_case(case_dir)
     monkeypatch.chdir(case_dir)
     diags, _ = diagnose(case.paths, case.max_bytes, case.project_bytes)
-    hits = [d for d in diags if d.code == case.code]
-    assert any(str(d.span) == case.at for d in hits), (
-        f"{case.name}: expected {case.code} at {case.at}; got:\n{describe(diags)}")
+    got = {(d.code, str(d.span)) for d in diags}
+    for code, at in case.all_expected:
+        assert (code, at) in got, (
+            f"{case.name}: expected {code} at {at}; got:\n{describe(diags)}")
+    if case.exactly:
+        extra = got - set(case.all_expected)
+        assert not extra, f"{case.name}: unexpected {sorted(extra)}; got:\n{describe(diags)}"
     if case.has_fixed:
         fixed, _ = diagnose(case.fixed_paths(), case.max_bytes, case.project_bytes)
-        assert case.code not in {d.code for d in fixed}, (
-            f"{case.name}: fixed/ still has {case.code}:\n{describe(fixed)}")
+        left = {code for code, _ in case.all_expected} & {d.code for d in fixed}
+        assert not left, f"{case.name}: fixed/ still has {sorted(left)}:\n{describe(fixed)}"
 
 
 @pytest.mark.parametrize("case_dir", CASES, ids=[d.name for d in CASES])
@@ -50,6 +54,18 @@ def test_every_code_has_a_case() -> None:
     cased = {d.name.split("-", 1)[0] for d in case_dirs()}
     missing = sorted(set(CODES) - cased - NOT_CASED)
     assert not missing, f"codes without a case under {CASES_DIR}: {', '.join(missing)}"
+
+
+NOT_FROM_FLOW = {"WA100", "WA101", "WA106", "WA206", "WA209", "WA703", "WA704",
+                 "WA705", "WA706", "WA901"}
+"""Codes no `.flow` file can cause: missing paths, YAML syntax and kinds, agents and tests
+(YAML only), the project file and its paths."""
+
+
+def test_every_code_a_flow_file_can_cause_has_a_flow_case() -> None:
+    flowed = {d.name.split("-", 1)[0] for d in case_dirs() if any(d.glob("bad/**/*.flow"))}
+    missing = sorted(set(CODES) - flowed - NOT_FROM_FLOW)
+    assert not missing, f"codes without a .flow case under {CASES_DIR}: {', '.join(missing)}"
 
 
 def test_internal_error_is_wa901(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -49,6 +49,14 @@ def test_errors_exit_1_and_write_nothing(in_tmp: Path) -> None:
     assert not (in_tmp / "bundle.json").exists()
 
 
+@pytest.mark.parametrize("command", ["compile", "test", "graph hello"])
+def test_every_command_ends_its_errors_with_a_summary(in_tmp: Path, command: str) -> None:
+    write_files(in_tmp, {"flows/broken.yaml": BROKEN})
+    result = run_wactl(*command.split(), "flows")
+    assert result.exit_code == 1
+    assert result.output.rstrip().splitlines()[-1].startswith("Found 1 error"), result.output
+
+
 def test_missing_path_is_a_usage_error(in_tmp: Path) -> None:
     result = run_wactl("compile", "nothere")
     assert result.exit_code == 2 and "WA100" in result.output

@@ -84,7 +84,8 @@ def messages() -> st.SearchStrategy[ast.Message]:
     return st.builds(
         ast.Message, text=_opt(text_values()), image=_opt(templates()),
         document=_opt(templates()), audio=_opt(templates()), video=_opt(templates()),
-        caption=_opt(text_values()), buttons=st.lists(text_values(), max_size=3),
+        caption=_opt(text_values()),
+        buttons=st.one_of(st.just([]), st.lists(text_values(), min_size=1, max_size=3)),
         list_=_opt(list_menus())).filter(_has_content)
 
 
@@ -145,7 +146,8 @@ def steps() -> st.SearchStrategy[ast.Step]:
 def triggers() -> st.SearchStrategy[ast.Trigger]:
     cond = {"if_": _opt(exprs())}
     return st.one_of(
-        st.builds(ast.KeywordTrigger, keywords=st.lists(texts, min_size=1, max_size=3), **cond),
+        st.builds(ast.KeywordTrigger,
+                  keywords=st.lists(texts.filter(str.strip), min_size=1, max_size=3), **cond),
         st.builds(ast.RegexTrigger, pattern=texts, **cond),
         st.builds(ast.IntentTrigger, intent=texts,
                   min_confidence=_opt(st.floats(0, 1)), **cond),

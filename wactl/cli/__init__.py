@@ -42,7 +42,9 @@ def _load_command(name: str) -> Any:
     module = importlib.import_module(COMMANDS[name])
     single = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
     single.command(name=name)(module.command)
-    return typer.main.get_command(single)
+    from wactl.cli._help import in_words
+
+    return in_words(typer.main.get_command(single))
 
 
 def report_internal_error(exc: BaseException) -> None:

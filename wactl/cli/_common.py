@@ -21,6 +21,7 @@ from wactl.cli.exit_codes import ExitCode
 from wactl.diagnostics import Diagnostic, DiagnosticBag
 
 if TYPE_CHECKING:
+    from wactl.cli.render import Summary
     from wactl.compiler import CompileResult
 
 
@@ -71,6 +72,7 @@ class Compiled:
     result: CompileResult
     unreadable: int
     context: set[str]  # files read only to resolve names; not reported on
+    added_project: str | None = None  # wactl.yaml, read for PATHS but not among them
 
     @property
     def has_errors(self) -> bool:
@@ -78,7 +80,27 @@ class Compiled:
 
     @property
     def file_count(self) -> int:
-        return len(self.sources) - len(self.context) + self.unreadable
+        """The files PATHS named (wactl.yaml read only for them does not count)."""
+        extra = 1 if self.added_project in self.sources else 0
+        return len(self.sources) - len(self.context) - extra + self.unreadable
+
+
+def summary_of(compiled: Compiled) -> Summary:
+    """The counts of validate's last line for the files PATHS named."""
+    from wactl.cli.render import Summary
+
+    files = [f for f in compiled.result.files if f.path not in compiled.context]
+    return Summary.of(compiled.diagnostics, compiled.file_count,
+                      sum(len(f.flows) for f in files), sum(len(f.agents) for f in files))
+
+
+def print_failure(compiled: Compiled) -> None:
+    """The diagnostics and the summary line (`Found 2 errors in 1 file.`), on stderr: what
+    every command prints when the project has errors, as `wactl validate` does."""
+    from wactl.cli.render import render_text
+
+    echo(render_text(compiled.diagnostics, compiled.sources, summary_of(compiled),
+                     color=use_color(sys.stderr)), err=True)
 
 
 def usage_error_for_missing(paths: Sequence[str]) -> list[Diagnostic]:
@@ -98,11 +120,15 @@ def read_and_compile(paths: Sequence[str] | None, *, lower: bool = True) -> Comp
 
     given = list(paths or [])
     sources, read_diags = src.read_sources(given or src.default_paths())
-    context = src.add_project_context(sources, read_diags, src.project_of(given))
+    project_file = src.project_of(given)
+    asked = set(sources)
+    context = src.add_project_context(sources, read_diags, project_file)
+    added = next((k for k in sources if k not in asked and k not in context), None)
     result = compile_project(sources, lower=lower)
     shown = [d for d in result.diagnostics if d.span.file not in context]
-    bag = DiagnosticBag([*read_diags, *shown])
-    return Compiled(sources, bag.sorted(), result, len(read_diags), context)
+    project = src.project_warnings(project_file, result.files)
+    bag = DiagnosticBag([*read_diags, *shown, *project])
+    return Compiled(sources, bag.sorted(), result, len(read_diags), context, added)
 
 
 def compile_or_exit(paths: Sequence[str] | None) -> Compiled:
@@ -113,7 +139,7 @@ def compile_or_exit(paths: Sequence[str] | None) -> Compiled:
         finish(ExitCode.USAGE)
     compiled = read_and_compile(paths)
     if compiled.has_errors:
-        print_diagnostics(compiled.diagnostics, compiled.sources)
+        print_failure(compiled)
         finish(ExitCode.INVALID)
     return compiled
 

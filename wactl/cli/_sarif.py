@@ -35,9 +35,12 @@ def rules() -> list[dict[str, object]]:
 
 
 def physical_location(span: Span) -> dict[str, object]:
-    return {"artifactLocation": {"uri": quote(span.file)},
-            "region": {"startLine": span.line, "startColumn": span.col,
-                       "endLine": span.end_line, "endColumn": span.end_col}}
+    """The file, and the region in it unless the span is the whole file."""
+    where: dict[str, object] = {"artifactLocation": {"uri": quote(span.file)}}
+    if span.positioned:
+        where["region"] = {"startLine": span.line, "startColumn": span.col,
+                           "endLine": span.end_line, "endColumn": span.end_col}
+    return where
 
 
 def result(diag: Diagnostic) -> dict[str, object]:

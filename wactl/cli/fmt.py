@@ -25,7 +25,7 @@ def plan_file(path: str, text: str, to: Spelling | None) -> Plan:
     if plan.new_path != path and os.path.exists(plan.new_path):
         plan.diagnostics.append(Diagnostic(
             "WA100", Severity.ERROR, f"cannot convert to `{plan.new_path}`: it already exists",
-            Span(path, 1, 1, 1, 1), "remove or rename one of the two files"))
+            Span.whole(path), "remove or rename one of the two files"))
     return plan
 
 
@@ -39,7 +39,7 @@ def apply(plan: Plan) -> None:
     except OSError as exc:
         plan.diagnostics.append(Diagnostic(
             "WA100", Severity.ERROR, f"cannot write `{plan.new_path}`: {exc.strerror or exc}",
-            Span(plan.path, 1, 1, 1, 1)))
+            Span.whole(plan.path)))
 
 
 def describe(plan: Plan, check: bool) -> str:
@@ -50,12 +50,13 @@ def describe(plan: Plan, check: bool) -> str:
 
 
 def describe_kept(plan: Plan) -> str:
-    """Why a file was not touched: formatting it would drop comments it has no node for."""
+    """Why a file was not formatted: a comment would be lost (it sits beside a key the
+    canonical form leaves out); the file stays as it is, and the run fails."""
     line, body = plan.lost[0]
     more = f" and {len(plan.lost) - 1} more" if len(plan.lost) > 1 else ""
-    return (f"note: {plan.path} left as is: formatting would drop the comment on line "
-            f"{line} (# {body}){more}; put comments on their own line above a flow or "
-            "step to keep them through `wactl fmt`\n")
+    return (f"error: {plan.path} not formatted: formatting would drop the comment on line "
+            f"{line} (# {body}){more}, which sits beside something the formatted file "
+            "leaves out; move the comment above the flow or step\n")
 
 
 def report(plans: list[Plan], check: bool) -> ExitCode:
@@ -76,11 +77,11 @@ def report(plans: list[Plan], check: bool) -> ExitCode:
     done = "would be changed" if check else "changed"
     echo(f"{plural(len(changed), 'file')} {done}, "
          f"{len(plans) - len(changed) - len(refused) - len(kept)} already formatted"
-         + (f", {len(kept)} left as is to keep comments" if kept else "")
+         + (f", {len(kept)} not formatted to keep comments" if kept else "")
          + (f", {len(refused)} refused.\n" if refused else ".\n"))
     if any(p.internal for p in refused):
         return ExitCode.INTERNAL
-    return ExitCode.INVALID if refused or (check and changed) else ExitCode.OK
+    return ExitCode.INVALID if refused or kept or (check and changed) else ExitCode.OK
 
 
 def command(

@@ -216,6 +216,8 @@ def github_line(diag: Diagnostic) -> str:
                                 "endLine": s.end_line, "endColumn": s.end_col}
     if not has_location(s):
         props = {}
+    elif not s.positioned:
+        props = {"file": s.file}
     props["title"] = diag.code
     joined = ",".join(f"{k}={github_escape_property(str(v))}" for k, v in props.items())
     message = diag.message + (f"\nhint: {diag.hint}" if diag.hint else "")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wactl.diagnostics import CODES, Diagnostic, Span, did_you_mean
 from wactl.dsl.source import (
@@ -22,6 +23,9 @@ from wactl.dsl.source import (
     decode_source,
     project_limit,
 )
+
+if TYPE_CHECKING:
+    from wactl.dsl import ast
 
 PROJECT_FILE = "wactl.yaml"
 SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__"})
@@ -39,7 +43,7 @@ def display_path(path: Path) -> str:
 
 
 def _wa100(path: str, message: str, hint: str | None = None) -> Diagnostic:
-    return Diagnostic("WA100", CODES["WA100"].severity, message, Span(path, 1, 1, 1, 1), hint)
+    return Diagnostic("WA100", CODES["WA100"].severity, message, Span.whole(path), hint)
 
 
 def missing_path_diagnostic(raw: str) -> Diagnostic:
@@ -182,3 +186,64 @@ def add_project_context(
     # a project too large to read is reported whichever of its files was asked about
     diags.extend(d for d in extra_diags if d.span.file == project_key or d.code == "WA113")
     return context
+
+
+# --------------------------------------------------------------------------- project paths
+
+
+def project_warnings(project_file: Path | None,
+                     files: Sequence[ast.SourceFile]) -> list[Diagnostic]:
+    """WA705 when the project's flow paths hold no flow (naming the folders searched) and
+    WA706 for each flow file beside `wactl.yaml` that its paths leave out: both used to
+    pass silently, with the merchant's flows never checked."""
+    from wactl.dsl import ast
+
+    if project_file is None:
+        return []
+    key = display_path(project_file)
+    project = next((f.project for f in files if f.path == key and f.project), None) \
+        or ast.Project()
+    root = project_file.parent.absolute()
+    paths = project.paths
+    out = [_outside_paths(display_path(p), paths) for p in _beside(project_file)
+           if not _under(p, root, [*paths.flows, *paths.agents, *paths.tests])]
+    folders = [root / p for p in paths.flows]
+    if not any(f.flows and _under(Path(f.path), root, paths.flows) for f in files):
+        shown = ", ".join(f"`{display_path(p)}/`" for p in folders)
+        out.append(_diagnostic("WA705", f"no flow found in the project's flow paths: {shown} "
+                               "(`paths.flows` in wactl.yaml; the default is `flows/`)",
+                               key, _paths_line(project_file), "put the flows there, or "
+                               "list their folders under `paths: {flows: [...]}`"))
+    return out
+
+
+def _beside(project_file: Path) -> list[Path]:
+    folder = project_file.parent
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.name != project_file.name
+                  and p.name.endswith(SOURCE_SUFFIXES) and not p.name.startswith("."))
+
+
+def _under(path: Path, root: Path, folders: Sequence[str]) -> bool:
+    absolute = path.absolute()
+    return any(absolute.is_relative_to((root / f).absolute()) for f in folders)
+
+
+def _outside_paths(key: str, paths: ast.ProjectPaths) -> Diagnostic:
+    shown = ", ".join(f"`{p}`" for p in paths.flows)
+    return _diagnostic("WA706", f"`{key}` is beside wactl.yaml but outside the project's "
+                       f"paths (flows: {shown}), so commands run without PATHS skip it",
+                       key, 0, "move it into a flow folder, or add `.` to `paths.flows`")
+
+
+def _paths_line(project_file: Path) -> int:
+    """The line of `paths:` in wactl.yaml (where a fix goes), else 0 (the whole file)."""
+    try:
+        lines = project_file.read_text(encoding="utf-8").split("\n")
+    except (OSError, UnicodeDecodeError):
+        return 1
+    return next((i + 1 for i, line in enumerate(lines) if line.startswith("paths:")), 0)
+
+
+def _diagnostic(code: str, message: str, key: str, line: int, hint: str) -> Diagnostic:
+    span = Span(key, line, 1, line, 1) if line else Span.whole(key)
+    return Diagnostic(code, CODES[code].severity, message, span, hint)

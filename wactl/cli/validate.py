@@ -18,6 +18,7 @@ from wactl.cli._common import (
     finish,
     print_diagnostics,
     read_and_compile,
+    summary_of,
     usage_error_for_missing,
     use_color,
 )
@@ -30,9 +31,7 @@ def render(compiled: Compiled, fmt: OutputFormat, strict: bool) -> str:
     from wactl.cli import render as r
 
     diags = compiled.diagnostics
-    files = [f for f in compiled.result.files if f.path not in compiled.context]
-    summary = r.Summary.of(diags, compiled.file_count, sum(len(f.flows) for f in files),
-                           sum(len(f.agents) for f in files))
+    summary = summary_of(compiled)
     if fmt is OutputFormat.JSON:
         return r.render_json(diags, summary, strict)
     if fmt is OutputFormat.GITHUB:

@@ -33,7 +33,6 @@ class Context:
     agents: dict[str, ast.Agent] = field(default_factory=dict)
     tests: list[ast.ConvTest] = field(default_factory=list)
     graphs: dict[str, FlowGraph] = field(default_factory=dict)
-    broken_files: set[str] = field(default_factory=set)
     _exprs: dict[int, ExprNode | None] = field(default_factory=dict)
     _templates: dict[int, TemplateNode | None] = field(default_factory=dict)
     _sites: dict[int, list[_walk.Site]] = field(default_factory=dict)

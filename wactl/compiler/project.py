@@ -2,8 +2,11 @@
 
 Pure: no file I/O, no environment, no globals.  Files are processed in path order so
 the result never depends on the order of the mapping.  Every check family runs on
-every file even after errors; a bug inside one family becomes a WA901 diagnostic and
-the others still run, so a merchant never sees a traceback.
+every file even after errors, on everything the loaders understood; what a load error
+left in doubt is marked on the AST (`Flow.lost_steps`, `Flow.partial`, `Step.unsure`)
+so the checks that conclude from absence skip only that flow.  A bug inside one family
+becomes a WA901 diagnostic and the others still run, so a merchant never sees a
+traceback.
 """
 
 from __future__ import annotations
@@ -62,16 +65,15 @@ def compile_project(sources: Mapping[str, str], *, lower: bool = True,
     with gc_paused(), suggestion_budget():
         bag = DiagnosticBag()
         files: list[ast.SourceFile] = []
-        broken: set[str] = set()
         for path in paths:
-            file = _load(path, sources[path], sizes[path], limits, bag, broken)
+            file = _load(path, sources[path], sizes[path], limits, bag)
             if file is not None:
                 files.append(file)
         too_many = _too_many_flows(files, limits)
         if too_many is not None:
             bag.extend([too_many])
             return CompileResult(None, bag.sorted(), files)
-        return compile_files(files, bag, broken, lower=lower)
+        return compile_files(files, bag, lower=lower)
 
 
 def _too_many_flows(files: list[ast.SourceFile], limits: Limits) -> Diagnostic | None:
@@ -101,18 +103,18 @@ def gc_paused() -> Iterator[None]:
 
 
 def compile_files(files: Iterable[ast.SourceFile], bag: DiagnosticBag | None = None,
-                  broken_files: Iterable[str] = (), *, lower: bool = True) -> CompileResult:
+                  *, lower: bool = True) -> CompileResult:
     """Check and lower already-loaded files (tests build ASTs directly and call this)."""
     with gc_paused(), suggestion_budget():
-        return _compile_files(files, bag, broken_files, lower)
+        return _compile_files(files, bag, lower)
 
 
 def _compile_files(files: Iterable[ast.SourceFile], bag: DiagnosticBag | None,
-                   broken_files: Iterable[str], lower: bool) -> CompileResult:
+                   lower: bool) -> CompileResult:
     bag = bag if bag is not None else DiagnosticBag()
     ordered = sorted(files, key=lambda f: f.path)
     where = Span(ordered[0].path) if ordered else Span("<project>")
-    ctx = _guarded(bag, "resolve", where, lambda: build_context(ordered, bag, broken_files))
+    ctx = _guarded(bag, "resolve", where, lambda: build_context(ordered, bag))
     program = None
     if ctx is not None:
         for check in checks.CHECKS:
@@ -124,23 +126,19 @@ def _compile_files(files: Iterable[ast.SourceFile], bag: DiagnosticBag | None,
     return CompileResult(program, bag.sorted(), ordered)
 
 
-def _load(path: str, text: str, size: int, limits: Limits, bag: DiagnosticBag,
-          broken: set[str]) -> ast.SourceFile | None:
-    """One file's AST; its errors go into `bag` and mark it broken."""
+def _load(path: str, text: str, size: int, limits: Limits, bag: DiagnosticBag
+          ) -> ast.SourceFile | None:
+    """One file's AST (what could be read of it); its diagnostics go into `bag`."""
     from wactl.dsl import load_source
 
     if size > limits.file_bytes:  # the CLI refuses these when reading; callers of the API too
         bag.extend([file_too_large(path, size, limits.file_bytes)])
-        broken.add(path)
         return None
     loaded = _guarded(bag, f"loading {path}", Span(path), lambda: load_source(path, text))
     if loaded is None:
-        broken.add(path)
         return None
     file, diags = loaded
     bag.extend(diags)
-    if any(d.severity is Severity.ERROR for d in diags):
-        broken.add(path)
     return file
 
 

@@ -23,11 +23,9 @@ def pick_project(files: Iterable[ast.SourceFile]) -> ast.Project:
     return ast.Project()
 
 
-def build_context(files: list[ast.SourceFile], bag: DiagnosticBag,
-                  broken_files: Iterable[str] = ()) -> Context:
+def build_context(files: list[ast.SourceFile], bag: DiagnosticBag) -> Context:
     """The context every check reads; `files` must already be sorted by path."""
-    ctx = Context(files=files, project=pick_project(files), bag=bag,
-                  broken_files=set(broken_files))
+    ctx = Context(files=files, project=pick_project(files), bag=bag)
     for file in files:
         _index_file(ctx, file)
     ctx.graphs = {flow_id: build_graph(flow) for flow_id, flow in ctx.flows.items()}
@@ -50,13 +48,14 @@ def all_flows(ctx: Context) -> list[tuple[ast.SourceFile, ast.Flow]]:
 
 
 def is_broken(ctx: Context, flow_id: str) -> bool:
-    """True when the flow's graph cannot be trusted: its file had load errors (a step may
-    be missing) or two steps share an id (WA202; jumps to that id are ambiguous).
+    """True when the flow's graph cannot be trusted: a load error left part of it in doubt
+    (a step lost, a key not understood; see `ast.Flow.in_doubt`) or two steps share an id
+    (WA202; jumps to that id are ambiguous).
 
-    Graph checks skip such flows: they would otherwise report bogus unknown targets,
-    unreachable steps or loops that are only echoes of the real error.
+    Graph checks skip such flows: they would otherwise report unreachable steps or loops
+    that are only echoes of the real error.
     """
-    if ctx.flow_files.get(flow_id) in ctx.broken_files:
-        return True
     graph = ctx.graphs.get(flow_id)
-    return graph is not None and len(graph.order) != len(graph.flow.steps)
+    if graph is None:
+        return False
+    return graph.flow.in_doubt or len(graph.order) != len(graph.flow.steps)

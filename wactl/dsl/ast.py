@@ -221,6 +221,9 @@ class StepBase(Node):
     comments: list[str] = Field(default_factory=list, exclude=True, repr=False)
     # value spans by key: next, goto, else, on_*, run, link, agent, ... (see span_of)
     key_spans: dict[str, Span] = Field(default_factory=dict, exclude=True, repr=False)
+    # an error while reading it left some of it unread or read as a guess: checks that
+    # conclude from something's absence (unreachable, never assigned) do not judge it
+    unsure: bool = Field(default=False, exclude=True, repr=False)
 
 
 class SendStep(StepBase):
@@ -387,6 +390,15 @@ class Flow(Node):
     rule: bool = False
     steps: list[Step] = Field(default_factory=list)
     comments: list[str] = Field(default_factory=list, exclude=True, repr=False)
+    # what a load error left out: the ids of steps that could not be read ("" when
+    # unnamed), and whether anything else of the flow (a key, a step's part) is in doubt
+    lost_steps: list[str] = Field(default_factory=list, exclude=True, repr=False)
+    partial: bool = Field(default=False, exclude=True, repr=False)
+
+    @property
+    def in_doubt(self) -> bool:
+        """True when a load error may have changed this flow's graph or assignments."""
+        return self.partial or bool(self.lost_steps) or any(s.unsure for s in self.steps)
 
 
 # --------------------------------------------------------------------------- agents
@@ -514,6 +526,8 @@ class ProjectPaths(Node):
     flows: list[str] = Field(default_factory=lambda: ["flows"])
     agents: list[str] = Field(default_factory=lambda: ["agents"])
     tests: list[str] = Field(default_factory=lambda: ["tests"])
+    # the keys the file wrote, so `wactl fmt` keeps those that hold their default
+    written: list[str] = Field(default_factory=list, exclude=True, repr=False)
 
 
 class Egress(Node):
@@ -535,6 +549,10 @@ class Project(Node):
     templates: dict[str, TemplateSpec] = Field(default_factory=dict)
     secrets: list[str] = Field(default_factory=list)  # names readable as secrets.X
     egress: Egress = Field(default_factory=Egress)
+    # the keys the file wrote (`time_zone` as `timezone`), so `wactl fmt` neither drops
+    # one that holds its default nor writes a default the merchant left out
+    written: list[str] = Field(default_factory=list, exclude=True, repr=False)
+    key_spans: dict[str, Span] = Field(default_factory=dict, exclude=True, repr=False)
 
 
 # --------------------------------------------------------------------------- files

@@ -110,8 +110,25 @@ def format_source(path: str, text: str, to: Spelling | None = None) -> Plan:
     plan.new_path = renamed(path, spelling, file.spelling)
     plan.new_text = render_as(file, spelling, plan.new_path)
     verify(plan, file)
-    if plan.new_text != text:
-        from wactl.dsl.comments import lost_comments
-
-        plan.lost = lost_comments(path, text, plan.new_path, plan.new_text)
+    if plan.new_text != text and not plan.diagnostics:
+        _keep_comments(plan, file, text)
     return plan
+
+
+def _keep_comments(plan: Plan, file: ast.SourceFile, text: str) -> None:
+    """Put back the YAML comments the AST has no place for; what cannot be is `plan.lost`."""
+    from wactl.dsl.comments import lost_comments
+
+    plan.lost = lost_comments(plan.path, text, plan.new_path, plan.new_text)
+    if not plan.lost or file.spelling != "yaml" or not plan.new_path.endswith((".yaml", ".yml")):
+        return
+    from wactl.dsl.yaml.comments_keep import keep_comments
+
+    kept = keep_comments(text, plan.new_text)
+    if kept is None:
+        return
+    trial = Plan(plan.path, text, plan.new_path, kept)
+    verify(trial, file)
+    if not trial.diagnostics:
+        plan.new_text = kept
+        plan.lost = lost_comments(plan.path, text, plan.new_path, kept)

@@ -42,7 +42,7 @@ SOURCE_SUFFIXES = (".yaml", ".yml", ".flow")
 
 
 def _diag(code: str, message: str, path: str, hint: str | None = None) -> Diagnostic:
-    return Diagnostic(code, CODES[code].severity, message, Span(path, 1, 1, 1, 1), hint)
+    return Diagnostic(code, CODES[code].severity, message, Span.whole(path), hint)
 
 
 def file_too_large(path: str, size: int, max_bytes: int = MAX_SOURCE_BYTES) -> Diagnostic:
@@ -55,6 +55,9 @@ def decode_source(path: str, data: bytes, max_bytes: int = MAX_SOURCE_BYTES) -> 
     """The UTF-8 text of `data` (BOM dropped, newlines normalised), or why it is not text."""
     if len(data) > max_bytes:
         return file_too_large(path, len(data), max_bytes)
+    if _utf16(data):
+        return _diag("WA107", "file is UTF-16 text, not UTF-8", path,
+                     "save it as UTF-8 (most editors offer \"Save with encoding\")")
     if b"\x00" in data:
         return _diag("WA107", "file looks binary (it contains NUL bytes)", path,
                      "only .yaml, .yml and .flow text files are read")
@@ -99,3 +102,15 @@ def too_many_flows(first_past: Span, count: int, limits: Limits = DEFAULT_LIMITS
 
 _SPLIT_HINT = ("split it into several projects (one `wactl.yaml` each), or keep files that are "
                "not flows out of its paths")
+
+
+def _utf16(data: bytes) -> bool:
+    """A UTF-16 byte order mark, or text whose every other byte is NUL (ASCII in UTF-16),
+    as some Windows editors save: not binary, only the wrong encoding."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    head = data[:200]
+    pairs = len(head) // 2
+    if pairs < 2:
+        return False
+    return head[1::2].count(0) == pairs or head[0::2].count(0) == pairs

@@ -128,9 +128,12 @@ def type_name(value: Any) -> str:
 
 
 def format_value(value: Any, depth: int = 0) -> str:
-    """How a template shows a value: no true/false/null, `50` not `50.0`, ISO dates, a, b, c."""
-    if value is None or isinstance(value, bool):
+    """How a template shows a value: null as nothing, `true`/`false` as words (the YAML
+    contract), `50` not `50.0`, ISO dates, lists as `a, b, c`."""
+    if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, str):
         return value
     if isinstance(value, int):

@@ -1,7 +1,8 @@
 """Rendering `{{ expr | filter }}` templates through the safe evaluator.
 
-A template renders its holes with the display rules of `format_value`: true, false and
-null show as nothing (so a missing variable leaves a gap, never the word "None"), whole
+A template renders its holes with the display rules of `format_value`: null shows as
+nothing (so a missing variable leaves a gap, never the word "None"), true and false as
+those words, whole
 numbers without `.0`, dates as ISO dates, lists as `a, b, c`.  All holes share one
 `Meter`, so a text with many holes is bounded as a whole, and the result is capped at
 `MAX_TEXT` characters.  Errors are `ExprError` with offsets into the template source.

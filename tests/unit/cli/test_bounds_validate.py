@@ -31,7 +31,7 @@ def test_five_files_of_1_9_mib_are_refused_with_one_wa113(project: Path) -> None
     code, out = validate("flows")
     assert code == 1
     assert out.count("error[") == 1 and "error[WA113]" in out
-    assert "flows/big4.yaml:1:1" in out
+    assert "flows/big4.yaml" in out
     assert len(out) < 1_000
 
 

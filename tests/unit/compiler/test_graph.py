@@ -106,3 +106,26 @@ def test_callers_callees_first_and_worklist() -> None:
 
     solve_worklist(["a", "b"], update)
     assert seen == ["a", "b", "c"]
+
+
+def test_steps_that_end_the_run_have_one_exit_to_end_whatever_next_says() -> None:
+    steps: list[ast.Step] = [
+        ast.HandoffStep(id="h", handoff=ast.Text(variants={"": ast.Template(src="x")}),
+                        next="s"),
+        ast.EndStep(id="e", next="s"), ast.LinkStep(id="l", link="other", next="s"),
+        ast.SendStep(id="s", send=msg("never"), when=expr("false"))]
+    flow = ast.Flow(id="f", steps=steps)
+    for sid in ("h", "e", "l"):
+        assert edges_of(flow, sid) == [("next", ast.END, False)]
+    assert build_graph(flow).reachable() == {"h"}
+
+
+def test_the_ir_and_so_coverage_read_the_same_exits() -> None:
+    from wactl.compiler import compile_project
+
+    text = ("flow: f\nsteps:\n  - {id: h, handoff: bye, next: s}\n"
+            "  - {id: s, send: hi}\n")
+    program = compile_project({"f.yaml": text}).program
+    assert program is not None
+    [flow] = program.flows
+    assert [(e.kind, e.to) for e in flow.steps["h"].edges] == [("next", ast.END)]

@@ -1,4 +1,4 @@
-"""Symbol tables: first definition wins, project settings, broken files."""
+"""Symbol tables: first definition wins, project settings, flows in doubt."""
 
 from __future__ import annotations
 
@@ -34,10 +34,11 @@ def test_project_defaults_and_the_project_file() -> None:
     assert ctx.project.shop == "s1" and ctx.languages == ["en"]
 
 
-def test_broken_files_mark_their_flows() -> None:
-    ctx = build_context([file("a.yaml", flow("x", "t")), file("b.yaml", flow("y", "t"))],
-                        DiagnosticBag(), broken_files=["b.yaml"])
-    assert not is_broken(ctx, "x") and is_broken(ctx, "y")
+def test_flows_a_load_error_left_in_doubt_are_not_graph_checked() -> None:
+    lost = flow("y", "t").model_copy(update={"lost_steps": ["s"]})
+    unsure = ast.Flow(id="z", steps=[ast.GotoStep(id="g", goto="end", unsure=True)])
+    ctx = build_context([file("a.yaml", flow("x", "t"), lost, unsure)], DiagnosticBag())
+    assert not is_broken(ctx, "x") and is_broken(ctx, "y") and is_broken(ctx, "z")
 
 
 def test_flows_with_duplicate_step_ids_are_not_graph_checked() -> None:

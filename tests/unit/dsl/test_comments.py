@@ -41,17 +41,31 @@ def test_lost_comments_counts_each_occurrence() -> None:
     assert lost_comments("x.yaml", old, "x.yaml", old) == []
 
 
-def test_fmt_leaves_a_file_alone_rather_than_drop_a_comment(
-        tmp_path: Path) -> None:
+def test_fmt_keeps_end_of_line_comments(tmp_path: Path) -> None:
     path = tmp_path / "f.yaml"
-    text = 'flow: f\nsteps:\n  - id: s\n    send: "hi"     # greet\n'
-    path.write_text(text, encoding="utf-8")
+    path.write_text('flow: f\nsteps:\n  - id: s\n    send: "hi"     # greet\n'
+                    '    next: t   # then\n  - {id: t,   ask: "Name?",  # who\n'
+                    '     save: name}\n', encoding="utf-8")
+    check = CliRunner().invoke(app, ["fmt", "--check", str(path)])
+    assert check.exit_code == 1 and "Would reformat" in check.output
     result = CliRunner().invoke(app, ["fmt", str(path)])
     assert result.exit_code == 0, result.output
-    assert "left as is" in result.output and "# greet" in result.output
-    assert path.read_text(encoding="utf-8") == text
-    check = CliRunner().invoke(app, ["fmt", "--check", str(path)])
-    assert check.exit_code == 0
+    assert path.read_text(encoding="utf-8") == (
+        "flow: f\nsteps:\n  - id: s\n    send: hi  # greet\n    next: t  # then\n"
+        "  - id: t  # who\n    ask: Name?\n    save: name\n")
+    again = CliRunner().invoke(app, ["fmt", "--check", str(path)])
+    assert again.exit_code == 0, again.output
+
+
+def test_fmt_fails_rather_than_drop_a_comment(tmp_path: Path) -> None:
+    path = tmp_path / "f.yaml"
+    text = 'flow: f\nrule: false   # not a rule\nsteps:\n  - {id: s, send: "hi"}\n'
+    path.write_text(text, encoding="utf-8")
+    for args in (["fmt", str(path)], ["fmt", "--check", str(path)]):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 1, result.output
+        assert "not formatted" in result.output and "line 2 (# not a rule)" in result.output
+        assert path.read_text(encoding="utf-8") == text
 
 
 def test_fmt_keeps_comments_above_steps(tmp_path: Path) -> None:

@@ -43,10 +43,15 @@ def test_several_errors_in_one_file_are_all_reported() -> None:
                      ("WA102", 9, 10)]
 
 
-def test_broken_flows_are_dropped_and_good_ones_kept() -> None:
-    file, diags = parse_flow("e.flow", 'flow a\n  s: say\n    buttons\n\nflow b\n  t: end\n')
-    assert file is not None and [f.id for f in file.flows] == ["b"]
-    assert [d.span.line for d in diags] == [3]
+def test_broken_flows_keep_what_parsed_and_good_ones_are_kept() -> None:
+    text = ('flow a\n  s: say\n    buttons\n  u: goto s\n  v: say "x" frobnicate\n'
+            '\nflow b\n  t: end\n')
+    file, diags = parse_flow("e.flow", text)
+    assert file is not None and [f.id for f in file.flows] == ["a", "b"]
+    assert [d.span.line for d in diags] == [3, 5]
+    a, b = file.flows
+    assert [s.id for s in a.steps] == ["s", "u"] and a.lost_steps == ["v"]
+    assert a.steps[0].unsure and not a.steps[1].unsure and a.in_doubt and not b.in_doubt
 
 
 def test_steps_outside_a_flow() -> None:

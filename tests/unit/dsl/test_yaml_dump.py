@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -218,7 +219,7 @@ def test_awkward_strings_round_trip_everywhere(value: str) -> None:
     set_step = ast.SetStep(id="b", set={"v": ast.Expr(src=value)})
     field = ast.FieldStep(id="c", field={value or "k": ast.Template(src=value)})
     flow = ast.Flow(id="f", title=value, vars={"v": value}, steps=[step, set_step, field],
-                    trigger=ast.KeywordTrigger(keywords=[value, "x"]))
+                    trigger=ast.KeywordTrigger(keywords=[value, "x"] if value.strip() else ["x"]))
     round_trip(ast.SourceFile(path="f.yaml", spelling="yaml", flows=[flow]))
 
 
@@ -233,11 +234,43 @@ def test_any_text_round_trips(value: str, key: str) -> None:
     round_trip(ast.SourceFile(path="f.yaml", spelling="yaml", flows=[flow], comments=[key]))
 
 
-def test_example_project_round_trips() -> None:
-    import glob
+EXAMPLES = Path(__file__).resolve().parents[3] / "flows"
 
-    for path in sorted(glob.glob("flows/**/*.y*ml", recursive=True)):
-        with open(path, encoding="utf-8") as handle:
-            source, diags = load_yaml(path, handle.read())
+
+def test_example_project_round_trips() -> None:
+    files = sorted(EXAMPLES.rglob("*.y*ml"))
+    assert files, f"no example YAML files under {EXAMPLES}"
+    checked = 0
+    for path in files:
+        source, diags = load_yaml(str(path), path.read_text(encoding="utf-8"))
         if source is not None and diags == []:
             round_trip(source)
+            checked += 1
+    assert checked == len(files), "every example file loads cleanly, so every one is checked"
+
+
+@pytest.mark.parametrize("text", [
+    "shop: s\n",
+    "shop: s\npaths:\n  flows: [flows]\n",
+    "language: vi\ntimezone: Asia/Ho_Chi_Minh\npaths: {}\n",
+    "shop: s\nlanguages: []\npaths:\n  tests: [tests]\n",
+])
+def test_the_project_file_keeps_its_keys_and_gains_none(text: str) -> None:
+    from wactl.dsl.fmt import format_source
+
+    plan = format_source("wactl.yaml", text)
+    assert plan.diagnostics == [] and plan.new_text == text
+
+
+def test_the_project_file_spells_time_zone_as_timezone() -> None:
+    from wactl.dsl.fmt import format_source
+
+    plan = format_source("wactl.yaml", "time_zone: Asia/Ho_Chi_Minh\n")
+    assert plan.new_text == "timezone: Asia/Ho_Chi_Minh\n"
+
+
+def test_min_confidence_is_written_beside_intent() -> None:
+    flow = ast.Flow(id="f", trigger=ast.IntentTrigger(intent="buy", min_confidence=0.8),
+                    steps=[ast.EndStep(id="e")])
+    text = dump_yaml(ast.SourceFile(path="f.yaml", spelling="yaml", flows=[flow]))
+    assert "trigger:\n  intent: buy\n  min_confidence: 0.8\n" in text

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import textwrap
 
+import pytest
+
 from wactl.diagnostics import Diagnostic
 from wactl.dsl import ast
 from wactl.dsl.yaml.loader import load_yaml
@@ -233,3 +235,24 @@ def test_keys_from_other_bot_formats_get_wactls_spelling() -> None:
     assert diags[0].hint is not None and "`send`" in diags[0].hint
     diags = diags_of("flow: f\nsteps:\n  - id: a\n    ask: Name?\n    save_as: name\n")
     assert diags[0].hint is not None and "`save`" in diags[0].hint
+
+
+@pytest.mark.parametrize(("trigger", "message"), [
+    ('[""]', "a keyword cannot be empty"),
+    ("[hi, '  ']", "a keyword cannot be empty"),
+    ("5", "`keyword` must be text, got 5"),
+    ("[hi, yes]", "`keyword` must be text, got yes"),
+    ("[]", "`keyword` must be a word or a list of words, got an empty list"),
+])
+def test_empty_and_non_text_keywords_are_errors(trigger: str, message: str) -> None:
+    [d] = diags_of(f"flow: f\ntrigger: {{keyword: {trigger}}}\nsteps:\n  - {{id: a, send: hi}}\n")
+    assert (d.code, d.message) == ("WA104", message)
+
+
+def test_a_quoted_number_is_a_keyword() -> None:
+    assert diags_of('flow: f\ntrigger: {keyword: ["5"]}\nsteps:\n  - {id: a, send: hi}\n') == []
+
+
+def test_an_empty_button_list_is_an_error() -> None:
+    [d] = diags_of("flow: f\nsteps:\n  - {id: a, send: {text: hi, buttons: []}}\n")
+    assert (d.code, d.span.line, d.span.col) == ("WA104", 3, 39) and "empty list" in d.message

@@ -145,6 +145,8 @@ def test_every_trigger_kind() -> None:
     assert isinstance(regex, ast.RegexTrigger) and regex.pattern == r"^order\s+(?P<id>\d+)$"
     intent = trig("{intent: {intent: buy, min_confidence: 0.9}}")
     assert isinstance(intent, ast.IntentTrigger) and intent.min_confidence == 0.9
+    beside = trig("{intent: buy, min_confidence: 0.7}")  # the contract's form, like `if:`
+    assert isinstance(beside, ast.IntentTrigger) and beside.min_confidence == 0.7
     event = trig("{event: customer.opted_in, if: 'customer.name != null'}")
     assert isinstance(event, ast.EventTrigger) and event.if_ is not None
     schedule = trig("{schedule: {cron: '0 9 * * *', audience: 'x'}}")

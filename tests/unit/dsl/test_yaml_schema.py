@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import glob
 import textwrap
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -94,13 +94,16 @@ def test_good_samples_validate(text: str) -> None:
     assert errors(text) == []
 
 
+EXAMPLES = Path(__file__).resolve().parents[3] / "flows"
+
+
 def test_example_project_files_validate() -> None:
-    files = sorted(glob.glob("flows/**/*.y*ml", recursive=True))
+    files = sorted(EXAMPLES.rglob("*.y*ml"))
+    assert files, f"no example YAML files under {EXAMPLES}"
     for path in files:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-        if load_yaml(path, text)[1] == []:
-            assert errors(text) == [], path
+        text = path.read_text(encoding="utf-8")
+        assert load_yaml(str(path), text)[1] == [], f"{path} is an example: it must load cleanly"
+        assert errors(text) == [], path
 
 
 @pytest.mark.parametrize("text", [

@@ -30,7 +30,7 @@ SCOPE: dict[str, Any] = {
     ("Tags: {{ customer.tags }}", "Tags: vip, mới"),
     ("ETA {{ order.eta }}", "ETA 2024-05-12"),
     ("Today {{ now }}", "Today 2024-05-10"),
-    ("[{{ order.paid }}][{{ false }}][{{ null }}]", "[][][]"),
+    ("[{{ order.paid }}][{{ false }}][{{ null }}]", "[true][false][]"),
     ("Hi {{ nobody }}, {{ nobody.name }}", "Hi , "),
     ("{{ order.carrier | lower }}{{ order.carrier | upper }}", "ghnGHN"),
     ("{{ len(customer.tags) }} tags", "2 tags"),

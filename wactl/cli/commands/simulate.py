@@ -13,6 +13,7 @@ Exit codes: 0 when the session ends; 1 when the flows have errors (as `validate`
 from __future__ import annotations
 
 import asyncio
+import logging
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -20,10 +21,16 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 
-from wactl.cli._common import finish, print_diagnostics, read_and_compile, usage_error_for_missing
+from wactl.cli._common import (
+    finish,
+    print_diagnostics,
+    print_failure,
+    read_and_compile,
+    usage_error_for_missing,
+)
 from wactl.cli.chat_render import ChatView, effect_note
 from wactl.cli.exit_codes import ExitCode
-from wactl.cli.sim_input import Pick, Say, SendImage, SendLocation, parse_line
+from wactl.cli.sim_input import Bad, Pick, Say, SendImage, SendLocation, parse_line
 from wactl.cli.sim_session import Note, Output, Session, SessionConfig, TableOut, UserSaid
 from wactl.compiler.ir import Program
 from wactl.dsl import ast
@@ -59,17 +66,21 @@ def show(view: ChatView, outputs: list[Output], typed: str | None = None) -> Non
                 view.note(note)
 
 
-async def replay(session: Session, view: ChatView, lines: list[str]) -> None:
-    """Run a transcript line by line, showing each command typed and every answer."""
+async def replay(session: Session, view: ChatView, lines: list[str]) -> int:
+    """Run a transcript line by line, showing each command typed and every answer; the
+    number of lines that were no command (a script with a typo must not pass)."""
+    bad = 0
     for line in lines:
         command = parse_line(line)
         if command is None:
             continue
+        bad += isinstance(command, Bad)
         if not isinstance(command, MESSAGES):
             view.note(f"› {line.strip()}", style="bold")
         show(view, await session.run(command))
         if session.quit:
             break
+    return bad
 
 
 async def interact(session: Session, view: ChatView) -> None:
@@ -85,20 +96,28 @@ async def interact(session: Session, view: ChatView) -> None:
 
 
 async def simulate(session: Session, view: ChatView, flow: str | None,
-                   script: list[str] | None) -> None:
-    """Start `flow` if asked, then replay `script` or talk interactively."""
+                   script: list[str] | None) -> int:
+    """Start `flow` if asked, then replay `script` or talk interactively; the number of
+    unknown commands in the script."""
     try:
         if flow is not None:
             show(view, await session.start_flow(flow))
         if script is not None:
-            await replay(session, view, script)
-        else:
-            await interact(session, view)
+            return await replay(session, view, script)
+        await interact(session, view)
+        return 0
     finally:
         await session.close()
 
 
 # --------------------------------------------------------------------------- setup
+
+
+def quiet_runtime_log() -> None:
+    """The chat view shows every warning the runtime logs (as `· warning ...`), so the
+    runtime's `logging` records must not also reach stderr bare (Python's last-resort
+    handler prints them when nobody configured logging)."""
+    logging.getLogger("wactl.runtime").addHandler(logging.NullHandler())
 
 
 def _usage(message: str) -> NoReturn:
@@ -115,7 +134,7 @@ def compile_program(paths: list[str] | None) -> Program:
     compiled = read_and_compile(paths)
     program = compiled.result.program
     if compiled.has_errors or program is None:
-        print_diagnostics(compiled.diagnostics, compiled.sources)
+        print_failure(compiled)
         finish(ExitCode.INVALID)
     print_diagnostics(compiled.diagnostics, compiled.sources)  # warnings
     return program
@@ -191,5 +210,9 @@ def command(
     config = session_config(program, load_mocks(mocks), live_http, wa_id, lang,
                             allow_local_http)
     console = Console(highlight=False)
-    asyncio.run(simulate(Session(program, config), ChatView(console), flow, lines))
-    finish(ExitCode.OK)
+    quiet_runtime_log()
+    bad = asyncio.run(simulate(Session(program, config), ChatView(console), flow, lines))
+    if bad:
+        console.print(f"[bold red]error:[/] the script has {bad} line{'s' * (bad > 1)} "
+                      "that {} no command (see above)".format("are" if bad > 1 else "is"))
+    finish(ExitCode.INVALID if bad else ExitCode.OK)

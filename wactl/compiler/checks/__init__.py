@@ -12,6 +12,7 @@ from wactl.compiler.checks import (
     calls,
     cycles,
     expressions,
+    files,
     languages,
     limits,
     names,
@@ -37,6 +38,7 @@ CHECKS: tuple[Callable[[Context], None], ...] = (
     triggers.check,
     calls.check,
     tests.check,
+    files.check,
 )
 
 __all__ = ["CHECKS"]

@@ -14,8 +14,8 @@ WA303 is the same search on the flow-level graph of `run` steps.
 from __future__ import annotations
 
 from wactl.compiler.context import Context
+from wactl.compiler.exits import Edge
 from wactl.compiler.graph import (
-    Edge,
     FlowGraph,
     callees_first,
     callers_of,

@@ -86,16 +86,16 @@ def _check_project(ctx: Context) -> None:
     project = ctx.project
     if project.language not in ast.SCHEMA_LANGS:
         ctx.bag.add("WA704", f"unknown default language `{project.language}`; wactl supports "
-                    f"{' and '.join(ast.SCHEMA_LANGS)}", project.span,
+                    f"{' and '.join(ast.SCHEMA_LANGS)}", ast.span_of(project, "language"),
                     hint=did_you_mean(project.language, ast.SCHEMA_LANGS))
     for lang in project.languages:
         if not LANGUAGE_CODE.fullmatch(lang):
             ctx.bag.add("WA704", f"`{lang}` is not a language code (like `en` or `vi`)",
-                        project.span)
+                        ast.span_of(project, "languages"))
     reason = timezone_error(project.timezone)
     if reason is not None:
-        ctx.bag.add("WA704", f"unknown time zone `{project.timezone}`: {reason}", project.span,
-                    hint=_zone_hint(project.timezone))
+        ctx.bag.add("WA704", f"unknown time zone `{project.timezone}`: {reason}",
+                    ast.span_of(project, "timezone"), hint=_zone_hint(project.timezone))
 
 
 def timezone_error(name: str) -> str | None:

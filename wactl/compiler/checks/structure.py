@@ -1,5 +1,6 @@
 """Structure: rule flows (WA304), the 24h window (WA305), empty flows (WA306),
-choice questions without choices (WA307) and half-configured timeouts (WA308).
+choice questions without choices (WA307), half-configured timeouts (WA308) and a
+`next` that is never followed because its step ends the run (WA309).
 
 The 24h window: WhatsApp delivers free-form messages only within 24 hours of the
 customer's last message; outside it, only approved templates.  A forward "may be
@@ -17,7 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from wactl.compiler.context import Context
-from wactl.compiler.graph import Edge, FlowGraph, callees_first, callers_of, solve_worklist
+from wactl.compiler.exits import TERMINAL_KINDS, Edge
+from wactl.compiler.graph import FlowGraph, callees_first, callers_of, solve_worklist
 from wactl.compiler.resolve import all_flows
 from wactl.dsl import ast
 
@@ -27,17 +29,32 @@ CHOICE_EXPECTS = ("choice", "choices")
 
 
 def check(ctx: Context) -> None:
-    for file, flow in all_flows(ctx):
-        if not flow.steps and file.path not in ctx.broken_files:  # else an echo of the error
+    for _, flow in all_flows(ctx):
+        if not flow.steps and not flow.in_doubt:  # else an echo of the error
             ctx.bag.add("WA306", f"flow `{flow.id}` has no steps, so it does nothing",
                         flow.span, hint="add steps under `steps:`, or delete the flow")
         for step in flow.steps:
             _rule_step(ctx, flow, step)
             _choice_without_options(ctx, step)
             _timeout_pair(ctx, step)
+            _next_after_the_end(ctx, step)
     window = WindowAnalysis(ctx)
     window.solve()
     window.report()
+
+
+_ENDS = {"handoff": "hands the conversation to a person, which ends the run",
+         "end": "ends the run", "link": "leaves this flow for good"}
+
+
+def _next_after_the_end(ctx: Context, step: ast.Step) -> None:
+    """`next` on a step whose only exit is `end` (see `exits.TERMINAL_KINDS`)."""
+    if step.next is None or step.kind not in TERMINAL_KINDS or step.next == ast.END:
+        return
+    ctx.bag.add("WA309", f"step `{step.id}` {_ENDS[step.kind]}, so going on to "
+                f"`{step.next}` after it never happens", ast.span_of(step, "next"),
+                hint=f"remove `next` (`then` in .flow), or move `{step.id}` after the steps "
+                "that should run first")
 
 
 def _rule_step(ctx: Context, flow: ast.Flow, step: ast.Step) -> None:

@@ -10,7 +10,7 @@ send.  Agents are YAML-only, so the loader's checks cover them.
 from __future__ import annotations
 
 from wactl.compiler.context import Context
-from wactl.diagnostics import Span
+from wactl.diagnostics import Span, did_you_mean
 from wactl.dsl import ast
 
 
@@ -22,6 +22,9 @@ def check(ctx: Context) -> None:
             problems.extend(_step_problems(step))
         for code, message, span in problems:
             ctx.bag.add(code, message, span)
+        for step in flow.steps:
+            if isinstance(step, ast.AskStep):
+                _expect_value(ctx, step)
 
 
 def _all_flows(ctx: Context) -> list[ast.Flow]:
@@ -32,8 +35,12 @@ Problem = tuple[str, str, Span]
 
 
 def _trigger_problems(trigger: ast.Trigger | None) -> list[Problem]:
-    if isinstance(trigger, ast.KeywordTrigger) and not any(k.strip() for k in trigger.keywords):
+    if isinstance(trigger, ast.KeywordTrigger) and not trigger.keywords:
         return [("WA104", "a keyword trigger needs at least one keyword", trigger.span)]
+    if isinstance(trigger, ast.KeywordTrigger) and not all(k.strip() for k in trigger.keywords):
+        index = next(i for i, k in enumerate(trigger.keywords) if not k.strip())
+        return [("WA104", "a keyword cannot be empty",
+                 ast.span_of(trigger, f"keywords.{index}"))]
     if isinstance(trigger, ast.IntentTrigger) and trigger.min_confidence is not None \
             and not 0 <= trigger.min_confidence <= 1:
         return [("WA104", "`min_confidence` must be between 0 and 1, got "
@@ -85,10 +92,6 @@ def _message_problems(msg: ast.Message) -> list[Problem]:
 
 def _ask_problems(step: ast.AskStep) -> list[Problem]:
     out: list[Problem] = []
-    expect = step.expect
-    if expect is not None and expect not in ast.EXPECT_KINDS and not expect.startswith("regex:"):
-        out.append(("WA104", f"`expect` must be one of {', '.join(ast.EXPECT_KINDS)} or "
-                     f"regex:<pattern>, got {expect!r}", step.span))
     if step.retries is not None and step.retries < 0:
         out.append(("WA104", "`retries` cannot be negative", step.span))
     for var, kind in step.extract.items():
@@ -96,6 +99,16 @@ def _ask_problems(step: ast.AskStep) -> list[Problem]:
             out.append(("WA104", f"`extract` type of `{var}` must be one of "
                          f"{', '.join(ast.EXTRACT_TYPES)}, got {kind!r}", step.span))
     return out
+
+
+def _expect_value(ctx: Context, step: ast.AskStep) -> None:
+    """WA104 at the `as` value itself, with the closest kind (`numbr` → `number`)."""
+    expect = step.expect
+    if expect is None or expect in ast.EXPECT_KINDS or expect.startswith("regex:"):
+        return
+    ctx.bag.add("WA104", f"`expect` must be one of {', '.join(ast.EXPECT_KINDS)} or "
+                f"regex:<pattern>, got {expect!r}", ast.span_of(step, "expect"),
+                hint=did_you_mean(expect, ast.EXPECT_KINDS))
 
 
 def _call_problems(call: ast.HttpRequest) -> list[Problem]:

@@ -66,10 +66,11 @@ class _Read:
 
 
 def check(ctx: Context) -> None:
-    """Run the dataflow on every flow whose file loaded cleanly."""
+    """Run the dataflow on every flow that loaded without doubt (else a lost `save` would
+    make every read of it "never assigned")."""
     cache: dict[int, list[tuple[str, int, bool]]] = {}
     for flow_id, flow in ctx.flows.items():
-        if ctx.flow_files.get(flow_id) in ctx.broken_files:
+        if flow.in_doubt:
             continue
         graph = ctx.graphs.get(flow_id) or build_graph(flow)
         _check_flow(ctx, graph, cache)

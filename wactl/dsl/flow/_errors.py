@@ -206,5 +206,13 @@ def describe(exc: UnexpectedInput | ParseProblem, path: str, text: str, offset: 
         message, hint, line, col = exc.message, exc.hint, exc.line, exc.col
     else:
         (message, hint), (line, col) = _message(exc, text), _position(exc, text)
+    lines = text.split("\n", line)
+    source = lines[line - 1] if 0 < line <= len(lines) else ""
+    if "\t" in source[:len(source) - len(source.lstrip())]:
+        hint = TAB_HINT
     span = Span(path, line + offset, col, line + offset, col + 1)
     return Diagnostic("WA102", CODES["WA102"].severity, message, span, hint)
+
+
+TAB_HINT = ("this line is indented with a tab, which counts as 8 spaces here: indent with "
+            "spaces only, the same number as the lines it lines up with")

@@ -15,7 +15,7 @@ from typing import Any
 
 from lark import Token, Transformer
 
-from wactl.diagnostics import CODES, Diagnostic, Span, did_you_mean
+from wactl.diagnostics import CODES, Diagnostic, Severity, Span, did_you_mean
 from wactl.dsl import ast
 from wactl.dsl.durations import parse_duration
 from wactl.dsl.flow._steps import LANG_RE, Clause, build_step
@@ -50,6 +50,9 @@ class Context:
     file: str
     line_offset: int = 0
     diags: list[Diagnostic] = field(default_factory=list)
+    doubts: int = 0
+    """Errors so far; those since `mark` belong to the step being reduced (see `step`)."""
+    mark: int = 0
 
     def span(self, tok: Token) -> Span:
         off = self.line_offset
@@ -57,7 +60,18 @@ class Context:
         return Span(self.file, line, col, (tok.end_line or 1) + off, tok.end_column or col)
 
     def report(self, code: str, message: str, span: Span, hint: str | None = None) -> None:
-        self.diags.append(Diagnostic(code, CODES[code].severity, message, span, hint))
+        severity = CODES[code].severity
+        self.diags.append(Diagnostic(code, severity, message, span, hint))
+        if severity is Severity.ERROR:
+            self.doubts += 1
+
+    def settle(self) -> bool:
+        """Whether an error was reported since the last call: the parser reduces a step's
+        pieces, then the step, so those errors are that step's (flow attributes settle
+        their own, so a bad trigger does not cast doubt on the first step)."""
+        doubted = self.doubts > self.mark
+        self.mark = self.doubts
+        return doubted
 
 
 class FlowTransformer(Transformer[Token, Any]):
@@ -245,7 +259,9 @@ class FlowTransformer(Transformer[Token, Any]):
         step_id = self.check_id(c[0], "step")
         span = self.ctx.span(c[0])
         span = Span(span.file, span.line, span.col, span.end_line, span.end_col - 1)
-        return build_step(self, step_id, span, c[1], clauses)
+        step = build_step(self, step_id, span, c[1], clauses)
+        step.unsure = self.ctx.settle()
+        return step
 
     # ------------------------------------------------------------------ flows and triggers
 
@@ -291,6 +307,7 @@ class FlowTransformer(Transformer[Token, Any]):
             else:
                 kwargs[key] = line.args[0]
         model = _TRIGGERS[kind]
+        self.ctx.settle()
         return Clause("trigger", [model(span=self.ctx.span(c[0]), **kwargs)], c[0])
 
     def a_description(self, c: list[Token]) -> Clause:
@@ -317,6 +334,7 @@ class FlowTransformer(Transformer[Token, Any]):
                 steps.append(item)
         span = self.ctx.span(c[0])
         end = self.ctx.span(c[1])
+        self.ctx.settle()
         return ast.Flow(id=flow_id, title=title, steps=steps, **fields,
                         span=Span(span.file, span.line, span.col, end.end_line, end.end_col))
 

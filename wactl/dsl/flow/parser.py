@@ -3,6 +3,9 @@
 `parse_flow` parses the whole file in one pass (the fast path).  When that fails it
 re-parses the file in chunks, one per flow and then one per step of a broken flow,
 so one run reports a syntax error in every broken step rather than only the first.
+A broken chunk is repaired where the fix can be guessed (`_repair.py`), and a broken
+flow is rebuilt from its header and the steps that parsed, with the labels of those
+that did not in `Flow.lost_steps`: the checks still run on everything that was read.
 Full-line comments are cut out before parsing and reattached to the flow or step
 that follows them, so `wactl fmt` writes them back.  Nothing here raises: any input
 (binary-ish garbage, deep nesting, megabytes) ends as diagnostics.
@@ -23,6 +26,7 @@ from wactl.diagnostics import CODES, Diagnostic, Span
 from wactl.dsl import ast
 from wactl.dsl.flow import _tables
 from wactl.dsl.flow._errors import ParseProblem, describe
+from wactl.dsl.flow._repair import error_at, repair
 from wactl.dsl.flow._transform import Context, FlowTransformer
 
 MAX_SYNTAX_ERRORS = 20
@@ -153,27 +157,99 @@ def _step_starts(lines: list[str], start: int, end: int) -> list[int]:
 
 
 def _recover_flow(path: str, lines: list[str], start: int, end: int,
-                  diags: list[Diagnostic], errors: int) -> None:
-    """A broken flow: parse its header and each step alone to find every error in it.
+                  diags: list[Diagnostic], errors: int = 0) -> ast.Flow | None:
+    """A broken flow: parse its header and each step alone to find every error in it, and
+    rebuild the flow from what parsed (None when not even its id can be read).
 
     `errors` is the number of syntax errors found before; the count is kept as chunks
     are parsed (not recounted over every diagnostic), so recovery stays linear."""
-    steps = _step_starts(lines, start, end)
-    bounds = [start, *steps, end]
-    header = "\n".join(lines[start:bounds[1]]) + "\n"
-    errors += _attempted_errors(path, header, start, diags)
-    for a, b in zip(bounds[1:-1], bounds[2:], strict=True):
-        chunk = "flow chunk\n" + "\n".join(lines[a:b]) + "\n"
-        errors += _attempted_errors(path, chunk, a - 1, diags)
-        if errors >= MAX_SYNTAX_ERRORS:
-            return
-
-
-def _attempted_errors(path: str, text: str, offset: int, diags: list[Diagnostic]) -> int:
-    """`_attempt`, returning how many syntax errors it added."""
+    starts = _step_starts(lines, start, end)
+    bounds = [start, *starts, end]
     mark = len(diags)
-    _attempt(path, text, offset, diags)
-    return _syntax_errors(diags[mark:])
+    header = _recover_chunk(path, lines[start:bounds[1]], start, diags, header=True)
+    errors += _syntax_errors(diags[mark:])
+    steps: list[ast.Step] = []
+    lost: list[str] = []
+    for a, b in zip(bounds[1:-1], bounds[2:], strict=True):
+        mark = len(diags)
+        found = None if errors >= MAX_SYNTAX_ERRORS else \
+            _recover_chunk(path, lines[a:b], a, diags, header=False)
+        errors += _syntax_errors(diags[mark:])
+        if found is None:
+            lost.append(lines[a].strip().split(":", 1)[0])
+        else:
+            steps.extend(s for flow in found for s in flow.steps)
+    flow = header[0] if header else _bare_flow(path, lines[start], start)
+    if flow is None:
+        return None
+    return flow.model_copy(update={"steps": steps, "lost_steps": lost,
+                                   "partial": header is None or flow.partial})
+
+
+MAX_REPAIRS = 4
+
+
+def _recover_chunk(path: str, lines: list[str], first: int, diags: list[Diagnostic],
+                   *, header: bool) -> list[ast.Flow] | None:
+    """Parse one step (or a flow's header), repairing what can be guessed; None if lost."""
+    unsure, seen = False, set()
+    prefix, offset = ("", first) if header else ("flow chunk\n", first - 1)
+    for _ in range(MAX_REPAIRS + 1):
+        text = prefix + "\n".join(lines) + "\n"
+        try:
+            flows, ctx = _parse_chunk(path, text, offset)
+        except (UnexpectedInput, ParseProblem) as exc:
+            fix = repair(exc, lines, first, path, header,
+                         lambda new, idx: _parses_past(path, prefix + "\n".join(new) + "\n",
+                                                       idx + len(prefix.split("\n"))))
+            diag = fix.diag if fix is not None and fix.diag is not None \
+                else describe(exc, path, text, offset)
+            if diag.span not in seen:
+                seen.add(diag.span)
+                diags.append(diag)
+            if fix is None:
+                return None
+            lines, unsure = fix.lines, unsure or fix.unsure
+            continue
+        except RecursionError:
+            diags.append(_diag("WA102", "the file is nested too deeply to read", Span(path)))
+            return None
+        diags.extend(ctx.diags)
+        if unsure:
+            _mark_unsure(flows, header)
+        return flows
+    return None
+
+
+def _parses_past(path: str, text: str, line: int) -> bool:
+    """Whether `text` parses, or fails only after its 1-based `line` (a repair worked)."""
+    try:
+        _parse_chunk(path, text, 0)
+    except (UnexpectedInput, ParseProblem) as exc:
+        return error_at(exc)[0] > line
+    except RecursionError:
+        return False
+    return True
+
+
+def _mark_unsure(flows: list[ast.Flow], header: bool) -> None:
+    for flow in flows:
+        if header:
+            flow.partial = True
+        for step in flow.steps:
+            step.unsure = True
+
+
+_FLOW_LINE = re.compile(r"flow[ \t]+([^\W\d]\w*)")
+
+
+def _bare_flow(path: str, line: str, index: int) -> ast.Flow | None:
+    """The flow a broken header line still names (nothing else of the header is known)."""
+    m = _FLOW_LINE.match(line)
+    if m is None:
+        return None
+    return ast.Flow(id=m.group(1), span=Span(path, index + 1, 1, index + 1, m.end() + 1),
+                    partial=True)
 
 
 def _syntax_errors(diags: list[Diagnostic]) -> int:
@@ -186,8 +262,8 @@ def _recover(path: str, text: str, diags: list[Diagnostic]) -> list[ast.Flow]:
     flows: list[ast.Flow] = []
     chunks = list(_top_chunks(lines))
     if len(chunks) == 1 and lines[0].startswith("flow"):  # the whole file is one broken flow
-        _recover_flow(path, lines, 0, len(lines), diags, 0)
-        return flows
+        one = _recover_flow(path, lines, 0, len(lines), diags, 0)
+        return [one] if one is not None else []
     errors = 0
     for start, end in chunks:
         if errors >= MAX_SYNTAX_ERRORS:
@@ -199,7 +275,9 @@ def _recover(path: str, text: str, diags: list[Diagnostic]) -> list[ast.Flow]:
             flows.extend(got)
         elif end - start > 1 and lines[start].startswith("flow"):
             del diags[mark:]
-            _recover_flow(path, lines, start, end, diags, errors)
+            one = _recover_flow(path, lines, start, end, diags, errors)
+            if one is not None:
+                flows.append(one)
         errors += _syntax_errors(diags[mark:])
     return flows
 

@@ -102,7 +102,12 @@ def project(r: Reader, node: Node | None) -> ast.Project:
         "secrets": opt(r, pairs, "secrets", Reader.strings),
         "egress": opt(r, pairs, "egress", _egress),
     })
-    return ast.Project.model_validate({**fields, "span": r.span(node)})
+    written = ["timezone" if name == "time_zone" else name for name in pairs]
+    spans = {key: r.span(value) for key, (_, value) in pairs.items()}
+    if "time_zone" in spans:
+        spans.setdefault("timezone", spans["time_zone"])
+    return ast.Project.model_validate({**fields, "span": r.span(node), "written": written,
+                                       "key_spans": spans})
 
 
 def _paths(r: Reader, node: Node, what: str) -> ast.ProjectPaths | None:
@@ -112,7 +117,8 @@ def _paths(r: Reader, node: Node, what: str) -> ast.ProjectPaths | None:
     r.check_keys(pairs, ("flows", "agents", "tests"), "`paths`")
     fields = {name: r.strings(value, f"paths.{name}") for name, (_, value) in pairs.items()
               if name in ("flows", "agents", "tests")}
-    return ast.ProjectPaths.model_validate({**present(fields), "span": r.span(node)})
+    return ast.ProjectPaths.model_validate({**present(fields), "span": r.span(node),
+                                            "written": list(fields)})
 
 
 def _egress(r: Reader, node: Node, what: str) -> ast.Egress | None:

@@ -11,9 +11,20 @@ from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from wactl.diagnostics import closest
 from wactl.dsl import ast
-from wactl.dsl.yaml._read import FLOW_ID, NULL, STEP_ID, Pairs, Reader, after, opt
-from wactl.dsl.yaml._steps import step
+from wactl.dsl.yaml._read import (
+    BOOL,
+    FLOAT,
+    FLOW_ID,
+    INT,
+    STEP_ID,
+    Pairs,
+    Reader,
+    after,
+    opt,
+)
+from wactl.dsl.yaml._steps import lost_id, step
 from wactl.dsl.yaml._text import expr
 
 FLOW_KEYS = ("flow", "title", "description", "priority", "trigger", "vars", "rule", "steps")
@@ -22,25 +33,33 @@ TRIGGER_CLASSES: dict[str, type[ast.TriggerBase]] = {
     "event": ast.EventTrigger, "schedule": ast.ScheduleTrigger,
 }
 _NO_MIN = -(2**63)
+_BESIDE = {"intent": ("min_confidence",)}
+"""Keys a trigger kind takes beside its own key, as every kind takes `if`."""
 
 
 def flow(r: Reader, node: Node, pairs: Pairs, comments: list[str]) -> ast.Flow | None:
     """One flow mapping (the whole file, or one item of `flows:`)."""
+    doubts = r.doubts
     r.check_keys(pairs, FLOW_KEYS, "a flow")
     id_node = r.require(pairs, "flow", node, "a flow")
     flow_id = None if id_node is None else r.identifier(id_node, "flow id", FLOW_ID)
+    lost: list[str] = []
     fields: dict[str, Any] = {
         "title": opt(r, pairs, "title", Reader.string),
         "description": opt(r, pairs, "description", Reader.string),
         "priority": opt(r, pairs, "priority", _priority),
-        "trigger": opt(r, pairs, "trigger", trigger),
-        "vars": opt(r, pairs, "vars", flow_vars) or {},
-        "rule": opt(r, pairs, "rule", Reader.boolean) or False,
-        "steps": _steps(r, pairs["steps"]) if "steps" in pairs else [],
     }
+    before_trigger = r.doubts
+    fields["trigger"] = opt(r, pairs, "trigger", trigger)
+    doubts += r.doubts - before_trigger  # a bad trigger changes no step, so no check's verdict
+    fields.update(vars=opt(r, pairs, "vars", flow_vars) or {},
+                  rule=opt(r, pairs, "rule", Reader.boolean) or False,
+                  steps=_steps(r, pairs["steps"], lost) if "steps" in pairs else [])
+    partial = r.doubts > doubts
     if flow_id is None:
         return None
-    fields.update(id=flow_id, span=r.span(node), comments=comments)
+    fields.update(id=flow_id, span=r.span(node), comments=comments, partial=partial,
+                  lost_steps=lost)
     return ast.Flow.model_validate(fields)
 
 
@@ -75,7 +94,8 @@ def flow_vars(r: Reader, node: Node, what: str) -> dict[str, Any] | None:
     return out
 
 
-def _steps(r: Reader, pair: tuple[Node, Node]) -> list[ast.StepBase]:
+def _steps(r: Reader, pair: tuple[Node, Node], lost: list[str]) -> list[ast.StepBase]:
+    """The steps that could be read; the ids of those that could not go to `lost`."""
     key, node = pair
     out: list[ast.StepBase] = []
     start = after(key)
@@ -85,6 +105,8 @@ def _steps(r: Reader, pair: tuple[Node, Node]) -> list[ast.StepBase]:
         one = step(r, item, comments)
         if one is not None:
             out.append(one)
+        else:
+            lost.append(lost_id(item))
     return out
 
 
@@ -96,7 +118,7 @@ def trigger(r: Reader, node: Node, what: str) -> ast.TriggerBase | None:
     pairs = r.mapping(node, what)
     if pairs is None:
         return None
-    kinds = [name for name in pairs if name in TRIGGER_CLASSES]
+    kinds = [name for name in pairs if name in TRIGGER_CLASSES] or _misspelt_kind(r, pairs)
     if not kinds:
         if not any(ast.KEY_ALIASES.get(name) in TRIGGER_CLASSES for name in pairs):
             r.error("WA105", "this trigger has no kind: give it one of "
@@ -107,26 +129,60 @@ def trigger(r: Reader, node: Node, what: str) -> ast.TriggerBase | None:
     for other in kinds[1:]:
         r.error("WA112", f"a trigger has exactly one kind, and this one is already `{kind}`",
                 pairs.pop(other)[0], "a flow has one trigger; copy the flow for another one")
-    r.check_keys(pairs, (kind, "if"), f"this `{kind}` trigger")
+    r.check_keys(pairs, (kind, "if", *_BESIDE.get(kind, ())), f"this `{kind}` trigger")
     fields = _TRIGGERS[kind](r, pairs[kind][1])
     if_ = opt(r, pairs, "if", expr)
+    beside = kind in _BESIDE and "min_confidence" in pairs
+    confidence = opt(r, pairs, "min_confidence", _confidence) if beside else None
     if fields is None:
         return None
+    if beside:
+        if fields.get("min_confidence") is not None:
+            r.error("WA112", "`min_confidence` is given twice: keep the one beside `intent:`",
+                    pairs["min_confidence"][0])
+        fields["min_confidence"] = confidence
     fields.update({"if": if_, "span": r.span(node)})
     return TRIGGER_CLASSES[kind].model_validate(fields)
 
 
+def _misspelt_kind(r: Reader, pairs: Pairs) -> list[str]:
+    """`keywrod: hi`: WA103 says so, and the trigger is read on as a `keyword` trigger."""
+    for name in [n for n in pairs if n not in (*TRIGGER_CLASSES, "if", "min_confidence")]:
+        alias = ast.KEY_ALIASES.get(name)
+        meant = alias if alias in TRIGGER_CLASSES else closest(name, TRIGGER_CLASSES)
+        if meant is not None:
+            hint = f"did you mean `{meant}`?" + (
+                f" (wactl spells `{name}` as `{meant}`)" if meant == alias else "")
+            r.error("WA103", f"unknown key `{name}` in a trigger", pairs[name][0], hint,
+                    repaired=True)
+            pairs[meant] = pairs.pop(name)
+            return [meant]
+    return []
+
+
 def _keyword(r: Reader, node: Node) -> dict[str, Any] | None:
-    words = r.strings(node, "keyword")
-    if words == []:
+    items = r.sequence(node, "keyword") if isinstance(node, SequenceNode) else [node]
+    if items == []:
         r.wrong(node, "keyword", "a word or a list of words")
-    if not words:
+    words = [(item, word) for item in items or () if (word := _one_keyword(r, item))]
+    if not words or len(words) != len(items or ()):
         return None
-    items = node.value if isinstance(node, SequenceNode) else [node]
-    kept = [item for item in items if isinstance(item, ScalarNode) and item.tag != NULL]
-    spans = {f"keywords.{i}": r.span(item) for i, item in enumerate(kept)} \
-        if len(kept) == len(words) else {}
-    return {"keywords": words, "key_spans": spans}
+    return {"keywords": [w for _, w in words],
+            "key_spans": {f"keywords.{i}": r.span(item) for i, (item, _) in enumerate(words)}}
+
+
+def _one_keyword(r: Reader, node: Node) -> str | None:
+    """A keyword is text a customer types: `5` or `yes` unquoted are YAML numbers and
+    booleans (quote them), and an empty one would match nothing or everything."""
+    if isinstance(node, ScalarNode) and node.tag in (INT, FLOAT, BOOL):
+        r.wrong(node, "keyword", "text", f'quote it if the customer types it: "{node.value}"')
+        return None
+    word = r.string(node, "keyword")
+    if word is not None and not word.strip():
+        r.error("WA104", "a keyword cannot be empty", node, "write the word customers type, "
+                "or remove it")
+        return None
+    return word
 
 
 def _regex(r: Reader, node: Node) -> dict[str, Any] | None:

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from yaml.constructor import SafeConstructor
 from yaml.nodes import CollectionNode, MappingNode, Node, ScalarNode, SequenceNode
 
-from wactl.diagnostics import CODES, Diagnostic, Span, did_you_mean
+from wactl.diagnostics import CODES, Diagnostic, Severity, Span, closest, did_you_mean
 from wactl.dsl import ast
 from wactl.dsl.durations import parse_duration
 
@@ -51,6 +51,8 @@ class Reader:
         self.path = path
         self.text = text
         self.diags: list[Diagnostic] = []
+        self.doubts = 0
+        """Errors after which what was read may differ from what was meant (see `doubt`)."""
         self.budget = 2 * len(text) + 10_000
         self._lines: list[str] | None = None
         self._merges: list[tuple[Pairs, Node]] = []
@@ -96,8 +98,13 @@ class Reader:
                 out.append(body[2:] if body.startswith("# ") else body[1:])
         return out
 
-    def error(self, code: str, message: str, node: Node, hint: str | None = None) -> None:
-        self.diags.append(Diagnostic(code, CODES[code].severity, message, self.span(node), hint))
+    def error(self, code: str, message: str, node: Node, hint: str | None = None,
+              *, repaired: bool = False) -> None:
+        """Report a problem; unless it was `repaired`, what was read is now in doubt."""
+        severity = CODES[code].severity
+        self.diags.append(Diagnostic(code, severity, message, self.span(node), hint))
+        if severity is Severity.ERROR and not repaired:
+            self.doubts += 1
 
     def wrong(self, node: Node, what: str, expected: str, hint: str | None = None) -> None:
         """WA104 in the one phrasing merchants see everywhere: "`x` must be ..., got ..."."""
@@ -153,16 +160,27 @@ class Reader:
 
     def check_keys(self, pairs: Pairs, allowed: Iterable[str], what: str,
                    elsewhere: dict[str, str] | None = None) -> None:
-        """WA103 for every key not in `allowed`, with a "did you mean" over the allowed ones."""
+        """WA103 for every key not in `allowed`, with a "did you mean" over the allowed ones.
+
+        When the suggestion is a key this mapping does not already have, the pair is read
+        on under the suggested key (`nxt: bye` as `next: bye`): the error stays, but the
+        later checks judge the step as the fix would make it, so one run reports the
+        other mistakes too, and none that only echo this one.
+        """
         allowed = allowed if isinstance(allowed, frozenset) else frozenset(allowed)
-        for name, (key, _) in pairs.items():
-            if name not in allowed:
-                alias = ast.KEY_ALIASES.get(name)
-                hint = f"did you mean `{alias}`? (wactl spells `{name}` as `{alias}`)" \
-                    if alias in allowed else did_you_mean(name, sorted(allowed))
-                if hint is None and elsewhere and name in elsewhere:
-                    hint = elsewhere[name]
-                self.error("WA103", f"unknown key `{name}` in {what}", key, hint)
+        for name in [n for n in pairs if n not in allowed]:
+            key = pairs[name][0]
+            alias = ast.KEY_ALIASES.get(name)
+            meant = alias if alias in allowed else closest(name, sorted(allowed))
+            hint = f"did you mean `{alias}`? (wactl spells `{name}` as `{alias}`)" \
+                if meant is not None and meant == alias else \
+                (f"did you mean `{meant}`?" if meant is not None else None)
+            if hint is None and elsewhere and name in elsewhere:
+                hint = elsewhere[name]
+            repaired = meant is not None and meant not in pairs
+            self.error("WA103", f"unknown key `{name}` in {what}", key, hint, repaired=repaired)
+            if repaired and meant is not None:
+                pairs[meant] = pairs.pop(name)
 
     def require(self, pairs: Pairs, name: str, node: Node, what: str) -> Node | None:
         pair = pairs.get(name)
@@ -329,7 +347,7 @@ def after(node: Node) -> int:
 def describe(node: Node) -> str:
     """How a wrong value reads in a message: `"two"`, `5`, `nothing`, `a list`."""
     if isinstance(node, SequenceNode):
-        return "a list"
+        return "a list" if node.value else "an empty list"
     if isinstance(node, MappingNode):
         return "a mapping"
     if node.tag == NULL:

@@ -12,7 +12,7 @@ from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
-from wactl.diagnostics import Span, did_you_mean
+from wactl.diagnostics import Span, closest, did_you_mean
 from wactl.dsl import ast
 from wactl.dsl.step_keys import COMMON_KEYS, KIND_KEYS
 from wactl.dsl.yaml._read import NULL, STEP_ID, Pairs, Reader, duration, opt
@@ -25,6 +25,7 @@ _OWNERS: dict[str, str] = {}
 for _kind, _extra in KIND_KEYS.items():
     for _key in _extra:
         _OWNERS.setdefault(_key, f"`{_key}` belongs to `{_kind}` steps")
+_ANY_KEY = frozenset(k for keys in _ALLOWED.values() for k in keys)
 _CLASSES: dict[str, type[ast.StepBase]] = {
     "send": ast.SendStep, "template": ast.TemplateStep, "ask": ast.AskStep,
     "branch": ast.BranchStep, "set": ast.SetStep, "tag": ast.TagStep, "untag": ast.UntagStep,
@@ -40,15 +41,14 @@ VALUE_KEYS = frozenset({"next", "goto", "on_fail", "on_error", "on_timeout", "ru
 
 def step(r: Reader, node: Node, comments: list[str]) -> ast.StepBase | None:
     """One step, or None (after reporting why) when it cannot be built."""
+    doubts = r.doubts
     pairs = r.mapping(node, "step")
     if pairs is None:
         return None
-    kinds = [name for name in pairs if name in KIND_KEYS]
+    kinds = [name for name in pairs if name in KIND_KEYS] or _misspelt_kind(r, pairs)
     if not kinds:
-        if not any(ast.KEY_ALIASES.get(name) in KIND_KEYS for name in pairs):  # else WA103 says it
-            r.error("WA105", "this step has no kind: give it one of " + ", ".join(KIND_KEYS),
-                    node)
-        r.check_keys(pairs, {k for keys in _ALLOWED.values() for k in keys}, "a step")
+        r.error("WA105", "this step has no kind: give it one of " + ", ".join(KIND_KEYS), node)
+        r.check_keys(pairs, _ANY_KEY, "a step")
         return None
     kind = kinds[0]
     for other in kinds[1:]:
@@ -67,8 +67,36 @@ def step(r: Reader, node: Node, comments: list[str]) -> ast.StepBase | None:
     spans = fields.setdefault("key_spans", {})
     spans.update((k, r.span(v)) for k, (_, v) in pairs.items() if k in VALUE_KEYS)
     fields.update(id=step_id, next=nxt, when=when, max_visits=visits, span=r.span(node),
-                  comments=comments)
+                  comments=comments, unsure=r.doubts > doubts)
     return _CLASSES[kind].model_validate(fields)
+
+
+def _misspelt_kind(r: Reader, pairs: Pairs) -> list[str]:
+    """A step without a kind key, but with one spelt wrong (`sned`, `reply`): read on as that
+    kind after WA103 says so.  Keys of other kinds are left to `check_keys`."""
+    for name in [n for n in pairs if n not in _ANY_KEY]:
+        alias = ast.KEY_ALIASES.get(name)
+        meant = alias if alias in KIND_KEYS else closest(name, KIND_KEYS)
+        if meant is None:
+            continue
+        hint = f"did you mean `{meant}`? (wactl spells `{name}` as `{meant}`)" \
+            if meant == alias else f"did you mean `{meant}`?"
+        r.error("WA103", f"unknown key `{name}` in a step", pairs[name][0], hint,
+                repaired=True)
+        pairs[meant] = pairs.pop(name)
+        return [meant]
+    return []
+
+
+def lost_id(node: Node) -> str:
+    """The `id` written on a step that could not be read ("" when there is none), so that
+    jumps to it are not reported as unknown targets (an echo of the real error)."""
+    if isinstance(node, MappingNode):
+        for key, value in node.value:
+            if isinstance(key, ScalarNode) and key.value == "id" \
+                    and isinstance(value, ScalarNode):
+                return str(value.value)
+    return ""
 
 
 def _send(r: Reader, value: Node, pairs: Pairs) -> Fields | None:

@@ -89,7 +89,11 @@ def _languages_only(node: MappingNode) -> bool:
 
 
 def buttons(r: Reader, node: Node) -> list[ast.Text]:
-    out = [text(r, item, "buttons") for item in r.sequence(node, "buttons") or ()]
+    items = r.sequence(node, "buttons")
+    if items == []:
+        r.wrong(node, "buttons", "a list of one to three button titles",
+                "remove `buttons:`, or give it a button")
+    out = [text(r, item, "buttons") for item in items or ()]
     return [b for b in out if b is not None]
 
 

@@ -66,8 +66,9 @@ def trigger_tree(trigger: ast.TriggerBase) -> Tree:
     elif isinstance(trigger, ast.RegexTrigger):
         tree["regex"] = trigger.pattern
     elif isinstance(trigger, ast.IntentTrigger):
-        tree["intent"] = trigger.intent if trigger.min_confidence is None else {
-            "intent": trigger.intent, "min_confidence": Raw(float_text(trigger.min_confidence))}
+        tree["intent"] = trigger.intent
+        if trigger.min_confidence is not None:  # beside `intent:`, as the contract has it
+            tree["min_confidence"] = Raw(float_text(trigger.min_confidence))
     elif isinstance(trigger, ast.EventTrigger):
         tree["event"] = trigger.event
     elif isinstance(trigger, ast.ScheduleTrigger):
@@ -111,16 +112,21 @@ def _agent_handoff(handoff: ast.AgentHandoff) -> Tree:
 
 
 def project_tree(project: ast.Project) -> Tree:
+    """`wactl.yaml` with the keys it wrote, and any other that differs from its default."""
     tree: Tree = {}
+    kept = set(project.written)
     _put(tree, "shop", project.shop)
-    tree["language"] = project.language
-    if project.languages:
+    if "language" in kept or project.language != _PROJECT.language:
+        tree["language"] = project.language
+    if project.languages or "languages" in kept:
         tree["languages"] = list(project.languages)
-    tree["timezone"] = project.timezone
+    if "timezone" in kept or project.timezone != _PROJECT.timezone:
+        tree["timezone"] = project.timezone
     _put(tree, "service_url", project.service_url)
+    written = set(project.paths.written)
     paths = {name: list(getattr(project.paths, name)) for name in ("flows", "agents", "tests")
-             if getattr(project.paths, name) != [name]}
-    if paths:
+             if getattr(project.paths, name) != [name] or name in written}
+    if paths or "paths" in kept:
         tree["paths"] = paths
     if project.templates:
         tree["templates"] = {name: _template_spec(spec)
@@ -135,6 +141,9 @@ def project_tree(project: ast.Project) -> Tree:
     if egress:
         tree["egress"] = egress
     return tree
+
+
+_PROJECT = ast.Project()
 
 
 def _template_spec(spec: ast.TemplateSpec) -> Tree:

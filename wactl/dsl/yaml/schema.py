@@ -140,7 +140,10 @@ def _triggers() -> dict[str, Schema]:
         "event": {"anyOf": [{"enum": list(ast.EVENT_NAMES)}, {"type": "string"}]},
         "schedule": obj({"cron": {"type": "string"}, "audience": ref("expr")}, ("cron",)),
     }
-    trigger = obj({**kinds, "if": ref("expr")}, doc="What starts the flow: exactly one kind.")
+    confidence = doc({"type": "number", "minimum": 0, "maximum": 1},
+                     "Beside `intent:`: the classifier's confidence needed (default 0.5).")
+    trigger = obj({**kinds, "if": ref("expr"), "min_confidence": confidence},
+                  doc="What starts the flow: exactly one kind.")
     trigger["oneOf"] = [{"required": [kind]} for kind in kinds]
     return {"trigger": trigger}
 
