@@ -1,0 +1,12 @@
+"""WhatsApp's Cloud API as the service's channel: `GraphClient` (see `client`).
+
+- `bodies`: send effects as Meta's request JSON (pure).
+- `errors`: Graph error answers as outcomes (retry now, later, or fail).
+- `breaker`, `throttle`: the circuit breaker and the per-number token bucket.
+"""
+
+from wactl.service.whatsapp.breaker import CircuitBreaker
+from wactl.service.whatsapp.client import DEFAULT_BASE, GraphClient, Media
+from wactl.service.whatsapp.throttle import TokenBucket
+
+__all__ = ["DEFAULT_BASE", "CircuitBreaker", "GraphClient", "Media", "TokenBucket"]
