@@ -384,3 +384,43 @@ async def test_the_default_throttle_lets_80_a_second_through(time: FakeTime) -> 
     assert time.waits == []
     await throttle.acquire()
     assert time.waits == [pytest.approx(1 / 80)]
+
+
+# --------------------------------------------------------------------------- media
+
+
+async def test_media_is_downloaded_by_id_with_the_token(fake: FakeGraph, time: FakeTime) -> None:
+    photo = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40
+    fake.add_media("1037543291543636", photo, "image/jpeg")
+    async with _client(fake, time) as client:
+        media = await client.media("1037543291543636")
+    assert (media.content, media.mime_type) == (photo, "image/jpeg")
+    describe, download = fake.requests
+    assert describe.path == "/v21.0/1037543291543636" and download.path.startswith("/media/")
+    assert download.headers["Authorization"] == f"Bearer {TOKEN}"
+
+
+async def test_media_over_the_limit_is_refused(fake: FakeGraph, time: FakeTime) -> None:
+    fake.add_media("11", b"x" * 5000)
+    fake.add_media("12", b"y" * 5000, file_size=10)  # the description understates it
+    async with _client(fake, time, max_media=4096) as client:
+        for media_id, requests in (("11", 1), ("12", 3)):
+            with pytest.raises(ChannelError) as caught:
+                await client.media(media_id)
+            assert (caught.value.code, caught.value.retryable) == ("media_too_large", False)
+            assert len(fake.requests) == requests  # "11": the file itself never fetched
+
+
+async def test_media_with_a_wrong_digest_or_unknown_id_is_refused(fake: FakeGraph,
+                                                                  time: FakeTime) -> None:
+    fake.add_media("21", b"pdf bytes", "application/pdf", sha256="0" * 64)
+    async with _client(fake, time) as client:
+        with pytest.raises(ChannelError) as corrupt:
+            await client.media("21")
+        with pytest.raises(ChannelError) as unknown:
+            await client.media("22")
+        with pytest.raises(ChannelError) as bad_id:
+            await client.media("../21/messages")
+    assert corrupt.value.code == "media_corrupt"
+    assert (unknown.value.code, unknown.value.retryable) == ("100", False)
+    assert bad_id.value.code == "bad_media_id"
