@@ -170,6 +170,11 @@ async def test_mark_as_read(fake: FakeGraph, time: FakeTime) -> None:
                                     "message_id": "wamid.HBgLODQ5MTIzNDU2NzgVAgASGBQzQUI="}
 
 
+async def test_a_text_with_a_link_asks_for_its_preview(fake: FakeGraph, time: FakeTime) -> None:
+    body = await _send_one(fake, time, SendText(TO, "Track it: https://ghn.vn/t/10423"))
+    assert body["text"] == {"preview_url": True, "body": "Track it: https://ghn.vn/t/10423"}
+
+
 # --------------------------------------------------------------------------- retries
 
 
@@ -209,6 +214,16 @@ async def test_outside_the_window_is_final_with_its_code_and_not_retried(
             await client.send(SendText(TO, "Our sale starts today"))
     assert (caught.value.code, caught.value.retryable) == ("131047", False)
     assert "24h" in str(caught.value) and len(fake.posts()) == 1 and time.waits == []
+
+
+async def test_a_pair_rate_limit_is_retryable_but_not_retried_at_once(
+        fake: FakeGraph, time: FakeTime) -> None:
+    fake.error(400, 131056, "(#131056) (Business Account, Consumer Account) pair rate limit hit")
+    async with _client(fake, time) as client:
+        with pytest.raises(ChannelError) as caught:
+            await client.send(SendText(TO, "Hello"))
+    assert (caught.value.code, caught.value.retryable) == ("131056", True)
+    assert len(fake.posts()) == 1 and time.waits == []
 
 
 async def test_undeliverable_is_final(fake: FakeGraph, time: FakeTime) -> None:

@@ -1,8 +1,8 @@
 """Send effects as the JSON bodies of `POST /{phone_number_id}/messages` (pure).
 
 The shapes follow Meta's Cloud API reference (../shared/reference/whatsapp-api-facts.md,
-section 4): every body names `messaging_product: whatsapp` and the recipient; text has
-no link preview; media goes by link, with a caption where WhatsApp takes one (not on
+section 4): every body names `messaging_product: whatsapp` and the recipient; a text asks
+for a link preview when it holds a link (WhatsApp shows none otherwise); media goes by link, with a caption where WhatsApp takes one (not on
 audio) and a file name for documents (the last path segment of the link, so the
 customer does not see "Untitled"); buttons and lists are `interactive`; a template
 names its language by code and passes its parameters as body text parameters.
@@ -30,7 +30,8 @@ DEFAULT_LIST_BUTTON = "Menu"
 def message_body(message: SendEffect) -> Body:
     """The request body that sends `message`."""
     if isinstance(message, SendText):
-        return _envelope(message.to, "text", {"preview_url": False, "body": message.text})
+        preview = "https://" in message.text or "http://" in message.text
+        return _envelope(message.to, "text", {"preview_url": preview, "body": message.text})
     if isinstance(message, SendMedia):
         return _envelope(message.to, message.kind, media_object(message))
     if isinstance(message, SendInteractive):
