@@ -1,11 +1,12 @@
 """Send effects as the JSON bodies of `POST /{phone_number_id}/messages` (pure).
 
 The shapes follow Meta's Cloud API reference (../shared/reference/whatsapp-api-facts.md,
-section 4): every body names `messaging_product: whatsapp` and the recipient; a text asks
-for a link preview when it holds a link (WhatsApp shows none otherwise); media goes by link, with a caption where WhatsApp takes one (not on
-audio) and a file name for documents (the last path segment of the link, so the
-customer does not see "Untitled"); buttons and lists are `interactive`; a template
-names its language by code and passes its parameters as body text parameters.
+section 4): every body names `messaging_product: whatsapp` and the recipient; a text
+asks for a link preview when it holds a link (WhatsApp shows none otherwise); media
+goes by link, with a caption where WhatsApp takes one (not on audio) and a file name
+for documents (the last path segment of the link, so the customer does not see
+"Untitled"); buttons and lists are `interactive`; a template names its language by
+code and passes its parameters as body text parameters.
 """
 
 from __future__ import annotations
