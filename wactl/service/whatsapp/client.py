@@ -71,6 +71,13 @@ class _Answer:
     body: bytes
 
 
+@dataclass(frozen=True, slots=True)
+class _Failure:
+    error: ChannelError
+    again: bool
+    """Whether to retry at once (429, 5xx, 130429, a timeout)."""
+
+
 class GraphClient:
     """One phone number's WhatsApp channel; use as `async with GraphClient(...)`."""
 
@@ -154,42 +161,45 @@ class GraphClient:
     async def _call(self, method: str, url: str, body: dict[str, Any] | None = None, *,
                     limit: int = MAX_ANSWER) -> _Answer:
         """One API call with the breaker and the retries; a 2xx answer or a raise."""
-        error = ChannelError("circuit_open")
-        for attempt in range(len(self.retry_delays) + 1):
-            if attempt:
-                log.warning("WhatsApp %s %s: %s; retry %d in %.1fs", method, _where(url),
-                            error, attempt, self.retry_delays[attempt - 1])
-                await self.sleep(self.retry_delays[attempt - 1])
+        attempt = 0
+        while True:
             if self.breaker.is_open:
                 raise ChannelError("circuit_open", "the Graph API is failing; sends paused",
                                    retryable=True)
-            answer, error, again = await self._attempt(method, url, body, limit)
-            if answer is not None:
-                return answer
-            if not again:
-                break
-        log.warning("WhatsApp %s %s failed: [%s] %s", method, _where(url), error.code, error)
-        raise error
+            result = await self._attempt(method, url, body, limit)
+            if isinstance(result, _Answer):
+                return result
+            error = result.error
+            if not result.again or attempt == len(self.retry_delays):
+                log.warning("WhatsApp %s %s failed: [%s] %s", method, _where(url), error.code,
+                            error)
+                raise error
+            wait = self.retry_delays[attempt]
+            attempt += 1
+            log.warning("WhatsApp %s %s: [%s] %s; retry %d in %.1fs", method, _where(url),
+                        error.code, error, attempt, wait)
+            await self.sleep(wait)
 
     async def _attempt(self, method: str, url: str, body: dict[str, Any] | None,
-                       limit: int) -> tuple[_Answer | None, ChannelError, bool]:
-        """One HTTP exchange: (answer, _, _) on a 2xx, else (None, error, retry now?)."""
+                       limit: int) -> _Answer | _Failure:
+        """One HTTP exchange: the 2xx answer, or the failure and whether to retry now."""
         try:
             answer = await self._exchange(method, url, body, limit)
         except TimeoutError:
             self.breaker.record(False)
-            return None, ChannelError("timeout", f"no answer within {self.timeout}s",
-                                      retryable=True), True
+            return _Failure(ChannelError("timeout", f"no answer within {self.timeout}s",
+                                         retryable=True), again=True)
         except aiohttp.ClientError as exc:
             self.breaker.record(False)
             text = self._redact(f"{type(exc).__name__}: {exc}")
-            return None, ChannelError("connection", text, retryable=True), False
+            return _Failure(ChannelError("connection", text, retryable=True), again=False)
         if 200 <= answer.status < 300:
             self.breaker.record(True)
-            return answer, ChannelError(""), False
+            return answer
         refusal = parse_error(answer.status, answer.body.decode("utf-8", "replace"))
         self.breaker.record(refusal.outcome is Outcome.FINAL)  # a refusal is an answer
-        return None, refusal.channel_error(self._redact), refusal.outcome is Outcome.RETRY_NOW
+        return _Failure(refusal.channel_error(self._redact),
+                        again=refusal.outcome is Outcome.RETRY_NOW)
 
     async def _exchange(self, method: str, url: str, body: dict[str, Any] | None,
                         limit: int) -> _Answer:
