@@ -55,7 +55,7 @@ class StoredMedia:
     content: bytes
     mime_type: str
     sha256: str = ""
-    file_size: int | None = None
+    file_size: int | str | None = None
 
 
 @dataclass
@@ -150,7 +150,7 @@ class FakeGraph:
         return self.then(Answer(status, "<html><body>502 Bad Gateway</body></html>"))
 
     def add_media(self, media_id: str, content: bytes, mime_type: str = "image/jpeg",
-                  *, sha256: str | None = None, file_size: int | None = None) -> None:
+                  *, sha256: str | None = None, file_size: int | str | None = None) -> None:
         digest = hashlib.sha256(content).hexdigest() if sha256 is None else sha256
         size = len(content) if file_size is None else file_size
         self.media[media_id] = StoredMedia(content, mime_type, digest, size)

@@ -139,10 +139,10 @@ class GraphClient:
         if not MEDIA_ID.fullmatch(media_id):
             raise ChannelError("bad_media_id", "a media id is letters, digits, - and _")
         info = _json((await self._call("GET", f"{self.base_url}/{media_id}")).body)
-        url, size = info.get("url"), info.get("file_size")
+        url, size = info.get("url"), _size(info.get("file_size"))
         if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https"):
             raise ChannelError("bad_response", "the media answer has no http(s) url")
-        if isinstance(size, int) and size > self.max_media:
+        if size is not None and size > self.max_media:
             raise ChannelError("media_too_large", f"{size} bytes, over {self.max_media}")
         content = (await self._call("GET", url, limit=self.max_media)).body
         digest = hashlib.sha256(content).hexdigest()
@@ -233,6 +233,13 @@ def _json(data: bytes) -> dict[str, Any]:
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
+
+
+def _size(value: Any) -> int | None:
+    """`file_size` in bytes: Graph sends a number, some versions a string of digits."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return int(value) if isinstance(value, str) and value.isdigit() else None
 
 
 def _where(url: str) -> str:
