@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from fakes.graph_server import FakeGraph
+from pydantic import ValidationError
 
 from wactl.runtime.effects import (
     Button,
@@ -25,7 +26,13 @@ from wactl.runtime.effects import (
     SendText,
 )
 from wactl.runtime.ports import Channel, ChannelError
-from wactl.service.whatsapp import CircuitBreaker, GraphClient, TokenBucket
+from wactl.service.whatsapp import (
+    DEFAULT_BASE,
+    CircuitBreaker,
+    GraphClient,
+    GraphSettings,
+    TokenBucket,
+)
 
 TOKEN = "EAAG-secret-token-0123456789"
 TO = "84912345678"
@@ -439,3 +446,32 @@ async def test_media_with_a_wrong_digest_or_unknown_id_is_refused(fake: FakeGrap
     assert corrupt.value.code == "media_corrupt"
     assert (unknown.value.code, unknown.value.retryable) == ("100", False)
     assert bad_id.value.code == "bad_media_id"
+
+
+# --------------------------------------------------------------------------- settings
+
+
+async def test_settings_from_the_environment_make_a_working_client(fake: FakeGraph) -> None:
+    env = {"WACTL_GRAPH_API_BASE": fake.base_url, "WACTL_ACCESS_TOKEN": TOKEN,
+           "WACTL_PHONE_NUMBER_ID": fake.phone_number_id, "WACTL_SEND_RATE": "20",
+           "WACTL_GRAPH_TIMEOUT": ""}
+    settings = GraphSettings.from_env(env)
+    assert (settings.rate, settings.timeout) == (20.0, 10.0)
+    assert TOKEN not in repr(settings) and TOKEN not in str(settings.model_dump())
+    async with settings.client() as client:
+        assert (await client.send(SendText(TO, "Hello"))).startswith("wamid.")
+
+
+def test_settings_name_what_is_missing_or_malformed_without_the_token() -> None:
+    env = {"WACTL_ACCESS_TOKEN": TOKEN, "WACTL_PHONE_NUMBER_ID": "not-a-number",
+           "WACTL_GRAPH_API_BASE": "ftp://graph"}
+    with pytest.raises(ValidationError) as caught:
+        GraphSettings.from_env(env)
+    fields = {str(e["loc"][0]) for e in caught.value.errors()}
+    assert fields == {"phone_number_id", "base_url"} and TOKEN not in str(caught.value)
+    with pytest.raises(ValidationError) as missing:
+        GraphSettings.from_env({})
+    assert {str(e["loc"][0]) for e in missing.value.errors()} == {"access_token",
+                                                                  "phone_number_id"}
+    assert GraphSettings.from_env({}, access_token="t", phone_number_id="1").base_url == (
+        DEFAULT_BASE)
