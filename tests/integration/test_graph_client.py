@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from fakes.graph_server import FakeGraph
+from fakes.graph_server import Answer, FakeGraph
 from pydantic import ValidationError
 
 from wactl.runtime.effects import (
@@ -260,6 +260,18 @@ async def test_a_bad_gateway_page_is_retried_and_named_by_its_status(
         with pytest.raises(ChannelError) as caught:
             await client.send(SendText(TO, "Hello"))
     assert (caught.value.code, caught.value.retryable) == ("http_502", True)
+
+
+async def test_an_answer_without_a_message_id_is_final(fake: FakeGraph,
+                                                        time: FakeTime) -> None:
+    fake.then(Answer(200, {"messaging_product": "whatsapp", "messages": []}))
+    fake.then(Answer(200, {"padding": "x" * (2 << 20)}))
+    async with _client(fake, time) as client:
+        for code in ("bad_response", "answer_too_large"):
+            with pytest.raises(ChannelError) as caught:
+                await client.send(SendText(TO, "Hello"))
+            assert (caught.value.code, caught.value.retryable) == (code, False)
+    assert len(fake.posts()) == 2  # it may have gone out: never sent again
 
 
 async def test_timeouts_are_retried_then_retryable(fake: FakeGraph, time: FakeTime) -> None:

@@ -144,7 +144,10 @@ class GraphClient:
             raise ChannelError("bad_response", "the media answer has no http(s) url")
         if size is not None and size > self.max_media:
             raise ChannelError("media_too_large", f"{size} bytes, over {self.max_media}")
-        content = (await self._call("GET", url, limit=self.max_media)).body
+        try:
+            content = (await self._call("GET", url, limit=self.max_media)).body
+        except _TooLarge as exc:
+            raise ChannelError("media_too_large", str(exc)) from None
         digest = hashlib.sha256(content).hexdigest()
         expected = info.get("sha256")
         if isinstance(expected, str) and expected and expected != digest:
@@ -223,8 +226,10 @@ class GraphClient:
 
 
 class _TooLarge(ChannelError):
+    """An answer past its size limit: not read further, not retried."""
+
     def __init__(self, size: int, limit: int) -> None:
-        super().__init__("media_too_large", f"over {limit} bytes (at least {size})")
+        super().__init__("answer_too_large", f"over {limit} bytes (at least {size})")
 
 
 def _json(data: bytes) -> dict[str, Any]:
