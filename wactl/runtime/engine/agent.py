@@ -12,9 +12,7 @@ After `max_turns` replies the run goes on with the next step.
 
 from __future__ import annotations
 
-from typing import Any
-
-from wactl.compiler.ir import IRAgent
+from wactl.compiler.ir import IRAgent, IRAgentParams, IRAgentStep
 from wactl.runtime.agents.handoff import wants_handoff
 from wactl.runtime.agents.safety import check_reply
 from wactl.runtime.effects import AiRequest, SendText
@@ -27,6 +25,7 @@ from wactl.runtime.events import AiResult
 from wactl.runtime.expressions import ExprError
 from wactl.runtime.state import Frame, Run, Waiting
 
+NO_AGENT = IRAgentParams(agent="")
 HANDOFF_MESSAGE = {
     "vi": "Mình chuyển bạn sang nhân viên nhé, bạn chờ một chút ạ.",
     "en": "Let me pass you to a teammate, one moment please.",
@@ -38,11 +37,11 @@ DOWN_MESSAGE = {
 }
 
 
-def _agent_of(t: Turn, frame: Frame) -> tuple[IRAgent | None, dict[str, Any]]:
+def _agent_of(t: Turn, frame: Frame) -> tuple[IRAgent | None, IRAgentParams]:
     step = current_step(t, frame)
-    if step is None or step.kind != "agent":
-        return None, {}
-    return t.engine.agents.get(step.params["agent"]), step.params
+    if not isinstance(step, IRAgentStep):
+        return None, NO_AGENT
+    return t.engine.agents.get(step.params.agent), step.params
 
 
 def on_message(t: Turn, run: Run, text: str) -> None:
@@ -56,7 +55,7 @@ def on_message(t: Turn, run: Run, text: str) -> None:
         _hand_over(t, run, agent, "handoff keyword")
         return
     try:
-        done = t.test(params.get("until"), t.scope(frame)) if params.get("until") else False
+        done = t.test(params.until, t.scope(frame)) if params.until else False
     except ExprError as exc:
         t.log("warning", "expression_error", f"until: {exc.message}; taken as false", frame)
         done = False
@@ -109,7 +108,7 @@ def on_reply(t: Turn, run: Run, result: AiResult) -> None:
         t.log("warning", "window_closed", "agent reply not sent: 24h window closed", frame)
     frame.turns += 1
     er.trace(t, run, frame, "agent", f"replied (turn {frame.turns})")
-    if params.get("max_turns") and frame.turns >= int(params["max_turns"]):
+    if params.max_turns and frame.turns >= params.max_turns:
         er.resume(t, run, "next")
 
 

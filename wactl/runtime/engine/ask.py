@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from wactl.compiler.ir import IRStep
+from wactl.compiler.ir import AnyStep, IRAskStep
 from wactl.runtime.agents.answers import coerce
 from wactl.runtime.answers import Answer, parse_answer
 from wactl.runtime.effects import AiRequest, CancelTimer
@@ -30,7 +30,7 @@ from wactl.runtime.state import Frame, Run, Waiting
 Taken = Literal["taken", "invalid"]
 
 
-def current_step(t: Turn, frame: Frame) -> IRStep | None:
+def current_step(t: Turn, frame: Frame) -> AnyStep | None:
     flow = t.engine.version(frame.flow, frame.version)
     return None if flow is None or frame.step is None else flow.steps.get(frame.step)
 
@@ -53,27 +53,27 @@ def fail(t: Turn, run: Run, exc: ExprError) -> None:
 def _on_answer(t: Turn, run: Run, message: Inbound) -> Taken:
     frame = run.top
     step = current_step(t, frame)
-    if step is None or step.kind != "ask":
+    if not isinstance(step, IRAskStep):
         return "invalid"
-    extract = step.params.get("extract")
+    extract = step.params.extract
     if extract and message.kind == "text" and message.text.strip():
         _request_extract(t, run, message.text, extract)
         return "taken"
     return _accept(t, run, frame, step, _parse(t, frame, step, message))
 
 
-def _parse(t: Turn, frame: Frame, step: IRStep, message: Inbound) -> Answer:
+def _parse(t: Turn, frame: Frame, step: IRAskStep, message: Inbound) -> Answer:
     scope = t.scope(frame)
-    options = options_of(t, step.params["message"], scope, frame.step or "", frame.version)
-    return parse_answer(step.params.get("expect", "text"), message, options,
+    options = options_of(t, step.params.message, scope, frame.step or "", frame.version)
+    return parse_answer(step.params.expect, message, options,
                         today=t.now.date())
 
 
-def _accept(t: Turn, run: Run, frame: Frame, step: IRStep, answer: Answer) -> Taken:
+def _accept(t: Turn, run: Run, frame: Frame, step: IRAskStep, answer: Answer) -> Taken:
     if not answer.ok or not _valid(t, frame, step, answer.value):
         er.trace(t, run, frame, "ask", f"invalid answer ({answer.reason or 'validate'})")
         return "invalid"
-    save = step.params.get("save")
+    save = step.params.save
     if save:
         frame.vars[save] = answer.value
     _cancel_timeout(t, run)
@@ -82,8 +82,8 @@ def _accept(t: Turn, run: Run, frame: Frame, step: IRStep, answer: Answer) -> Ta
     return "taken"
 
 
-def _valid(t: Turn, frame: Frame, step: IRStep, value: Any) -> bool:
-    rule = step.params.get("validate")
+def _valid(t: Turn, frame: Frame, step: IRAskStep, value: Any) -> bool:
+    rule = step.params.validate_
     if rule is None:
         return True
     try:
@@ -104,19 +104,19 @@ def retry(t: Turn, run: Run) -> None:
 def _retry(t: Turn, run: Run) -> None:
     frame = run.top
     step = current_step(t, frame)
-    if step is None:
+    if not isinstance(step, IRAskStep):
         return
     frame.retries += 1
-    if frame.retries > int(step.params.get("retries", 2)):
+    if frame.retries > step.params.retries:
         _cancel_timeout(t, run)
         er.trace(t, run, frame, "ask", "out of retries")
         er.resume(t, run, "fail")
         return
     scope = t.scope(frame)
-    if step.params.get("retry_message") is not None:
-        say(t, step.params["retry_message"], scope)
+    if step.params.retry_message is not None:
+        say(t, step.params.retry_message, scope)
     else:
-        rendered = render_message(t, step.params["message"], scope, frame.step or "")
+        rendered = render_message(t, step.params.message, scope, frame.step or "")
         t.effects.extend(rendered.effects)
 
 
@@ -151,10 +151,10 @@ def _on_extract(t: Turn, run: Run, result: AiResult) -> None:
     held = run.waiting.text if run.waiting is not None else ""
     timer = run.waiting.timer if run.waiting is not None else None
     run.waiting = Waiting("ask", "", timer)
-    if step is None:
+    if not isinstance(step, IRAskStep):
         return
-    found = {} if result.error else typed_values(result.values, step.params.get("extract", {}))
-    save = step.params.get("save")
+    found = {} if result.error else typed_values(result.values, step.params.extract)
+    save = step.params.save
     own = found.pop(save, None) if save else None
     frame.vars.update(found)
     if found:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from wactl.compiler.ir import IRFlow, IRStep
+from wactl.compiler.ir import AnyStep, IRFlow
 from wactl.runtime.effects import CancelTimer
 from wactl.runtime.engine import steps as engine_steps
 from wactl.runtime.engine.turn import Signal, Turn
@@ -123,7 +123,7 @@ def _return(t: Turn, run: Run) -> bool:
     return follow(t, run, parent, "next")
 
 
-def _guard(t: Turn, run: Run, frame: Frame, step: IRStep) -> bool:
+def _guard(t: Turn, run: Run, frame: Frame, step: AnyStep) -> bool:
     """The runtime guard; False when the run was ended by it."""
     t.steps += 1
     if t.steps > t.engine.limits.max_steps_per_event:
@@ -141,7 +141,7 @@ def _guard(t: Turn, run: Run, frame: Frame, step: IRStep) -> bool:
     return True
 
 
-def _take(t: Turn, run: Run, frame: Frame, flow: IRFlow, step: IRStep) -> Signal:
+def _take(t: Turn, run: Run, frame: Frame, flow: IRFlow, step: AnyStep) -> Signal:
     scope = t.scope(frame)
     if step.when is not None:
         try:

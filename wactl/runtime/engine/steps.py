@@ -11,9 +11,28 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from wactl.compiler.ir import IRStep
+from wactl.compiler.ir import (
+    AnyStep,
+    IRAgentStep,
+    IRAskStep,
+    IRBranchStep,
+    IRCallStep,
+    IRConsentStep,
+    IREndStep,
+    IRFieldStep,
+    IRGotoStep,
+    IRHandoffStep,
+    IRLinkStep,
+    IRRunStep,
+    IRSendStep,
+    IRSetStep,
+    IRTagStep,
+    IRTemplateStep,
+    IRUntagStep,
+    IRWaitStep,
+)
 from wactl.runtime.effects import (
     ConsentChanged,
     FieldsChanged,
@@ -29,12 +48,14 @@ from wactl.runtime.events import HttpResult
 from wactl.runtime.expressions import ExprError, parse_date
 from wactl.runtime.state import Frame, Run, Waiting, storable
 
-Executor = Callable[[Turn, Run, Frame, IRStep, dict[str, Any]], Signal]
+S = TypeVar("S", bound=AnyStep)
+Executor = Callable[[Turn, Run, Frame, S, dict[str, Any]], Signal]
 MAX_BODY = 1_000_000
 
 
-def execute(t: Turn, run: Run, frame: Frame, step: IRStep, scope: dict[str, Any]) -> Signal:
-    return EXECUTORS[step.kind](t, run, frame, step, scope)
+def execute(t: Turn, run: Run, frame: Frame, step: AnyStep, scope: dict[str, Any]) -> Signal:
+    executor: Executor[AnyStep] = EXECUTORS[type(step)]
+    return executor(t, run, frame, step, scope)
 
 
 def _go(t: Turn, run: Run, frame: Frame, kind: str, outcome: str = "ok",
@@ -52,39 +73,38 @@ def _stop(t: Turn, run: Run, frame: Frame, code: str, message: str) -> Signal:
 # --------------------------------------------------------------------------- messages
 
 
-def _send(t: Turn, run: Run, frame: Frame, step: IRStep, scope: dict[str, Any]) -> Signal:
-    p = step.params
-    fallback = p.get("fallback_template")
-    rendered = render_message(t, p.get("message", {}), scope, frame.step or "")
+def _send(t: Turn, run: Run, frame: Frame, step: IRSendStep, scope: dict[str, Any]) -> Signal:
+    fallback = step.params.fallback_template
+    rendered = render_message(t, step.params.message, scope, frame.step or "")
     if not deliver(t, rendered, template_effect(t, fallback, scope) if fallback else None):
         return _stop(t, run, frame, "window_closed", "the customer has not written in 24 hours: "
                      "only a template may be sent (add `fallback_template`)")
     return _go(t, run, frame, "send")
 
 
-def _template(t: Turn, run: Run, frame: Frame, step: IRStep,
+def _template(t: Turn, run: Run, frame: Frame, step: IRTemplateStep,
               scope: dict[str, Any]) -> Signal:
-    t.emit(template_effect(t, step.params["template"], scope))
+    t.emit(template_effect(t, step.params.template, scope))
     return _go(t, run, frame, "template")
 
 
-def _ask(t: Turn, run: Run, frame: Frame, step: IRStep, scope: dict[str, Any]) -> Signal:
-    rendered = render_message(t, step.params.get("message", {}), scope, frame.step or "")
+def _ask(t: Turn, run: Run, frame: Frame, step: IRAskStep, scope: dict[str, Any]) -> Signal:
+    rendered = render_message(t, step.params.message, scope, frame.step or "")
     if not deliver(t, rendered):
         return _stop(t, run, frame, "window_closed",
                      "cannot ask: the customer has not written in 24 hours")
     frame.retries = 0
     timer = None
-    if step.params.get("timeout"):
+    if step.params.timeout:
         timer = t.state.next_id("timer")
-        t.emit(ScheduleTimer(t.state.wa_id, timer, t.event.at + er.seconds(step.params["timeout"])))
+        t.emit(ScheduleTimer(t.state.wa_id, timer, t.event.at + er.seconds(step.params.timeout)))
     run.waiting = Waiting("ask", "", timer)
     er.trace(t, run, frame, "ask", "asked")
     return "pause"
 
 
-def _end(t: Turn, run: Run, frame: Frame, step: IRStep, scope: dict[str, Any]) -> Signal:
-    if not say(t, step.params.get("message"), scope):
+def _end(t: Turn, run: Run, frame: Frame, step: IREndStep, scope: dict[str, Any]) -> Signal:
+    if not say(t, step.params.message, scope):
         t.log("warning", "window_closed", "closing message not sent: 24h window closed", frame)
     er.trace(t, run, frame, "end", "ended")
     if len(run.frames) > 1:  # `end` in a sub-flow returns to the caller
@@ -94,11 +114,11 @@ def _end(t: Turn, run: Run, frame: Frame, step: IRStep, scope: dict[str, Any]) -
     return "stop"
 
 
-def _handoff(t: Turn, run: Run, frame: Frame, step: IRStep,
+def _handoff(t: Turn, run: Run, frame: Frame, step: IRHandoffStep,
              scope: dict[str, Any]) -> Signal:
-    if not say(t, step.params.get("message"), scope):
+    if not say(t, step.params.message, scope):
         t.log("warning", "window_closed", "handoff message not sent: 24h window closed", frame)
-    hand_off(t, step.params.get("team"), f"step {frame.flow}.{frame.step}", run)
+    hand_off(t, step.params.team, f"step {frame.flow}.{frame.step}", run)
     er.trace(t, run, frame, "handoff", "handed off")
     er.end_run(t, run, "handed off")
     return "stop"
@@ -118,11 +138,11 @@ def hand_off(t: Turn, team: str | None, reason: str, by: Run) -> None:
 # --------------------------------------------------------------------------- data
 
 
-def _branch(t: Turn, run: Run, frame: Frame, step: IRStep,
+def _branch(t: Turn, run: Run, frame: Frame, step: IRBranchStep,
             scope: dict[str, Any]) -> Signal:
-    for i, arm in enumerate(step.params.get("arms", [])):
+    for i, arm in enumerate(step.params.arms):
         try:
-            hit = t.test(arm["if"], scope)
+            hit = t.test(arm.if_, scope)
         except ExprError as exc:
             t.log("warning", "expression_error", f"branch arm {i + 1}: {exc.message}; "
                   "taken as false", frame)
@@ -132,18 +152,18 @@ def _branch(t: Turn, run: Run, frame: Frame, step: IRStep,
     return _go(t, run, frame, "branch", "else", edge="else")
 
 
-def _set(t: Turn, run: Run, frame: Frame, step: IRStep, scope: dict[str, Any]) -> Signal:
+def _set(t: Turn, run: Run, frame: Frame, step: IRSetStep, scope: dict[str, Any]) -> Signal:
     changed = []
-    for pair in step.params.get("assign", []):
-        value = t.evaluate(pair["value"], scope)
-        frame.vars[pair["name"]] = scope[pair["name"]] = value
-        changed.append(pair["name"])
+    for pair in step.params.assign:
+        value = t.evaluate(pair.value, scope)
+        frame.vars[pair.name] = scope[pair.name] = value
+        changed.append(pair.name)
     return _go(t, run, frame, "set", changed=tuple(changed))
 
 
-def _tag(t: Turn, run: Run, frame: Frame, step: IRStep, scope: dict[str, Any]) -> Signal:
+def _tag(t: Turn, run: Run, frame: Frame, step: IRTagStep, scope: dict[str, Any]) -> Signal:
     tags = t.state.customer.tags
-    added = tuple(tag for tag in dict.fromkeys(step.params.get("tags", [])) if tag not in tags)
+    added = tuple(tag for tag in dict.fromkeys(step.params.tags) if tag not in tags)
     tags.extend(added)
     t.customer_changed()
     if added:
@@ -151,9 +171,10 @@ def _tag(t: Turn, run: Run, frame: Frame, step: IRStep, scope: dict[str, Any]) -
     return _go(t, run, frame, "tag", f"added {', '.join(added) or 'nothing'}")
 
 
-def _untag(t: Turn, run: Run, frame: Frame, step: IRStep, scope: dict[str, Any]) -> Signal:
+def _untag(t: Turn, run: Run, frame: Frame, step: IRUntagStep,
+           scope: dict[str, Any]) -> Signal:
     tags = t.state.customer.tags
-    removed = tuple(tag for tag in dict.fromkeys(step.params.get("tags", [])) if tag in tags)
+    removed = tuple(tag for tag in dict.fromkeys(step.params.tags) if tag in tags)
     tags[:] = [tag for tag in tags if tag not in removed]
     t.customer_changed()
     if removed:
@@ -161,18 +182,18 @@ def _untag(t: Turn, run: Run, frame: Frame, step: IRStep, scope: dict[str, Any])
     return _go(t, run, frame, "untag", f"removed {', '.join(removed) or 'nothing'}")
 
 
-def _field(t: Turn, run: Run, frame: Frame, step: IRStep, scope: dict[str, Any]) -> Signal:
-    pairs = step.params.get("assign", [])
-    values = {pair["name"]: t.render(pair["value"], scope) for pair in pairs}
+def _field(t: Turn, run: Run, frame: Frame, step: IRFieldStep,
+           scope: dict[str, Any]) -> Signal:
+    values = {pair.name: t.render(pair.value, scope) for pair in step.params.assign}
     t.state.customer.fields.update(values)
     t.customer_changed()
     t.emit(FieldsChanged(t.state.wa_id, values))
     return _go(t, run, frame, "field", f"set {', '.join(values)}")
 
 
-def _consent(t: Turn, run: Run, frame: Frame, step: IRStep,
+def _consent(t: Turn, run: Run, frame: Frame, step: IRConsentStep,
              scope: dict[str, Any]) -> Signal:
-    value = step.params["consent"]
+    value = step.params.consent
     if t.state.customer.consent != value:
         t.state.customer.consent = value
         t.customer_changed()
@@ -184,17 +205,19 @@ def _consent(t: Turn, run: Run, frame: Frame, step: IRStep,
 # --------------------------------------------------------------------------- control
 
 
-def _goto(t: Turn, run: Run, frame: Frame, step: IRStep, scope: dict[str, Any]) -> Signal:
+def _goto(t: Turn, run: Run, frame: Frame, step: IRGotoStep, scope: dict[str, Any]) -> Signal:
     return _go(t, run, frame, "goto", edge="goto")
 
 
-def _wait(t: Turn, run: Run, frame: Frame, step: IRStep, scope: dict[str, Any]) -> Signal:
+def _wait(t: Turn, run: Run, frame: Frame, step: IRWaitStep, scope: dict[str, Any]) -> Signal:
     p = step.params
     due: datetime | None = None
-    if p.get("seconds") is not None:
-        due = t.event.at + er.seconds(p["seconds"])
+    if p.seconds is not None:
+        due = t.event.at + er.seconds(p.seconds)
+    elif p.until is None:
+        return _stop(t, run, frame, "bad_wait", "wait has neither seconds nor until")
     else:
-        value = t.evaluate(p["until"], scope)
+        value = t.evaluate(p.until, scope)
         due = er.as_instant(parse_date(value) if isinstance(value, str) else value,
                             t.engine.tz)
         if due is None:
@@ -208,53 +231,54 @@ def _wait(t: Turn, run: Run, frame: Frame, step: IRStep, scope: dict[str, Any]) 
     return "pause"
 
 
-def _run(t: Turn, run: Run, frame: Frame, step: IRStep, scope: dict[str, Any]) -> Signal:
-    sub = t.engine.flows.get(step.params["flow"])
+def _run(t: Turn, run: Run, frame: Frame, step: IRRunStep, scope: dict[str, Any]) -> Signal:
+    sub = t.engine.flows.get(step.params.flow)
     if sub is None:
-        return _stop(t, run, frame, "unknown_flow", f"sub-flow {step.params['flow']} missing")
-    args = {name: t.evaluate(src, scope) for name, src in step.params.get("with", {}).items()}
+        return _stop(t, run, frame, "unknown_flow", f"sub-flow {step.params.flow} missing")
+    args = {name: t.evaluate(src, scope) for name, src in step.params.with_.items()}
     er.trace(t, run, frame, "run", f"calls {sub.id}")
     run.frames.append(Frame(sub.id, sub.hash or sub.id, sub.entry, {**sub.vars, **args},
-                            save=step.params.get("save")))
+                            save=step.params.save))
     return "go"
 
 
-def _link(t: Turn, run: Run, frame: Frame, step: IRStep, scope: dict[str, Any]) -> Signal:
-    target = t.engine.flows.get(step.params["flow"])
-    er.trace(t, run, frame, "link", f"to {step.params['flow']}")
+def _link(t: Turn, run: Run, frame: Frame, step: IRLinkStep, scope: dict[str, Any]) -> Signal:
+    target = t.engine.flows.get(step.params.flow)
+    er.trace(t, run, frame, "link", f"to {step.params.flow}")
     if target is None:
-        return _stop(t, run, frame, "unknown_flow", f"linked flow {step.params['flow']} missing")
+        return _stop(t, run, frame, "unknown_flow", f"linked flow {step.params.flow} missing")
     er.end_run(t, run, f"linked to {target.id}")
     er.start_flow(t, target, {}, reason=f"link from {frame.flow}")
     return "stop"
 
 
-def _agent(t: Turn, run: Run, frame: Frame, step: IRStep, scope: dict[str, Any]) -> Signal:
-    if step.params["agent"] not in t.engine.agents:
-        return _stop(t, run, frame, "unknown_agent", f"agent {step.params['agent']} missing")
+def _agent(t: Turn, run: Run, frame: Frame, step: IRAgentStep, scope: dict[str, Any]) -> Signal:
+    if step.params.agent not in t.engine.agents:
+        return _stop(t, run, frame, "unknown_agent", f"agent {step.params.agent} missing")
     frame.turns = 0
     run.waiting = Waiting("agent")
-    er.trace(t, run, frame, "agent", f"{step.params['agent']} listening")
+    er.trace(t, run, frame, "agent", f"{step.params.agent} listening")
     return "pause"
 
 
 # --------------------------------------------------------------------------- call
 
 
-def _call(t: Turn, run: Run, frame: Frame, step: IRStep, scope: dict[str, Any]) -> Signal:
-    req = step.params["request"]
+def _call(t: Turn, run: Run, frame: Frame, step: IRCallStep, scope: dict[str, Any]) -> Signal:
+    req = step.params.request
     try:
-        url = t.render(req["url"], scope)
-        headers = {k: t.render(v, scope) for k, v in req.get("headers", {}).items()}
-        body = _render_json(t, req["body"], scope) if "body" in req else None
+        url = t.render(req.url, scope)
+        headers = {k: t.render(v, scope) for k, v in req.headers.items()}
+        body = _render_json(t, req.body, scope) if req.body is not None else None
     except ExprError as exc:
         t.log("error", "expression_error", f"call {frame.step}: {exc.message}", frame)
         return _go(t, run, frame, "call", f"error: {exc.code}", edge="error")
     request_id = t.state.next_id("http")
-    t.emit(HttpRequest(request_id, req.get("method", "GET"), url, headers, body,
-                       float(req.get("timeout", 10)), int(req.get("retries", 0))))
+    t.emit(HttpRequest(request_id, req.method, url, headers, body,
+                       float(10 if req.timeout is None else req.timeout),
+                       0 if req.retries is None else req.retries))
     run.waiting = Waiting("call", request_id)
-    er.trace(t, run, frame, "call", f"{req.get('method', 'GET')} {url}")
+    er.trace(t, run, frame, "call", f"{req.method} {url}")
     return "pause"
 
 
@@ -274,7 +298,7 @@ def call_result(t: Turn, run: Run, result: HttpResult) -> None:
     frame = run.top
     flow = t.engine.version(frame.flow, frame.version)
     step = None if flow is None or frame.step is None else flow.steps.get(frame.step)
-    save = None if step is None else step.params.get("save")
+    save = step.params.save if isinstance(step, IRCallStep) else None
     problem, data = _decode(result)
     if problem:
         t.log("warning", "call_failed", f"call {frame.step}: {problem}", frame)
@@ -309,9 +333,17 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-EXECUTORS: dict[str, Executor] = {
-    "send": _send, "template": _template, "ask": _ask, "branch": _branch, "set": _set,
-    "tag": _tag, "untag": _untag, "field": _field, "consent": _consent, "call": _call,
-    "wait": _wait, "agent": _agent, "handoff": _handoff, "goto": _goto, "run": _run,
-    "link": _link, "end": _end,
-}
+def _entry(kind: type[S], executor: Executor[S]) -> tuple[type[Any], Executor[Any]]:
+    """One row of the table; mypy checks that the executor takes that kind of step."""
+    return kind, executor
+
+
+EXECUTORS: dict[type[AnyStep], Executor[Any]] = dict([
+    _entry(IRSendStep, _send), _entry(IRTemplateStep, _template), _entry(IRAskStep, _ask),
+    _entry(IRBranchStep, _branch), _entry(IRSetStep, _set), _entry(IRTagStep, _tag),
+    _entry(IRUntagStep, _untag), _entry(IRFieldStep, _field), _entry(IRConsentStep, _consent),
+    _entry(IRCallStep, _call), _entry(IRWaitStep, _wait), _entry(IRAgentStep, _agent),
+    _entry(IRHandoffStep, _handoff), _entry(IRGotoStep, _goto), _entry(IRRunStep, _run),
+    _entry(IRLinkStep, _link), _entry(IREndStep, _end),
+])
+"""The executor of each step kind, by the step's model."""
