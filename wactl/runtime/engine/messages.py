@@ -113,19 +113,14 @@ def options_of(t: Turn, msg: IRMessage, scope: dict[str, Any], step_id: str,
     """The picks an ask offers (rendered again at answer time, in the same language).
 
     Options whose titles hold no template are the same every time for a step version
-    and language, so they are kept in the engine's cache.
+    and language: the deploy made them (`Deployment.options`).
     """
     if not msg.buttons and not msg.list_:
         return []
-    key = (version, step_id, t.language)
-    cached = t.engine.options_cache.get(key) if version else None
-    if cached is not None:
-        return cached
-    options = render_message(t, msg, scope, step_id).options
-    picks = msg.buttons or msg.list_
-    if version and "{{" not in repr(picks):
-        t.engine.options_cache[key] = options
-    return options
+    made = t.engine.options.get((version, step_id, t.language))
+    if made is not None:
+        return made
+    return render_message(t, msg, scope, step_id).options
 
 
 def template_effect(t: Turn, ref: IRTemplateRef, scope: dict[str, Any]) -> SendTemplate:
