@@ -5,6 +5,9 @@ they never move a frame, write the trace or end a run.  They return one of these
 `loop` alone follows the edge, traces the step and ends or pauses the run.  A paused
 kind's resumption (an answer, a timer, an HTTP or AI answer) returns a list, applied
 in order: a trace line or two (`Note`), then at most one decision that moves the run.
+
+Decisions are made on every step, so they are plain slotted dataclasses (a frozen one
+costs four times as much to build); nothing changes one after it is made.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from wactl.compiler.ir import EdgeKindIR, IRFlow
 from wactl.runtime.state import Frame, Waiting
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Go:
     """Leave along the `index`-th edge of kind `edge`, tracing `outcome` (None: no line)."""
 
@@ -25,7 +28,7 @@ class Go:
     changed: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Pause:
     """The run waits for `waiting` (an answer, a timer, an HTTP or AI answer)."""
 
@@ -33,7 +36,7 @@ class Pause:
     outcome: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Stop:
     """The run ends for `reason`; `code` and `message`, when given, are logged as an error."""
 
@@ -43,7 +46,7 @@ class Stop:
     message: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Note:
     """A trace line; the run stays where it is (an invalid answer, an agent's reply)."""
 
@@ -51,7 +54,7 @@ class Note:
     changed: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Enter:
     """A `run` step: `frame` (the sub-flow) goes on top of the run."""
 
@@ -59,14 +62,14 @@ class Enter:
     outcome: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Finish:
     """An `end` step: a sub-flow returns to its caller, the outermost flow completes."""
 
     outcome: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Link:
     """A `link` step: the run ends and `flow` starts in its place."""
 
@@ -74,7 +77,7 @@ class Link:
     outcome: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Handover:
     """A person takes the conversation: the run ends, with `Handoff` to `team`."""
 
