@@ -35,9 +35,10 @@ def test_edges_and_static_options_are_made_at_deploy() -> None:
     engine = Engine(compile_yaml(FLOW))
     flow = engine.flows["menu"]
     d = engine.deployed
-    assert d.edges[flow.hash]["pick"] == {"next": ["named"], "fail": ["end"]}
-    assert d.targets("menu", flow.hash, "pick", "next") == ["named"]
-    assert d.targets("menu", "an unknown version", "pick", "next") == ["named"]
+    assert d.edges[flow.hash]["pick"] == {"next": ("named",), "fail": ("end",)}
+    assert d.targets("menu", flow.hash, "pick", "next") == ("named",)
+    assert d.targets("menu", "an unknown version", "pick", "next") == ("named",)
+    assert d.targets("menu", flow.hash, "pick", "timeout") == ()
     options = d.options[(flow.hash, "pick", "vi")]
     assert [(o.id, o.title) for o in options] == [("pick.1", "Tea"), ("pick.2", "Coffee")]
     assert (flow.hash, "named", "vi") not in d.options  # a title with a template: per answer
@@ -58,5 +59,5 @@ def test_a_deploy_keeps_earlier_versions_and_their_tables() -> None:
     engine.deploy(compile_yaml(FLOW.replace("Which one?", "Which drink?")))
     new = engine.flows["menu"]
     assert new.hash != old.hash and engine.knows(old.hash) and engine.knows(new.hash)
-    assert engine.deployed.targets("menu", old.hash, "pick", "next") == ["named"]
+    assert engine.deployed.targets("menu", old.hash, "pick", "next") == ("named",)
     assert (old.hash, "pick", "vi") in engine.deployed.options

@@ -19,11 +19,11 @@ from wactl.compiler.ir import IRAgent, IRAskStep, IRFlow, IRMessage, Program, Te
 from wactl.runtime.answers import Option
 from wactl.runtime.engine.triggers import TriggerIndex
 
-Edges = dict[str, dict[str, list[str]]]
+Edges = dict[str, dict[str, tuple[str, ...]]]
 """A flow version's edge table: step id → edge kind → targets, in order."""
 OptionsKey = tuple[str, str, str]
 """(flow version, step id, language)."""
-NO_TARGETS: list[str] = []
+NO_TARGETS: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +58,8 @@ class Deployment:
         """The flow a run pinned; the current one if that version is unknown but same id."""
         return self.versions.get(version) or self.flows.get(flow_id)
 
-    def targets(self, flow_id: str, version: str, step_id: str, kind: str) -> list[str]:
+    def targets(self, flow_id: str, version: str, step_id: str,
+                kind: str) -> tuple[str, ...]:
         """Where a step's edges of `kind` lead, in order (the table of the pinned version)."""
         table = self.edges.get(version)
         if table is None:
@@ -99,7 +100,7 @@ def edge_table(flow: IRFlow) -> Edges:
         kinds: dict[str, list[str]] = {}
         for edge in step.edges:
             kinds.setdefault(edge.kind, []).append(edge.to)
-        table[sid] = kinds
+        table[sid] = {kind: tuple(targets) for kind, targets in kinds.items()}
     return table
 
 

@@ -269,7 +269,7 @@ def apply(t: Turn, run: Run, frame: Frame, kind: str, decision: Decision) -> boo
 
 def follow(t: Turn, run: Run, frame: Frame, kind: str, index: int = 0) -> bool:
     """Move `frame` along its step's `index`-th edge of `kind`; False if the run ended."""
-    targets = [] if frame.step is None else t.engine.targets(
+    targets = () if frame.step is None else t.engine.targets(
         frame.flow, frame.version, frame.step, kind)
     frame.step = targets[index] if index < len(targets) else END
     return _alive(t, run)
