@@ -95,9 +95,11 @@ def hashed_node(node: H) -> Hashed[H]:
 
 
 NODE_CONFIG = ConfigDict(extra="forbid", populate_by_name=True)
-"""Steps and their parts are frozen slotted dataclasses (validated by pydantic): a program
-of 10,000 steps holds one object per part, not three (a model's `__dict__` and fields-set
-come with it), which keeps the collector's work, and so `Program` construction, small."""
+"""Steps and their parts are frozen slotted stdlib dataclasses.  Pydantic validates them
+when IR is read back (closed: an unknown key is an error); lowering builds them with
+plain constructors that mypy checks, and pays no validation.  A program of 10,000 steps
+holds one object per part, not three (a model's `__dict__` and fields-set come with
+it), which keeps the collector's work, and so `Program` construction, small."""
 
 
 class Node:
@@ -122,8 +124,6 @@ def _adapter(cls: type[Any]) -> TypeAdapter[Any]:
     return adapter
 
 
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class IREdge(Node):
     """One hop out of a step: where (`end` ends the run), which way, and a label for graphs."""
@@ -144,7 +144,6 @@ def _absent(value: Any) -> bool:
 Omit = Annotated[T, Field(exclude_if=_absent)]
 """A field that is left out of the JSON when not given (None, empty, or all its own fields
 left out), so a program read back from JSON dumps to the very text it was read from."""
-
 
 
 def _key(name: str) -> Any:
