@@ -102,8 +102,9 @@ def step_fields(old: IRStep, new: IRStep) -> list[str]:
     """Which fields of a step differ (`kind`, `when`, `max_visits`, `params.<key>`)."""
     changed = [name for name in ("kind", "when", "max_visits")
                if getattr(old, name) != getattr(new, name)]
-    keys = sorted(set(old.params) | set(new.params))
-    changed += [f"params.{k}" for k in keys if old.params.get(k) != new.params.get(k)]
+    was, now = old.params.to_data(), new.params.to_data()
+    keys = sorted(set(was) | set(now))
+    changed += [f"params.{k}" for k in keys if was.get(k) != now.get(k)]
     return changed
 
 

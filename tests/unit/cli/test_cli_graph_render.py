@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from wactl.cli.graph import dot, mermaid
-from wactl.compiler.ir import IREdge, IRFlow, IRStep
+from wactl.compiler.ir import STEP_ADAPTER, IREdge, IRFlow, IRStep
 
 
 def flow() -> IRFlow:
     def s(kind: str, *edges: IREdge) -> IRStep:
-        return IRStep.model_validate({"kind": kind, "edges": list(edges)})
+        return STEP_ADAPTER.validate_python({"kind": kind, "edges": list(edges)})
 
     return IRFlow(id="order", entry="ask", steps={
         "ask": s("ask", IREdge(to="route", kind="next"), IREdge(to="end", kind="fail")),

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import json
 import textwrap
+from typing import get_args
 
 import jsonschema
 import pydantic
 import pytest
 
 from wactl.compiler import SCHEMA_VERSION, Program, compile_project, ir_json_schema
-from wactl.compiler.ir import canonical_json, content_hash
+from wactl.compiler.ir import (
+    STEP_ADAPTER,
+    STEP_TYPES,
+    IRAgentStep,
+    IRAskStep,
+    IRHandoffStep,
+    IRTemplateStep,
+    StepKindIR,
+    canonical_json,
+    content_hash,
+)
 
 SOURCES = {
     "wactl.yaml": "shop: demo\nlanguages: [en]\ntemplates: {reminder: {params: 1}}\n",
@@ -48,6 +59,30 @@ def test_round_trip_through_json_is_exact() -> None:
     again = Program.from_json(prog.to_json())
     assert again.canonical_bytes() == prog.canonical_bytes()
     assert again.to_json() == prog.to_json()
+
+
+def test_steps_are_typed_one_model_per_kind() -> None:
+    steps = program().flows[0].steps
+    t, q, chat, bye = steps["t"], steps["q"], steps["chat"], steps["bye"]
+    assert isinstance(t, IRTemplateStep) and t.params.template.params == ["{{ customer.name }}"]
+    assert isinstance(q, IRAskStep) and (q.params.expect, q.params.save) == ("choice", "pick")
+    menu = q.params.message.list_
+    assert menu is not None and menu.sections[0].rows[0].id == "r1"
+    assert isinstance(chat, IRAgentStep) and chat.params.max_turns == 3
+    assert isinstance(bye, IRHandoffStep) and bye.params.team == "support"
+    assert set(STEP_TYPES) == set(get_args(StepKindIR))
+    assert STEP_ADAPTER.validate_python(q.to_data()) == q
+
+
+@pytest.mark.parametrize("data", [
+    {"kind": "ask", "edges": [], "params": {"text": "a key of another kind's message"}},
+    {"kind": "send", "edges": [], "params": {"request": {"url": "x"}}},
+    {"kind": "wait", "edges": [], "params": {"seconds": "soon"}},
+    {"kind": "jump", "edges": [], "params": {}},
+])
+def test_a_step_with_params_of_another_shape_is_refused(data: dict[str, object]) -> None:
+    with pytest.raises(pydantic.ValidationError):
+        STEP_ADAPTER.validate_python(data)
 
 
 def test_to_json_is_the_canonical_text_of_the_data() -> None:

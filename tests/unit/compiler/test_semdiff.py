@@ -6,6 +6,8 @@ from typing import Any
 
 from wactl.cli import _diff_render as dr
 from wactl.compiler.ir import (
+    STEP_ADAPTER,
+    EdgeKindIR,
     IREdge,
     IRFlow,
     IRKeywordTrigger,
@@ -17,10 +19,9 @@ from wactl.compiler.ir import (
 from wactl.compiler.semdiff import describe_trigger, diff_programs
 
 
-def step(kind: str, *edges: tuple[str, str], **params: Any) -> IRStep:
-    return IRStep.model_validate({"kind": kind, "params": params,
-                                  "edges": [IREdge.model_validate({"to": to, "kind": k})
-                                            for k, to in edges]})
+def step(kind: str, *edges: tuple[EdgeKindIR, str], **params: Any) -> IRStep:
+    return STEP_ADAPTER.validate_python({"kind": kind, "params": params,
+                                         "edges": [IREdge(to=to, kind=k) for k, to in edges]})
 
 
 def flow(fid: str, steps: dict[str, IRStep], priority: int = 0,
@@ -34,8 +35,8 @@ def program(*flows: IRFlow) -> Program:
     return Program(project=IRProject(), flows=list(flows))
 
 
-BASE = {"ask": step("ask", ("next", "route"), ("fail", "end"), text="Order?"),
-        "route": step("send", ("next", "done"), text="ok"),
+BASE = {"ask": step("ask", ("next", "route"), ("fail", "end"), message={"text": "Order?"}),
+        "route": step("send", ("next", "done"), message={"text": "ok"}),
         "done": step("end", ("next", "end"))}
 
 
@@ -60,12 +61,14 @@ def test_flows_added_removed_changed() -> None:
 
 
 def test_steps_edges_and_unreachable() -> None:
-    changed = {"ask": step("ask", ("next", "done"), ("fail", "end"), text="Order number?"),
-               "route": BASE["route"], "done": BASE["done"], "extra": step("send", text="x")}
+    changed = {"ask": step("ask", ("next", "done"), ("fail", "end"),
+                           message={"text": "Order number?"}),
+               "route": BASE["route"], "done": BASE["done"],
+               "extra": step("send", message={"text": "x"})}
     diff = diff_programs(program(flow("a", BASE)), program(flow("a", changed)))
     fd = diff.flows_changed[0]
     assert fd.steps_added == [("extra", "send")]
-    assert [(c.step, c.fields) for c in fd.steps_changed] == [("ask", ["params.text"])]
+    assert [(c.step, c.fields) for c in fd.steps_changed] == [("ask", ["params.message"])]
     assert fd.edges_removed == ["ask -[next]-> route"]
     assert fd.edges_added == ["ask -[next]-> done"]
     assert fd.unreachable == ["route"]

@@ -7,9 +7,10 @@ from datetime import timedelta
 import pytest
 from engine_harness import T0, WA, Chat
 
+from wactl.compiler.ir import IRSendStep
 from wactl.runtime.effects import Log
 from wactl.runtime.engine import Limits
-from wactl.runtime.engine import steps as engine_steps
+from wactl.runtime.engine import loop as engine_loop
 from wactl.runtime.events import Inbound, StartFlow, StatusUpdate, TimerFired
 from wactl.runtime.state import state_to_data
 
@@ -104,7 +105,7 @@ def test_an_internal_error_keeps_the_state_from_before_the_event(
 
     def broken(*args: object) -> str:
         raise RuntimeError("boom")
-    monkeypatch.setitem(engine_steps.EXECUTORS, "send", broken)
+    monkeypatch.setitem(engine_loop.EXECUTORS, IRSendStep, broken)
     out = chat.engine.handle(chat.state, Inbound(WA, T0, "text", text="5"))
     assert state_to_data(out.state) == before
     assert [e.code for e in out.effects if isinstance(e, Log)] == ["internal"]

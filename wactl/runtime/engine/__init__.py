@@ -6,31 +6,33 @@ carries out the effects; if anything unexpected goes wrong, the caller gets the 
 state back with a `Log` effect, so a run is never left half-written and no exception
 escapes.  Time is the event's `at`; the engine reads no clock.
 
-The work is split by subject: `engine_turn` holds the per-event context (scope,
-effects, limits), `engine_run` steps through a flow's graph, `engine_inbound` applies
-DESIGN.md's precedence to a customer's message, `engine_messages` renders what the
-customer sees and keeps the 24h window.
+The work is split by subject, each module importing only those below it (a test keeps
+the graph free of cycles): `deployed` holds what a deploy prepares (flows, versions,
+edge tables, static options), `turn` the per-event context, `decision` what a step
+decided, `messages` what the customer sees and the 24h window, `steps`/`ask`/`agent`
+the step kinds (each paused kind with its start and its resumption), `loop` the only
+place that follows edges, traces and ends runs, `inbound`/`results` who handles which
+event.  `HANDLERS` below maps each event type to its handler.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
-from zoneinfo import ZoneInfo
+from typing import Any, TypeVar
 
 from wactl.compiler.ir import IRAgent, IRFlow, Program
-from wactl.runtime.answers import Option
 from wactl.runtime.effects import Effect, Log, SendEffect
+from wactl.runtime.engine.deployed import Limits, deploy
 from wactl.runtime.engine.inbound import (
     on_ai_result,
     on_customer_event,
     on_inbound,
     on_schedule,
 )
-from wactl.runtime.engine.run import on_http_result, on_timer, start_by_id
+from wactl.runtime.engine.loop import start_by_id
+from wactl.runtime.engine.results import on_http_result, on_timer
 from wactl.runtime.engine.status import on_status
-from wactl.runtime.engine.triggers import TriggerIndex
 from wactl.runtime.engine.turn import Turn
 from wactl.runtime.events import (
     AiResult,
@@ -46,14 +48,7 @@ from wactl.runtime.events import (
 )
 from wactl.runtime.state import ConversationState
 
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """The runtime guard behind the compiler's cycle check."""
-
-    max_steps_per_event: int = 1000
-    max_run_age: timedelta = timedelta(days=30)
-    expr_budget: int = 10_000
+__all__ = ["HANDLERS", "Engine", "Limits", "Outcome"]
 
 
 @dataclass(slots=True)
@@ -63,7 +58,11 @@ class Outcome:
 
 
 class Engine:
-    """Runs a deployed program; keeps every flow version it has seen for runs in progress."""
+    """Runs a deployed program; keeps every flow version it has seen for runs in progress.
+
+    Nothing in it changes while an event is handled: `deploy` replaces the whole
+    `Deployment` (flows, versions, edge tables, options) at once.
+    """
 
     def __init__(self, program: Program, *, limits: Limits | None = None,
                  secrets: dict[str, str] | None = None, versions: Iterable[IRFlow] = ()) -> None:
@@ -71,50 +70,36 @@ class Engine:
         (a service restarting loads them from its store)."""
         self.limits = limits or Limits()
         self.secrets = dict(secrets or {})
-        self._versions: dict[str, IRFlow] = {f.hash or f.id: f for f in versions}
-        self._edges: dict[tuple[str, str], dict[str, list[str]]] = {}
-        self.options_cache: dict[tuple[str, str, str], list[Option]] = {}
-        """Options of asks whose picks hold no template, by (flow version, step, language)."""
-        self.deploy(program)
+        self.deployed = deploy(program, self.limits, self.secrets, versions)
 
     def deploy(self, program: Program) -> None:
         """Make `program` current; runs in progress finish on the versions they started on."""
-        self.program = program
-        self.flows: dict[str, IRFlow] = {f.id: f for f in program.flows}
-        self.agents: dict[str, IRAgent] = {a.id: a for a in program.agents}
-        for flow in program.flows:
-            self._versions[flow.hash or flow.id] = flow
-        self.triggers = TriggerIndex(program.flows)
-        self.pins = sub_flow_pins(program.flows)
-        self.tz = ZoneInfo(program.project.timezone)
-        langs = [program.project.language, *program.project.languages]
-        self.languages: tuple[str, ...] = tuple(dict.fromkeys(langs))
+        self.deployed = deploy(program, self.limits, self.secrets, (), self.deployed)
+
+    @property
+    def program(self) -> Program:
+        return self.deployed.program
+
+    @property
+    def flows(self) -> Mapping[str, IRFlow]:
+        return self.deployed.flows
+
+    @property
+    def agents(self) -> Mapping[str, IRAgent]:
+        return self.deployed.agents
 
     def knows(self, version: str) -> bool:
-        return version in self._versions
+        return self.deployed.knows(version)
 
     def version(self, flow_id: str, version: str) -> IRFlow | None:
         """The flow a run pinned; the current one if that version is unknown but same id."""
-        return self._versions.get(version) or self.flows.get(flow_id)
-
-    def targets(self, flow_id: str, version: str, step_id: str, kind: str) -> list[str]:
-        """Where a step's edges of `kind` lead, in order (cached per flow version and step)."""
-        key = (version, step_id)
-        table = self._edges.get(key)
-        if table is None:
-            flow = self.version(flow_id, version)
-            step = None if flow is None else flow.steps.get(step_id)
-            table = {}
-            for edge in [] if step is None else step.edges:
-                table.setdefault(edge.kind, []).append(edge.to)
-            self._edges[key] = table
-        return table.get(kind, [])
+        return self.deployed.version(flow_id, version)
 
     def handle(self, state: ConversationState, event: Event) -> Outcome:
         """The new state and the effects of one event; never raises."""
-        turn = Turn(self, state.clone(), event)
+        turn = Turn(self.deployed, state.clone(), event)
         try:
-            _dispatch(turn, event)
+            HANDLERS.get(type(event), _unknown)(turn, event)
         except Exception as exc:  # the safety net: a bug must not lose the conversation
             return Outcome(state.clone(), [Log("error", "internal",
                                        f"event {type(event).__name__} dropped: "
@@ -124,44 +109,34 @@ class Engine:
         return Outcome(turn.state, turn.effects)
 
 
-def sub_flow_pins(flows: Iterable[IRFlow]) -> dict[str, dict[str, str]]:
-    """For each flow, the versions of every flow its `run` steps reach (transitively):
-    what a run starting on it pins."""
-    by_id = {f.id: f for f in flows}
-    calls = {f.id: {s.params["flow"] for s in f.steps.values() if s.kind == "run"}
-             for f in by_id.values()}
-    pins: dict[str, dict[str, str]] = {}
-    for flow_id in by_id:
-        seen: set[str] = set()
-        todo = list(calls[flow_id])
-        while todo:
-            callee = todo.pop()
-            if callee in seen or callee not in by_id:
-                continue
-            seen.add(callee)
-            todo += calls[callee]
-        pins[flow_id] = {c: by_id[c].hash or c for c in sorted(seen)}
-    return pins
+# --------------------------------------------------------------------------- events
 
 
-def _dispatch(t: Turn, event: Event) -> None:
-    if isinstance(event, Inbound):
-        on_inbound(t, event)
-    elif isinstance(event, HttpResult):
-        on_http_result(t, event)
-    elif isinstance(event, AiResult):
-        on_ai_result(t, event)
-    elif isinstance(event, TimerFired):
-        on_timer(t, event)
-    elif isinstance(event, StartFlow):
-        start_by_id(t, event.flow, dict(event.vars), reason="started")
-    elif isinstance(event, ScheduleTick):
-        on_schedule(t, event)
-    elif isinstance(event, CustomerEvent):
-        on_customer_event(t, event)
-    elif isinstance(event, HandbackToBot):
-        t.state.handed_off, t.state.team, t.state.needs_human = False, None, False
-    elif isinstance(event, StatusUpdate):
-        on_status(t, event)
-    else:
-        t.log("warning", "unknown_event", f"event {type(event).__name__} ignored")
+def _on_start(t: Turn, event: StartFlow) -> None:
+    start_by_id(t, event.flow, dict(event.vars), reason="started")
+
+
+def _on_handback(t: Turn, event: HandbackToBot) -> None:
+    t.state.handed_off, t.state.team, t.state.needs_human = False, None, False
+
+
+def _unknown(t: Turn, event: Any) -> None:
+    t.log("warning", "unknown_event", f"event {type(event).__name__} ignored")
+
+
+E = TypeVar("E")
+Handler = Callable[[Turn, Any], None]
+
+
+def _on(kind: type[E], handler: Callable[[Turn, E], None]) -> tuple[type[Any], Handler]:
+    """One row of the table; mypy checks that the handler takes that type of event."""
+    return kind, handler
+
+
+HANDLERS: dict[type[Any], Handler] = dict([
+    _on(Inbound, on_inbound), _on(HttpResult, on_http_result), _on(AiResult, on_ai_result),
+    _on(TimerFired, on_timer), _on(StartFlow, _on_start), _on(ScheduleTick, on_schedule),
+    _on(CustomerEvent, on_customer_event), _on(HandbackToBot, _on_handback),
+    _on(StatusUpdate, on_status),
+])
+"""The handler of each event type (an event of another type is logged as unknown)."""

@@ -31,7 +31,7 @@ from wactl.compiler.ir import IRFlow, IRIntentTrigger, IRScheduleTrigger
 from wactl.runtime.effects import AiRequest
 from wactl.runtime.engine import agent as engine_agent
 from wactl.runtime.engine import ask as engine_ask
-from wactl.runtime.engine import run as er
+from wactl.runtime.engine import loop
 from wactl.runtime.engine.messages import remember
 from wactl.runtime.engine.triggers import Match
 from wactl.runtime.engine.turn import Turn
@@ -59,7 +59,7 @@ def on_inbound(t: Turn, msg: Inbound) -> None:
     ruled = False
     if t.engine.triggers.has_rules:
         for match in _matches(t, msg.text, rules=True):
-            er.start_rule(t, match.flow, match.vars)
+            loop.start_rule(t, match.flow, match.vars)
             ruled = True
     if t.state.handed_off:
         return
@@ -71,7 +71,7 @@ def on_inbound(t: Turn, msg: Inbound) -> None:
         t.log("warning", "busy", f"message {msg.id} arrived while the run waits for an answer "
               "from outside; kept in the history only")
     elif best := _best(t, msg.text):
-        er.start_flow(t, best.flow, best.vars, reason="trigger")
+        loop.start_flow(t, best.flow, best.vars, reason="trigger")
     elif kind != "agent" and msg.text and t.engine.triggers.intent_flows():
         _classify(t, Pending("", msg.text, fresh, ruled))
     else:  # an agent reads a photo or a location as `[image]`, `[location]`
@@ -92,7 +92,7 @@ def _fall_back(t: Turn, msg: Pending) -> None:
     if msg.fresh and not msg.ruled and run is None and _start_event_flows(t, STARTED, {}):
         return
     if run is not None and kind == "agent":
-        engine_agent.on_message(t, run, msg.text)
+        loop.resume(t, run, "agent", engine_agent.on_message(t, run, msg.text))
     elif msg.ruled:
         t.log("info", "ruled", "only rule flows acted on the message")
     else:
@@ -112,12 +112,14 @@ def _note(t: Turn, msg: Inbound) -> None:
 
 
 def _answer(t: Turn, run: Run, msg: Inbound) -> None:
-    if engine_ask.on_answer(t, run, msg) == "taken":
+    taken, decisions = engine_ask.on_answer(t, run, msg)
+    loop.resume(t, run, "ask", decisions)
+    if taken == "taken":
         return
     if best := _best(t, msg.text):
-        er.start_flow(t, best.flow, best.vars, reason="trigger instead of an answer")
+        loop.start_flow(t, best.flow, best.vars, reason="trigger instead of an answer")
     else:
-        engine_ask.retry(t, run)
+        loop.resume(t, run, "ask", engine_ask.retry(t, run))
 
 
 def unanswered(t: Turn, why: str) -> None:
@@ -179,10 +181,10 @@ def on_ai_result(t: Turn, result: AiResult) -> None:
     w = None if run is None else run.waiting
     if run is not None and w is not None and w.id == result.request_id:
         if w.kind == "extract":
-            engine_ask.on_extract(t, run, result)
+            loop.resume(t, run, "ask", engine_ask.on_extract(t, run, result))
             return
         if w.kind == "ai":
-            engine_agent.on_reply(t, run, result)
+            loop.resume(t, run, "agent", engine_agent.on_reply(t, run, result))
             return
     t.log("info", "stale_result", f"AI answer {result.request_id} has no run waiting for it")
 
@@ -199,7 +201,7 @@ def _on_intent(t: Turn, result: AiResult, pending: Pending) -> None:
             continue
         if _guard(t, flow):
             values = {k: v for k, v in result.values.items() if k in flow.vars and _keepable(v)}
-            er.start_flow(t, flow, values, reason=f"intent {trig.intent}")
+            loop.start_flow(t, flow, values, reason=f"intent {trig.intent}")
             return
     _fall_back(t, pending)
 
@@ -226,11 +228,11 @@ def on_schedule(t: Turn, tick: ScheduleTick) -> None:
     if not inside or not _guard(t, flow):
         return
     if flow.rule:
-        er.start_rule(t, flow, {})
+        loop.start_rule(t, flow, {})
     elif _busy(t) or t.state.handed_off:
         t.log("info", "busy", f"schedule of {flow.id} skipped: the conversation is busy")
     else:
-        er.start_flow(t, flow, {}, reason="schedule")
+        loop.start_flow(t, flow, {}, reason="schedule")
 
 
 def on_customer_event(t: Turn, event: CustomerEvent) -> None:
@@ -241,14 +243,14 @@ def _start_event_flows(t: Turn, name: str, data: dict[str, Any]) -> bool:
     """Every rule of event `name`, and its best conversation flow unless the chat is busy."""
     flows = [f for f in t.engine.triggers.events.get(name, []) if _guard(t, f, event=data)]
     for flow in (f for f in flows if f.rule):
-        er.start_rule(t, flow, _declared(flow, data))
+        loop.start_rule(t, flow, _declared(flow, data))
     starters = sorted((f for f in flows if not f.rule), key=lambda f: (-f.priority, f.id))
     if not starters:
         return False
     if _busy(t) or t.state.handed_off:
         t.log("info", "busy", f"event {name} did not start {starters[0].id}: busy")
         return False
-    er.start_flow(t, starters[0], _declared(starters[0], data), reason=name)
+    loop.start_flow(t, starters[0], _declared(starters[0], data), reason=name)
     return True
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any, Literal
 
+from wactl.compiler.ir import IRListMenu, IRMessage, IRTemplateRef, Text
 from wactl.runtime.answers import Option
 from wactl.runtime.effects import (
     Button,
@@ -34,7 +35,6 @@ from wactl.runtime.state import MAX_HISTORY
 from wactl.runtime.text_limit import fit_text
 
 WINDOW = timedelta(hours=24)
-MEDIA = ("image", "video", "document", "audio")
 
 
 @dataclass(slots=True)
@@ -49,76 +49,85 @@ def window_open(t: Turn) -> bool:
     return last is not None and t.event.at - last < WINDOW
 
 
-def render_message(t: Turn, msg: dict[str, Any], scope: dict[str, Any],
+def render_message(t: Turn, msg: IRMessage, scope: dict[str, Any],
                    step_id: str) -> Rendered:
     """The send effects of a message and the options it offers; ExprError on a bad template."""
     to = t.state.wa_id
-    text = _text(t, msg.get("text"), scope)
-    caption = _text(t, msg.get("caption"), scope)
-    media = next(((k, t.render(msg[k], scope)) for k in MEDIA if msg.get(k)), None)
-    if msg.get("buttons"):
-        titles = [_text(t, b, scope) or "" for b in msg["buttons"]]
+    text = _text(t, msg.text, scope)
+    caption = _text(t, msg.caption, scope)
+    media = _media(t, msg, scope)
+    if msg.buttons:
+        titles = [_text(t, b, scope) or "" for b in msg.buttons]
         buttons = tuple(Button(f"{step_id}.{i + 1}", title) for i, title in enumerate(titles))
         header = media if media is not None and media[0] != "audio" else None
         effect = SendInteractive(to, text or caption or "", buttons=buttons, header_media=header)
         options = [Option(b.id, b.title, b.title) for b in buttons]
         return Rendered([effect], options, text or caption or "")
-    if msg.get("list"):
-        return _list(t, msg["list"], text or "", scope)
+    if msg.list_:
+        return _list(t, msg.list_, text or "", scope)
     effects: list[SendEffect] = []
     if media is None:
         return Rendered([SendText(to, text or "")], [], text or "")
     if text and caption:
         effects.append(SendText(to, text))
-    kind: Literal["image", "document", "audio", "video"] = media[0]  # type: ignore[assignment]
+    kind = media[0]
     cap = None if kind == "audio" else (caption or text or None)
     effects.append(SendMedia(to, kind, media[1], cap))
     return Rendered(effects, [], text or caption or f"[{kind}]")
 
 
-def _list(t: Turn, menu: dict[str, Any], body: str, scope: dict[str, Any]) -> Rendered:
+MediaKind = Literal["image", "document", "audio", "video"]
+
+
+def _media(t: Turn, msg: IRMessage, scope: dict[str, Any]) -> tuple[MediaKind, str] | None:
+    """The message's media by link (the first of image, video, document, audio given)."""
+    given: tuple[tuple[MediaKind, str | None], ...] = (
+        ("image", msg.image), ("video", msg.video), ("document", msg.document),
+        ("audio", msg.audio))
+    for kind, src in given:
+        if src:
+            return kind, t.render(src, scope)
+    return None
+
+
+def _list(t: Turn, menu: IRListMenu, body: str, scope: dict[str, Any]) -> Rendered:
     sections: list[Section] = []
     options: list[Option] = []
-    for sec in menu.get("sections", []):
-        rows = tuple(Row(r["id"], _text(t, r.get("title"), scope) or r["id"],
-                         _text(t, r.get("description"), scope)) for r in sec.get("rows", []))
-        sections.append(Section(_text(t, sec.get("title"), scope), rows))
+    for sec in menu.sections:
+        rows = tuple(Row(r.id, _text(t, r.title, scope) or r.id,
+                         _text(t, r.description, scope)) for r in sec.rows)
+        sections.append(Section(_text(t, sec.title, scope), rows))
         options.extend(Option(r.id, r.title, r.id) for r in rows)
     effect = SendInteractive(t.state.wa_id, body,
-                             list_button=_text(t, menu.get("button"), scope) or "Menu",
+                             list_button=_text(t, menu.button, scope) or "Menu",
                              sections=tuple(sections))
     return Rendered([effect], options, body)
 
 
-def _text(t: Turn, text: str | dict[str, str] | None, scope: dict[str, Any]) -> str | None:
+def _text(t: Turn, text: Text | None, scope: dict[str, Any]) -> str | None:
     src = t.pick(text)
     return None if src is None else fit_text(t.render(src, scope))
 
 
-def options_of(t: Turn, msg: dict[str, Any], scope: dict[str, Any], step_id: str,
+def options_of(t: Turn, msg: IRMessage, scope: dict[str, Any], step_id: str,
                version: str = "") -> list[Option]:
     """The picks an ask offers (rendered again at answer time, in the same language).
 
     Options whose titles hold no template are the same every time for a step version
-    and language, so they are kept in the engine's cache.
+    and language: the deploy made them (`Deployment.options`).
     """
-    if not msg.get("buttons") and not msg.get("list"):
+    if not msg.buttons and not msg.list_:
         return []
-    key = (version, step_id, t.language)
-    cached = t.engine.options_cache.get(key) if version else None
-    if cached is not None:
-        return cached
-    options = render_message(t, msg, scope, step_id).options
-    picks = msg.get("buttons") or msg.get("list")
-    if version and "{{" not in repr(picks):
-        t.engine.options_cache[key] = options
-    return options
+    made = t.engine.options.get((version, step_id, t.language))
+    if made is not None:
+        return made
+    return render_message(t, msg, scope, step_id).options
 
 
-def template_effect(t: Turn, ref: dict[str, Any], scope: dict[str, Any]) -> SendTemplate:
+def template_effect(t: Turn, ref: IRTemplateRef, scope: dict[str, Any]) -> SendTemplate:
     """A template send: the step's language, else the customer's."""
-    params = tuple(t.render(p, scope) for p in ref.get("params", []))
-    return SendTemplate(t.state.wa_id, ref["name"], ref.get("language") or t.language, params)
+    params = tuple(t.render(p, scope) for p in ref.params)
+    return SendTemplate(t.state.wa_id, ref.name, ref.language or t.language, params)
 
 
 def deliver(t: Turn, rendered: Rendered, fallback: SendTemplate | None = None) -> bool:
@@ -143,7 +152,7 @@ def with_fallback(effects: list[SendEffect], fallback: SendTemplate | None
     return [replace(effects[0], fallback=fallback), *effects[1:]]
 
 
-def say(t: Turn, text: str | dict[str, str] | None, scope: dict[str, Any]) -> bool:
+def say(t: Turn, text: Text | None, scope: dict[str, Any]) -> bool:
     """Send a plain per-language text (handoff, end, retry messages); True if sent or empty."""
     body = _text(t, text, scope)
     if not body:

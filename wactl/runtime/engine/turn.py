@@ -8,25 +8,21 @@ counts steps for the runtime guard.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
+from wactl.compiler.ir import Text
 from wactl.runtime.effects import Effect, Log, Publish
+from wactl.runtime.engine.deployed import Deployment, pick_text
 from wactl.runtime.events import Event, Inbound
 from wactl.runtime.expressions import evaluate_src, truthy
 from wactl.runtime.state import ConversationState, Frame
 from wactl.runtime.templates import render_src
 
-Signal = Literal["go", "pause", "stop"]
-"""What a step did: moved on (keep stepping), paused the run, or ended it."""
-
-if TYPE_CHECKING:
-    from wactl.runtime.engine import Engine
-
 
 class Turn:
-    """Everything one event's handling shares."""
+    """Everything one event's handling shares; `engine` is the deployment, read only."""
 
-    def __init__(self, engine: Engine, state: ConversationState, event: Event) -> None:
+    def __init__(self, engine: Deployment, state: ConversationState, event: Event) -> None:
         self.engine = engine
         self.state = state
         self.event = event
@@ -57,12 +53,11 @@ class Turn:
         lang = self.state.customer.language
         return lang if lang in self.engine.languages else self.engine.program.project.language
 
-    def pick(self, text: str | dict[str, str] | None) -> str | None:
+    def pick(self, text: Text | None) -> str | None:
         """The variant of a per-language text for this customer (default language fallback)."""
         if text is None or isinstance(text, str):
             return text
-        default = self.engine.program.project.language
-        return text.get(self.language) or text.get(default) or next(iter(text.values()), None)
+        return pick_text(text, self.language, self.engine.program.project.language)
 
     # ------------------------------------------------------------------ expressions
 
