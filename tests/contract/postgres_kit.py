@@ -19,7 +19,7 @@ from contextlib import asynccontextmanager
 import asyncpg
 import pytest
 
-from wactl.service.postgres import create_pool, migrate
+from wactl.service.postgres import PostgresStore, create_pool, migrate
 
 URL_VARIABLE = "WACTL_TEST_DATABASE_URL"
 
@@ -54,3 +54,9 @@ async def fresh_schema() -> AsyncIterator[asyncpg.Pool]:
     finally:
         await pool.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
         await pool.close()
+
+
+@asynccontextmanager
+async def postgres_store() -> AsyncIterator[PostgresStore]:
+    async with fresh_schema() as pool:
+        yield PostgresStore(pool)

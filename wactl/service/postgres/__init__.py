@@ -1,6 +1,7 @@
-"""The runtime's stores on PostgreSQL (asyncpg, one pool): the schema and `migrate`."""
+"""The runtime's stores on PostgreSQL (asyncpg, one pool): `PostgresStore` and `migrate`."""
 
 from wactl.service.postgres.migrate import migrate, pending
 from wactl.service.postgres.pool import create_pool
+from wactl.service.postgres.store import PostgresShop, PostgresStore, PostgresUnit
 
-__all__ = ["create_pool", "migrate", "pending"]
+__all__ = ["PostgresShop", "PostgresStore", "PostgresUnit", "create_pool", "migrate", "pending"]
