@@ -10,6 +10,15 @@
 PG_BIN=/usr/lib/postgresql/15/bin
 TEST_PG_DIR=""
 
+as_postgres() {
+    # root (CI, this machine) runs the server as `postgres`; anyone else as themselves
+    if [ "$(id -u)" -eq 0 ]; then
+        (cd /tmp && runuser -u postgres -- "$@")
+    else
+        (cd /tmp && "$@")
+    fi
+}
+
 start_test_postgres() {
     if [ ! -x "$PG_BIN/postgres" ]; then
         echo "==> installing PostgreSQL 15"
@@ -31,25 +40,27 @@ for port in range(54329, 54400):
 PY
 )
     TEST_PG_DIR=$(mktemp -d /tmp/wactl-test-pg.XXXXXX)
-    chown postgres: "$TEST_PG_DIR"
+    if [ "$(id -u)" -eq 0 ]; then
+        chown postgres: "$TEST_PG_DIR"
+    fi
     chmod 700 "$TEST_PG_DIR"
     echo "==> PostgreSQL 15 on 127.0.0.1:$port ($TEST_PG_DIR)"
-    (cd /tmp && runuser -u postgres -- "$PG_BIN/initdb" -D "$TEST_PG_DIR/data" -U postgres \
-        -A trust -E UTF8 --locale=C --no-sync >"$TEST_PG_DIR/initdb.log" 2>&1) || {
+    as_postgres "$PG_BIN/initdb" -D "$TEST_PG_DIR/data" -U postgres \
+        -A trust -E UTF8 --locale=C --no-sync >"$TEST_PG_DIR/initdb.log" 2>&1 || {
         cat "$TEST_PG_DIR/initdb.log" >&2; return 1; }
-    (cd /tmp && runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$TEST_PG_DIR/data" \
+    as_postgres "$PG_BIN/pg_ctl" -D "$TEST_PG_DIR/data" \
         -l "$TEST_PG_DIR/server.log" -w -t 60 \
         -o "-c listen_addresses=127.0.0.1 -c port=$port -k $TEST_PG_DIR -c fsync=off \
             -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
-        start >/dev/null) || { cat "$TEST_PG_DIR/server.log" >&2; return 1; }
+        start >/dev/null || { cat "$TEST_PG_DIR/server.log" >&2; return 1; }
     export WACTL_TEST_DATABASE_URL="postgresql://postgres@127.0.0.1:$port/postgres"
     export WACTL_REQUIRE_POSTGRES=1
 }
 
 stop_test_postgres() {
     if [ -n "$TEST_PG_DIR" ] && [ -d "$TEST_PG_DIR/data" ]; then
-        (cd /tmp && runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$TEST_PG_DIR/data" -m fast \
-            -w stop >/dev/null 2>&1) || true
+        as_postgres "$PG_BIN/pg_ctl" -D "$TEST_PG_DIR/data" -m fast -w stop \
+            >/dev/null 2>&1 || true
     fi
     if [ -n "$TEST_PG_DIR" ]; then
         rm -rf "$TEST_PG_DIR"

@@ -2,10 +2,10 @@
 
 The contract is the behaviour every implementation of the runtime's ports must show.
 
-The tests in this folder run once per implementation listed in `FACTORIES`.  Today
-that is the in-memory one; the PostgreSQL stores of the service add themselves with
-one line, an async context manager yielding a `PortKit` (set up a fresh schema, yield
-a `Store` and the kit built on it with `PortKit.of(store)`, drop the schema):
+The tests in this folder run once per implementation listed in `FACTORIES`: the
+in-memory one and the PostgreSQL stores of the service, which joined with one line, an
+async context manager yielding a `PortKit` (set up a fresh schema, yield a `Store` and
+the kit built on it with `PortKit.of(store)`, drop the schema; see postgres_kit.py):
 
     FACTORIES["postgres"] = postgres_kit
 
