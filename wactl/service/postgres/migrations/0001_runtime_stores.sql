@@ -111,6 +111,8 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_by_conversation ON outbox (shop_id, wa_id, id);
 CREATE INDEX outbox_requests ON outbox (shop_id, wa_id, request_id)
     WHERE request_id IS NOT NULL;
+CREATE INDEX outbox_leased ON outbox (shop_id, wa_id, lease_until)
+    WHERE lease_until IS NOT NULL;                      -- small: the entries in flight
 
 CREATE TABLE handled_keys (
     shop_id    text COLLATE "C" NOT NULL,
