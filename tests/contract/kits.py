@@ -2,10 +2,10 @@
 
 The contract is the behaviour every implementation of the runtime's ports must show.
 
-The tests in this folder run once per implementation listed in `FACTORIES`.  Today
-that is the in-memory one; the PostgreSQL stores of the service add themselves with
-one line, an async context manager yielding a `PortKit` (set up a fresh schema, yield
-a `Store` and the kit built on it with `PortKit.of(store)`, drop the schema):
+The tests in this folder run once per implementation listed in `FACTORIES`: the
+in-memory one and the PostgreSQL stores of the service, which joined with one line, an
+async context manager yielding a `PortKit` (set up a fresh schema, yield a `Store` and
+the kit built on it with `PortKit.of(store)`, drop the schema; see postgres_kit.py):
 
     FACTORIES["postgres"] = postgres_kit
 
@@ -20,6 +20,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from contract.postgres_kit import postgres_store
 from wactl.runtime import memory
 from wactl.runtime.ports import (
     Channel,
@@ -69,6 +70,14 @@ async def in_memory_kit() -> AsyncIterator[PortKit]:
                      events=memory.InMemoryEventPublisher(), clock=memory.ManualClock(T0))
 
 
+@asynccontextmanager
+async def postgres_kit() -> AsyncIterator[PortKit]:
+    """The PostgreSQL stores over a fresh schema (see postgres_kit.py)."""
+    async with postgres_store() as store:
+        yield PortKit.of(store)
+
+
 FACTORIES: dict[str, Callable[[], AbstractAsyncContextManager[PortKit]]] = {
     "memory": in_memory_kit,
 }
+FACTORIES["postgres"] = postgres_kit

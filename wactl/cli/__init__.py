@@ -29,6 +29,7 @@ COMMANDS = {
     "diff": "wactl.cli.diff",
     "simulate": "wactl.cli.commands.simulate",
     "test": "wactl.cli.commands.test",
+    "db": "wactl.cli.commands.db",
 }
 """Command name -> module; each module defines `command`, a typer-annotated function."""
 
