@@ -253,6 +253,6 @@ def _errors(r: Reader, item: dict[str, Any], path: str) -> tuple[WaError, ...]:
     for where, error in r.items(item, "errors", path):
         code = r.text(error, "code", where) or "?"
         details = (r.text(obj(error, "error_data"), "details", where)
-                   or r.text(error, "message", where))
+                   or r.text(error, "details", where) or r.text(error, "message", where))
         found.append(WaError(code, r.text(error, "title", where), details))
     return tuple(found)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from pathlib import Path
 
 import pytest
+from fakes.webhooks import SAMPLES
 
 from wactl.service.webhook.signature import (
     Refused,
@@ -17,7 +17,7 @@ from wactl.service.webhook.signature import (
 )
 
 SECRET = "app-secret-0123"
-BODY = (Path(__file__).resolve().parents[3] / "fakes" / "webhook_samples" / "01-text.json").read_bytes()
+BODY = (SAMPLES / "01-text.json").read_bytes()
 
 
 def test_the_outside_vector() -> None:
