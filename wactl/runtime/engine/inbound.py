@@ -46,6 +46,10 @@ CONVERSATION_GAP = timedelta(hours=24)
 
 
 def on_inbound(t: Turn, msg: Inbound) -> None:
+    if msg.kind == "system":  # WhatsApp wrote it, not the customer: no answer, no window
+        notice = msg.system.type if msg.system is not None else None
+        t.log("info", "system_message", f"WhatsApp notice {notice or 'system'} noted")
+        return
     fresh = _starts_conversation(t, msg)
     _note(t, msg)
     if msg.kind == "reaction":
