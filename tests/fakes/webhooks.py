@@ -18,7 +18,7 @@ WABA_ID = "108923457710245"
 CUSTOMER = "84912345678"
 
 
-def change(*, messages: list[dict[str, Any]] | None = None,
+def change(*, messages: list[Any] | None = None,
            statuses: list[dict[str, Any]] | None = None,
            contacts: list[dict[str, Any]] | None = None,
            phone_number_id: str = PHONE_NUMBER_ID, field: str = "messages") -> dict[str, Any]:

@@ -361,3 +361,22 @@ def test_a_change_without_a_phone_number_id_says_so() -> None:
     parsed = parse(encode(envelope(value)))
     assert parsed.changes[0].phone_number_id is None and len(parsed.events) == 1
     assert codes(parsed) == ["no_phone_number_id"]
+
+
+def test_one_bad_item_does_not_spoil_the_rest_of_the_body() -> None:
+    nameless = message("text", {"body": "?"})
+    del nameless["from"]
+    good = message("text", {"body": "vẫn tới"})
+    broken = {"value": "not an object", "field": "messages"}
+    raw = encode(envelope(change(messages=[good, "junk", nameless, good],
+                                 contacts=[]), broken))
+    parsed = parse(raw)
+    assert [e.text for e in parsed.events if isinstance(e, Inbound)] == ["vẫn tới", "vẫn tới"]
+    assert codes(parsed) == ["not_an_object", "no_sender", "no_phone_number_id"]
+
+
+def test_messages_that_are_not_a_list_are_noted() -> None:
+    value = change(contacts=[])
+    value["value"]["messages"] = {"from": CUSTOMER}
+    parsed = parse(encode(envelope(value)))
+    assert parsed.events == () and codes(parsed) == ["not_a_list"]
