@@ -28,7 +28,8 @@ json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4)
 KINDS = ["text", "image", "audio", "voice", "video", "document", "sticker", "location",
          "contacts", "interactive", "button", "reaction", "order", "system", "unsupported",
          "unknown", "request_welcome", "edit"]
-odd = json_values | st.sampled_from(["", "x" * (MAX_TEXT + 5), "1795560000", "a\x00b", "\ud800"])
+odd = json_values | st.sampled_from(["", "x" * (MAX_TEXT + 5), "1795560000", "a\x00b", "\ud800",
+                                     "\u00b2", "\u0661\u0662", "1e999", "NaN", "-1"])
 
 
 def _maybe(draw: st.DrawFn, good: object) -> object:

@@ -146,8 +146,8 @@ def _location(r: Reader, msg: dict[str, Any], path: str, base: Inbound) -> Inbou
 
 
 def _contacts(r: Reader, msg: dict[str, Any], path: str, base: Inbound) -> Inbound:
-    cards = tuple(r.copy(card, where) for where, card in r.items(msg, "contacts", path))
-    return replace(base, kind="contacts", contacts=cards)
+    cards = (r.copy(card, where) for where, card in r.items(msg, "contacts", path))
+    return replace(base, kind="contacts", contacts=tuple(c for c in cards if isinstance(c, dict)))
 
 
 def _interactive(r: Reader, msg: dict[str, Any], path: str, base: Inbound) -> Inbound:

@@ -20,6 +20,8 @@ MAX_ITEMS = 1000
 """Messages, statuses, changes and list elements kept from one body."""
 MAX_PATH = 200
 """Characters kept of a note's path."""
+MAX_COPIED = 20 * MAX_ITEMS
+"""JSON values copied from one body into contact cards and Flow answers, all told."""
 MAX_DEPTH = 16
 """Nesting kept of a copied value (a contact card is 3 deep)."""
 
@@ -41,6 +43,7 @@ class Reader:
     notes: list[Note] = field(default_factory=list)
     items_left: int = MAX_ITEMS
     noted: int = 0
+    copies_left: int = MAX_COPIED
 
     def note(self, code: str, path: str, detail: str = "") -> None:
         self.noted += 1
@@ -93,8 +96,9 @@ class Reader:
         """A unix-seconds `timestamp` as an aware UTC datetime; the receipt time if unreadable."""
         value = obj.get("timestamp") if isinstance(obj, dict) else None
         seconds: int | None = None
-        if isinstance(value, str) and value.strip().isdigit() and len(value) < 20:
-            seconds = int(value.strip())
+        digits = value.strip() if isinstance(value, str) else ""
+        if digits.isascii() and digits.isdigit() and len(digits) < 20:  # not "²" or "١٢"
+            seconds = int(digits)
         elif isinstance(value, int) and not isinstance(value, bool):
             seconds = value
         if seconds is not None:
@@ -127,6 +131,11 @@ class Reader:
 
     def copy(self, value: object, path: str, depth: int = 0) -> Any:
         """A JSON value copied with every string, list and nesting level bounded."""
+        self.copies_left -= 1
+        if self.copies_left < 0:
+            if self.copies_left == -1:
+                self.note("too_much_data", path, f"only {MAX_COPIED} values are copied")
+            return None
         if isinstance(value, str):
             return self.cut(value, path)
         if value is None or isinstance(value, bool | int | float):

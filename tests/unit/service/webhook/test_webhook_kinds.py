@@ -310,7 +310,8 @@ def test_a_status_to_a_business_scoped_id() -> None:
     assert isinstance(event, StatusUpdate) and event.wa_id == "US.13491208655302741918"
 
 
-@pytest.mark.parametrize("stamp", ["soon", "", "-5", "99999999999999999999999", None, 1e400])
+@pytest.mark.parametrize("stamp", ["soon", "", "-5", "99999999999999999999999", None, 1e400,
+                                   "\u00b2", "\u0661\u0662", "1795560000.5", True])
 def test_a_bad_timestamp_gives_the_receipt_time_and_a_note(stamp: object) -> None:
     msg = message("text", {"body": "hi"})
     msg["timestamp"] = stamp
@@ -329,6 +330,16 @@ def test_long_text_is_cut_with_a_note() -> None:
     (event,) = parsed.events
     assert isinstance(event, Inbound) and event.text == "x" * 4096
     assert codes(parsed) == ["text_cut"]
+
+
+def test_copied_data_is_bounded_with_a_note() -> None:
+    cards = [{"name": {"formatted_name": "A"}, "phones": [{"phone": str(i)} for i in range(50)]}
+             for i in range(500)]
+    parsed = parse(body(message("contacts", None, contacts=cards)))
+    (event,) = parsed.events
+    assert isinstance(event, Inbound) and 100 < len(event.contacts) < 500
+    assert event.contacts[0] == cards[0] and all(isinstance(c, dict) for c in event.contacts)
+    assert codes(parsed) == ["too_much_data"]
 
 
 def test_too_many_messages_are_cut_with_a_note() -> None:
