@@ -391,3 +391,18 @@ def test_messages_that_are_not_a_list_are_noted() -> None:
     value["value"]["messages"] = {"from": CUSTOMER}
     parsed = parse(encode(envelope(value)))
     assert parsed.events == () and codes(parsed) == ["not_a_list"]
+
+
+@pytest.mark.parametrize(("system", "expected"), [
+    ({"body": "User Mai changed from 84912345678 to 84987654321", "wa_id": "84987654321",
+      "type": "user_changed_number"},
+     SystemNotice("user_changed_number", "User Mai changed from 84912345678 to 84987654321",
+                  "84987654321", None)),
+    ({"body": "User Mai's id changed", "user_id": "VN.99", "type": "user_changed_user_id"},
+     SystemNotice("user_changed_user_id", "User Mai's id changed", None, "VN.99")),
+])
+def test_system_messages_in_either_form(system: dict[str, Any], expected: SystemNotice) -> None:
+    msg = message("system", system, from_user_id="VN.55")
+    (event,) = parse(encode(envelope(change(messages=[msg])))).events  # no contacts: as sent
+    assert isinstance(event, Inbound) and event.kind == "system" and event.system == expected
+    assert (event.wa_id, event.user_id, event.name) == (CUSTOMER, "VN.55", None)
