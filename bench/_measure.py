@@ -156,9 +156,9 @@ def bare_lark() -> Lark:
     real = _real_lark()
     if real.options.transformer is None:
         return real
-    options = dict(real.options.options)
-    options.update(transformer=None, cache=False)
-    return Lark(real.source_grammar, **options)
+    from wactl.dsl.flow import _tables  # the real parser may come from tables, not grammar text
+
+    return _tables.build(postlex=real.options.postlex)
 
 
 def lark_baseline(parser: Lark, sources: Mapping[str, str]) -> None:

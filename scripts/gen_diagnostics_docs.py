@@ -76,7 +76,7 @@ def _strip(span: Span, prefix: str) -> Span:
 def shown_as_validate(case: Case) -> str:
     """The diagnostics of this case's code, rendered as `wactl validate` prints them."""
     with inside(case.dir):
-        diags, sources = diagnose(case.paths, case.max_bytes)
+        diags, sources = diagnose(case.paths, case.max_bytes, case.project_bytes)
     ours = [d for d in diags if d.code == case.code]
     fixed = [dataclasses.replace(d, span=_strip(d.span, "bad/"),
                                  related=tuple((_strip(s, "bad/"), n) for s, n in d.related))
@@ -97,6 +97,9 @@ def case_section(case: Case) -> list[str]:
     lines += [f"`{command_line(case)}` prints:", "", *fence(shown_as_validate(case), "text"), ""]
     if case.max_bytes is not None:
         lines += [f"*(this example lowers the size limit to {case.max_bytes} bytes)*", ""]
+    if case.project_bytes is not None:
+        lines += [f"*(this example lowers the project size limit to {case.project_bytes} "
+                  "bytes)*", ""]
     lines += ["### Fix", "", case.fix, ""]
     if case.has_fixed:
         lines += show_files(case.dir / "fixed")

@@ -9,8 +9,11 @@ place a code is defined, and `docs/diagnostics.md` documents each one.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import islice
 
 
 class Severity(StrEnum):
@@ -73,6 +76,7 @@ CODES: dict[str, CodeInfo] = {
     "WA110": CodeInfo(E, "invalid identifier"),
     "WA111": CodeInfo(E, "invalid duration"),
     "WA112": CodeInfo(E, "conflicting keys (a step or trigger of more than one kind)"),
+    "WA113": CodeInfo(E, "project too large (files, bytes or flows over the limit)"),
     # WA2xx names (compiler/resolve)
     "WA201": CodeInfo(E, "duplicate flow id"),
     "WA202": CodeInfo(E, "duplicate step id"),
@@ -221,9 +225,53 @@ class DiagnosticBag:
         return out
 
 
+MAX_SUGGESTIONS = 100
+"""Fuzzy 'did you mean' searches per `suggestion_budget` (one compile): each costs time in
+the number of candidates, so without a budget 10,000 misspelt names among 10,000 steps
+took minutes.  Later diagnostics are still reported, without the suggestion."""
+MAX_CANDIDATES = 1_000
+"""Candidates one search compares (all of the ~600 time zones fit)."""
+
+_SUGGESTIONS_LEFT: ContextVar[list[int] | None] = ContextVar("wactl_suggestions_left",
+                                                              default=None)
+
+
+@contextmanager
+def suggestion_budget(searches: int = MAX_SUGGESTIONS) -> Iterator[None]:
+    """Within this block, at most `searches` calls of `did_you_mean` search at all.
+
+    Nested blocks share the outer budget (compile_project calls compile_files).
+    """
+    if _SUGGESTIONS_LEFT.get() is not None:
+        yield
+        return
+    token = _SUGGESTIONS_LEFT.set([searches])
+    try:
+        yield
+    finally:
+        _SUGGESTIONS_LEFT.reset(token)
+
+
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
-    """A 'did you mean' hint for a misspelt key or name, or None when nothing is close."""
+    """A 'did you mean' hint for a misspelt key or name, or None when nothing is close.
+
+    Bounded: inside a `suggestion_budget` only so many searches run, and each compares at
+    most MAX_CANDIDATES candidates; from a longer list, the first ones (a set: in sorted
+    order) whose length is within half the word's length of it (the likeliest typos).
+    """
     import difflib
 
-    match = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    left = _SUGGESTIONS_LEFT.get()
+    if left is not None:
+        if left[0] <= 0:
+            return None
+        left[0] -= 1
+    pool = list(candidates)
+    if len(pool) > MAX_CANDIDATES:
+        if isinstance(candidates, set | frozenset):
+            pool.sort()  # which ones are kept must not depend on string hashing
+        slack = max(2, len(word) // 2)
+        pool = list(islice((c for c in pool if abs(len(c) - len(word)) <= slack),
+                           MAX_CANDIDATES))
+    match = difflib.get_close_matches(word, pool, n=1, cutoff=0.6)
     return f"did you mean `{match[0]}`?" if match else None

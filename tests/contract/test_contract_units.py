@@ -227,3 +227,16 @@ async def test_a_status_for_an_unknown_message_changes_nothing(kit: PortKit) -> 
     assert (change.message, change.changed) == (None, False)
     await _sent_message(kit)
     assert (await kit.other.conversations.status("wamid.X", "read", T0)).message is None
+
+
+async def test_a_message_that_could_not_be_sent_is_failed_by_our_id(kit: PortKit) -> None:
+    async with kit.shop.unit(WA) as u:
+        entry = await u.enqueue(SendText(WA, "hello"), at=T0)
+        await u.conversations.append_message(MessageRecord(
+            WA, "out", "text", "hello", T0, entry.message_id, status="queued"))
+    change = await kit.conversations.fail(entry.message_id, "131026")
+    assert change.changed and change.message is not None
+    assert (change.message.status, change.message.error) == ("failed", "131026")
+    assert not (await kit.conversations.fail(entry.message_id, "131026")).changed
+    assert (await kit.conversations.fail("out-nobody", "x")).message is None
+    assert (await kit.other.conversations.fail(entry.message_id, "x")).message is None

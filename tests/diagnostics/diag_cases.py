@@ -19,6 +19,7 @@ import yaml
 from wactl.cli.sources import read_sources
 from wactl.compiler import compile_project
 from wactl.diagnostics import Diagnostic, DiagnosticBag
+from wactl.dsl.source import Limits
 
 CASES_DIR = Path(__file__).resolve().parent / "cases"
 REQUIRED_KEYS = ("code", "title", "explain", "fix", "at")
@@ -36,6 +37,7 @@ class Case:
     at: str
     max_bytes: int | None = None
     paths: list[str] = field(default_factory=lambda: ["bad"])
+    project_bytes: int | None = None
 
     @property
     def name(self) -> str:
@@ -65,7 +67,8 @@ def load_case(case_dir: Path) -> Case:
         raise KeyError(f"{case_dir.name}/case.yaml lacks {', '.join(missing)}")
     return Case(case_dir, str(data["code"]), str(data["title"]).strip(),
                 str(data["explain"]).strip(), str(data["fix"]).strip(), str(data["at"]),
-                data.get("max_bytes"), [str(p) for p in data.get("paths", ["bad"])])
+                data.get("max_bytes"), [str(p) for p in data.get("paths", ["bad"])],
+                data.get("project_bytes"))
 
 
 @contextmanager
@@ -79,11 +82,15 @@ def inside(directory: Path) -> Iterator[None]:
         os.chdir(before)
 
 
-def diagnose(paths: list[str], max_bytes: int | None = None) -> tuple[list[Diagnostic],
-                                                                       dict[str, str]]:
-    """Read `paths` (relative to the working directory) and compile them, as validate does."""
-    sources, read_diags = read_sources(paths, max_bytes)
-    result = compile_project(sources)
+def diagnose(paths: list[str], max_bytes: int | None = None, project_bytes: int | None = None
+             ) -> tuple[list[Diagnostic], dict[str, str]]:
+    """Read `paths` (relative to the working directory) and compile them, as validate does.
+
+    `max_bytes` and `project_bytes` lower the file and project size limits (WA108, WA113).
+    """
+    limits = Limits() if project_bytes is None else Limits(project_bytes=project_bytes)
+    sources, read_diags = read_sources(paths, max_bytes, limits)
+    result = compile_project(sources, limits=limits)
     return DiagnosticBag([*read_diags, *result.diagnostics]).sorted(), sources
 
 

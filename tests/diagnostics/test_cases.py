@@ -27,12 +27,12 @@ CASES = case_dirs()
 def test_case(case_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     case = load_case(case_dir)
     monkeypatch.chdir(case_dir)
-    diags, _ = diagnose(case.paths, case.max_bytes)
+    diags, _ = diagnose(case.paths, case.max_bytes, case.project_bytes)
     hits = [d for d in diags if d.code == case.code]
     assert any(str(d.span) == case.at for d in hits), (
         f"{case.name}: expected {case.code} at {case.at}; got:\n{describe(diags)}")
     if case.has_fixed:
-        fixed, _ = diagnose(case.fixed_paths(), case.max_bytes)
+        fixed, _ = diagnose(case.fixed_paths(), case.max_bytes, case.project_bytes)
         assert case.code not in {d.code for d in fixed}, (
             f"{case.name}: fixed/ still has {case.code}:\n{describe(fixed)}")
 

@@ -14,7 +14,14 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from wactl.diagnostics import CODES, Diagnostic, Span, did_you_mean
-from wactl.dsl.source import MAX_SOURCE_BYTES, SOURCE_SUFFIXES, decode_source
+from wactl.dsl.source import (
+    DEFAULT_LIMITS,
+    MAX_SOURCE_BYTES,
+    SOURCE_SUFFIXES,
+    Limits,
+    decode_source,
+    project_limit,
+)
 
 PROJECT_FILE = "wactl.yaml"
 SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__"})
@@ -70,30 +77,51 @@ def read_source(path: Path, max_bytes: int = MAX_SOURCE_BYTES) -> tuple[str, str
 
 
 def read_sources(
-    paths: Sequence[str], max_bytes: int | None = None
+    paths: Sequence[str], max_bytes: int | None = None, limits: Limits = DEFAULT_LIMITS
 ) -> tuple[dict[str, str], list[Diagnostic]]:
     """The text of every source file under `paths` (files named explicitly are always read).
 
     Returns `{display path: text}` in path order and the WA100/WA107/WA108 diagnostics of
     the paths and files that could not be read; those files are left out of the mapping.
+    A project past a size limit (WA113, files and bytes counted before reading) is not
+    read at all.
     """
-    limit = MAX_SOURCE_BYTES if max_bytes is None else max_bytes
+    limit = limits.file_bytes if max_bytes is None else max_bytes
     sources: dict[str, str] = {}
-    diags: list[Diagnostic] = []
+    diags = [missing_path_diagnostic(raw) for raw in paths if not Path(raw).exists()]
+    files = _project_files(paths, limits.project_files)
+    too_large = project_limit(((key, _size(file)) for key, file in files.items()), limits)
+    if too_large is not None:  # read nothing: one diagnostic, not a slow, partial project
+        return {}, [*diags, too_large]
+    for key, file in files.items():
+        _, text = read_source(file, limit)
+        if isinstance(text, Diagnostic):
+            diags.append(text)
+        else:
+            sources[key] = text
+    return sources, diags
+
+
+def _project_files(paths: Sequence[str], max_files: int) -> dict[str, Path]:
+    """{display path: path} of the files PATHS name, in order; at most one past the file limit."""
+    found: dict[str, Path] = {}
     for raw in paths:
         path = Path(raw)
         if not path.exists():
-            diags.append(missing_path_diagnostic(raw))
             continue
         for file in [path] if path.is_file() else iter_source_files(path):
-            key, text = read_source(file, limit)
-            if key in sources:
-                continue
-            if isinstance(text, Diagnostic):
-                diags.append(text)
-            else:
-                sources[key] = text
-    return sources, diags
+            found.setdefault(display_path(file), file)
+            if len(found) > max_files:
+                return found
+    return found
+
+
+def _size(path: Path) -> int:
+    """The file's size in bytes (0 when it cannot be read: read_source reports that)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def find_project_file(start: Path | None = None) -> Path | None:
@@ -151,5 +179,6 @@ def add_project_context(
     context = {key for key in extra if key not in sources and key != project_key}
     for key, text in extra.items():
         sources.setdefault(key, text)
-    diags.extend(d for d in extra_diags if d.span.file == project_key)
+    # a project too large to read is reported whichever of its files was asked about
+    diags.extend(d for d in extra_diags if d.span.file == project_key or d.code == "WA113")
     return context

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, TypeVar
 
 from wactl.compiler import checks
 from wactl.compiler.resolve import build_context
-from wactl.diagnostics import Diagnostic, DiagnosticBag, Severity, Span
+from wactl.diagnostics import Diagnostic, DiagnosticBag, Severity, Span, suggestion_budget
 from wactl.dsl import ast
+from wactl.dsl.source import DEFAULT_LIMITS, Limits, file_too_large, project_limit, too_many_flows
 
 if TYPE_CHECKING:
     from wactl.compiler.ir import Program
@@ -44,22 +45,41 @@ class CompileResult:
         return [d.code for d in self.diagnostics]
 
 
-def compile_project(sources: Mapping[str, str], *, lower: bool = True) -> CompileResult:
+def compile_project(sources: Mapping[str, str], *, lower: bool = True,
+                    limits: Limits = DEFAULT_LIMITS) -> CompileResult:
     """Load, check and lower a project given as `{path: text}`.
 
     `lower=False` only validates: the result has no program even when there are no
     errors, and the lowering and IR modules are never imported (`wactl validate`
-    starts faster).
+    starts faster).  A project over `limits` (bytes, files, flows; UTF-8 bytes counted)
+    is refused with one WA113 before its checks run, a file over them with WA108.
     """
-    with gc_paused():
+    paths = sorted(sources)
+    sizes = {path: len(sources[path].encode("utf-8", "surrogatepass")) for path in paths}
+    too_large = project_limit(sizes.items(), limits)
+    if too_large is not None:  # refused before any parsing: the limits bound time and memory
+        return CompileResult(None, [too_large], [])
+    with gc_paused(), suggestion_budget():
         bag = DiagnosticBag()
         files: list[ast.SourceFile] = []
         broken: set[str] = set()
-        for path in sorted(sources):
-            file = _load(path, sources[path], bag, broken)
+        for path in paths:
+            file = _load(path, sources[path], sizes[path], limits, bag, broken)
             if file is not None:
                 files.append(file)
+        too_many = _too_many_flows(files, limits)
+        if too_many is not None:
+            bag.extend([too_many])
+            return CompileResult(None, bag.sorted(), files)
         return compile_files(files, bag, broken, lower=lower)
+
+
+def _too_many_flows(files: list[ast.SourceFile], limits: Limits) -> Diagnostic | None:
+    """WA113 at the first flow past the limit (files in path order), else None."""
+    flows = [flow for file in files for flow in file.flows]
+    if len(flows) <= limits.project_flows:
+        return None
+    return too_many_flows(flows[limits.project_flows].span, len(flows), limits)
 
 
 @contextmanager
@@ -83,7 +103,7 @@ def gc_paused() -> Iterator[None]:
 def compile_files(files: Iterable[ast.SourceFile], bag: DiagnosticBag | None = None,
                   broken_files: Iterable[str] = (), *, lower: bool = True) -> CompileResult:
     """Check and lower already-loaded files (tests build ASTs directly and call this)."""
-    with gc_paused():
+    with gc_paused(), suggestion_budget():
         return _compile_files(files, bag, broken_files, lower)
 
 
@@ -104,10 +124,15 @@ def _compile_files(files: Iterable[ast.SourceFile], bag: DiagnosticBag | None,
     return CompileResult(program, bag.sorted(), ordered)
 
 
-def _load(path: str, text: str, bag: DiagnosticBag, broken: set[str]) -> ast.SourceFile | None:
+def _load(path: str, text: str, size: int, limits: Limits, bag: DiagnosticBag,
+          broken: set[str]) -> ast.SourceFile | None:
     """One file's AST; its errors go into `bag` and mark it broken."""
     from wactl.dsl import load_source
 
+    if size > limits.file_bytes:  # the CLI refuses these when reading; callers of the API too
+        bag.extend([file_too_large(path, size, limits.file_bytes)])
+        broken.add(path)
+        return None
     loaded = _guarded(bag, f"loading {path}", Span(path), lambda: load_source(path, text))
     if loaded is None:
         broken.add(path)

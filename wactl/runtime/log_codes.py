@@ -34,6 +34,7 @@ LOG_CODES: Mapping[str, str] = MappingProxyType({
     "ruled": "only rule flows acted on a message",
     "unanswered": "nothing automated took a message; the conversation is pending for a person",
     "unsupported_message": "a message of a kind the flows cannot take",
+    "inbound_cut": "a message over the engine's size limits was cut to them (see docs/limits.md)",
     "reaction": "a reaction to a message, kept in the history only",
     "system_message": "WhatsApp's own notice about the customer (a new number): no flow takes it",
     "unknown_event": "an event of a type the engine does not know",

@@ -295,7 +295,8 @@ class HttpClient(Protocol):
         """Carry out a `call` step's request; never raises.
 
         The result has the request's `request_id` and a status, body and content
-        type, or `error` (`timeout`, `connection`) when no HTTP answer came.  Its
+        type, or `error` (`timeout`, `connection`, `refused` by the egress policy)
+        when no HTTP answer came.  Its
         `wa_id` and `at` are the driver's to set (`http_result` leaves them blank).
         """
         ...

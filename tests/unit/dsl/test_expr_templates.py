@@ -83,6 +83,19 @@ def test_too_many_holes_is_wa409() -> None:
     assert codes == {"WA409"}
 
 
+def test_four_thousand_holes_are_one_wa409_at_the_first_hole_past_the_limit() -> None:
+    node, diags = parse_template("{{ a }}" * 4_000, AT)
+    assert node is None
+    assert [(d.code, d.message) for d in diags] == [
+        ("WA409", f"template has 4,000 `{{{{ }}}}` holes; the limit is {MAX_HOLES}")]
+    assert diags[0].span.col == AT.col + len("{{ a }}") * MAX_HOLES
+
+
+def test_holes_up_to_the_limit_parse() -> None:
+    node, diags = parse_template("{{ a }}" * MAX_HOLES, AT)
+    assert node is not None and diags == []
+
+
 def test_names_read_in_a_template_are_template_offsets() -> None:
     src = "Hi {{ first }}, order {{ order.id | default(fallback) }}"
     node, _ = parse_template(src, AT)

@@ -8,6 +8,7 @@ table (first definition wins).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import chain
 
 from wactl.compiler.context import Context
 from wactl.compiler.resolve import all_flows
@@ -105,7 +106,7 @@ def _target_hint(ctx: Context, target: str, known: list[str]) -> str:
     if target in ctx.flows:
         return (f"`{target}` is a flow, not a step: go there with a step `link: {target}` "
                 f"(for good) or `run: {target}` (and come back)")
-    return did_you_mean(target, [*known, ast.END]) or \
+    return did_you_mean(target, chain(known, [ast.END])) or \
         "use the id of a step of this flow, or `end` to end the run"
 
 

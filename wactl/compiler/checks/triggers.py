@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from dataclasses import dataclass
+from itertools import accumulate
 
 from wactl.compiler import _regex_samples
 from wactl.compiler.context import Context
@@ -67,8 +69,9 @@ def check(ctx: Context) -> None:
         elif isinstance(trigger, ast.EventTrigger):
             _check_event(ctx, trigger)
     _check_conflicts(ctx, keywords)
+    shadowers = {word: _Shadowers.of(users) for word, users in keywords.items()}
     for flow, trigger in regexes:
-        _check_shadowed(ctx, flow, trigger, keywords)
+        _check_shadowed(ctx, flow, trigger, shadowers)
 
 
 # --------------------------------------------------------------------------- one trigger
@@ -144,23 +147,42 @@ def _check_conflicts(ctx: Context, keywords: dict[str, list[_Keyword]]) -> None:
                     hint="give one flow a higher `priority`, or add an `if:` to tell them apart")
 
 
+@dataclass(frozen=True, slots=True)
+class _Shadowers:
+    """The keyword users of one word that can shadow a regex (no `if`, not a rule), in
+    order, with the running maximum of their priorities: the first one at or above a
+    priority is a binary search, so many regex flows against many keyword flows stay
+    linear instead of a scan of every pair."""
+
+    users: list[_Keyword]
+    best: list[int]
+
+    @classmethod
+    def of(cls, users: list[_Keyword]) -> _Shadowers:
+        able = [u for u in users if not u.flow.rule and u.trigger.if_ is None]
+        return cls(able, list(accumulate((u.priority for u in able), max)))
+
+    def first_at_least(self, priority: int) -> _Keyword | None:
+        i = bisect_left(self.best, priority)
+        return self.users[i] if i < len(self.users) else None
+
+
 def _check_shadowed(ctx: Context, flow: ast.Flow, trigger: ast.RegexTrigger,
-                    keywords: dict[str, list[_Keyword]]) -> None:
+                    shadowers: dict[str, _Shadowers]) -> None:
     """WA602 when a message the regex matches contains a keyword of priority >= the flow's."""
     priority = flow.priority or 0
     for sample in _regex_samples.samples(trigger.pattern):
         for word in _phrases(normalise(sample)):
-            for user in keywords.get(word, ()):
-                if user.flow is flow or user.flow.rule or user.trigger.if_ is not None:
-                    continue
-                if user.priority >= priority:
-                    ctx.bag.add("WA602", f"regex trigger of `{flow.id}` is shadowed by keyword "
-                                f"`{word}` of flow `{user.flow.id}` (priority {user.priority}): "
-                                f"a message like \"{sample}\" starts `{user.flow.id}` instead",
-                                ast.span_of(trigger, "pattern"),
-                                related=[(user.span, "the keyword")],
-                                hint=f"give `{flow.id}` a higher priority than {user.priority}")
-                    return
+            found = shadowers.get(word)
+            user = found.first_at_least(priority) if found is not None else None
+            if user is not None and user.flow is not flow:
+                ctx.bag.add("WA602", f"regex trigger of `{flow.id}` is shadowed by keyword "
+                            f"`{word}` of flow `{user.flow.id}` (priority {user.priority}): "
+                            f"a message like \"{sample}\" starts `{user.flow.id}` instead",
+                            ast.span_of(trigger, "pattern"),
+                            related=[(user.span, "the keyword")],
+                            hint=f"give `{flow.id}` a higher priority than {user.priority}")
+                return
 
 
 def _phrases(text: str) -> list[str]:

@@ -282,6 +282,7 @@ def _report_maybe(ctx: Context, graph: FlowGraph, reads: list[_Read],
     gen = _gen_masks(ctx, graph, must, bits)
     facts = _solve(graph, entry_mask, gen)
     reported: set[str] = set()
+    positions: dict[str, dict[str, int]] = {}
     for read in reads:
         bit = bits.get(read.name, 0)
         if read.aware or not bit or read.name in reported:
@@ -289,7 +290,7 @@ def _report_maybe(ctx: Context, graph: FlowGraph, reads: list[_Read],
         here = facts.get(read.step) if read.step else entry_mask
         if here is None:  # unreachable step: WA301 covers it
             continue
-        if not (here | _earlier_sets(graph, read, bits)) & bit:
+        if not here & bit and not _set_earlier(graph, read, positions):
             reported.add(read.name)
             path = _unassigned_path(graph, facts, gen, bit, read.step) \
                 if len(reported) <= MAX_PATHS else ()
@@ -324,13 +325,19 @@ def _unassigned_path(graph: FlowGraph, facts: dict[str, int], gen: dict[tuple[st
     return tuple(reversed(path))
 
 
-def _earlier_sets(graph: FlowGraph, read: _Read, bits: dict[str, int]) -> int:
-    """In `set: {a: 1, b: a + 1}`, `a` is already assigned when `b` is computed."""
+def _set_earlier(graph: FlowGraph, read: _Read, positions: dict[str, dict[str, int]]) -> bool:
+    """In `set: {a: 1, b: a + 1}`, `a` is already assigned when `b` is computed.
+
+    Key positions are computed once per `set` step (memo in `positions`), so a `set` of
+    10,000 keys each reading the one before costs linear time, not quadratic.
+    """
     if not read.role.startswith("set."):
-        return 0
+        return False
     step = graph.steps[read.step]
     if not isinstance(step, ast.SetStep):
-        return 0
+        return False
+    pos = positions.get(read.step)
+    if pos is None:
+        pos = positions[read.step] = {key: i for i, key in enumerate(step.set)}
     key = read.role[len("set."):]
-    earlier = list(step.set)
-    return _mask(earlier[:earlier.index(key)] if key in earlier else [], bits)
+    return read.name in pos and key in pos and pos[read.name] < pos[key]

@@ -409,7 +409,12 @@ def _parse_template_cached(src: str) -> tuple[TemplateNode | None, tuple[_RawDia
                                  "end the expression with `}}`"))
             return None, tuple(raws)
         holes += 1
-        hole, hole_raws = _parse_hole(src, start, close, holes)
+        if holes > MAX_HOLES:  # one diagnostic for the text, not one per hole past the limit
+            total = holes - 1 + src.count("{{", start)
+            raws.append(_RawDiag("WA409", start, 2, f"template has {total:,} `{{{{ }}}}` holes; "
+                                 f"the limit is {MAX_HOLES}", "split the text"))
+            return None, tuple(raws)
+        hole, hole_raws = _parse_hole(src, start, close)
         raws.extend(hole_raws)
         broken = broken or hole is None
         parts.extend([hole] if hole is not None else [])
@@ -419,17 +424,13 @@ def _parse_template_cached(src: str) -> tuple[TemplateNode | None, tuple[_RawDia
     return (None if broken else TemplateNode(tuple(parts))), tuple(raws)
 
 
-def _parse_hole(src: str, start: int, close: int, count: int) -> tuple[Hole | None,
-                                                                        list[_RawDiag]]:
+def _parse_hole(src: str, start: int, close: int) -> tuple[Hole | None, list[_RawDiag]]:
     """One `{{ ... }}` at src[start:close+2]; diagnostics shifted to template offsets."""
     inner = start + 2
     text = src[inner:close]
     if not text.strip():
         return None, [_RawDiag("WA402", start, close + 2 - start, "empty `{{ }}`",
                                "put a value inside, like `{{ customer.name }}`")]
-    if count > MAX_HOLES:
-        return None, [_RawDiag("WA409", start, 2, f"template has more than {MAX_HOLES} `{{{{ }}}}`",
-                               "split the text")]
     node, raws = _parse_cached(text)
     shifted = [raw._replace(offset=raw.offset + inner) for raw in raws]
     return (Hole(node, inner, close + 2) if node is not None else None), shifted

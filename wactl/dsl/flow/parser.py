@@ -21,6 +21,7 @@ from lark.indenter import Indenter
 
 from wactl.diagnostics import CODES, Diagnostic, Span
 from wactl.dsl import ast
+from wactl.dsl.flow import _tables
 from wactl.dsl.flow._errors import ParseProblem, describe
 from wactl.dsl.flow._transform import Context, FlowTransformer
 
@@ -87,13 +88,13 @@ _LARK: Lark | None = None
 
 
 def get_parser() -> Lark:
-    """The one Lark instance (grammar analysed once, cached on disk by lark)."""
+    """The one Lark instance, from the tables shipped beside the grammar (see `_tables`).
+
+    Never lark's `cache=True`: it unpickles a file with a predictable name in `$TMPDIR`.
+    """
     global _LARK
     if _LARK is None:
-        _LARK = Lark.open_from_package(
-            "wactl.dsl.flow", "grammar.lark", parser="lalr", lexer="contextual",
-            postlex=FlowIndenter(), transformer=_TRANSFORMER, propagate_positions=False,
-            maybe_placeholders=True, cache=True)
+        _LARK = _tables.load(FlowIndenter(), _TRANSFORMER)
     return _LARK
 
 
@@ -152,17 +153,27 @@ def _step_starts(lines: list[str], start: int, end: int) -> list[int]:
 
 
 def _recover_flow(path: str, lines: list[str], start: int, end: int,
-                  diags: list[Diagnostic]) -> None:
-    """A broken flow: parse its header and each step alone to find every error in it."""
+                  diags: list[Diagnostic], errors: int) -> None:
+    """A broken flow: parse its header and each step alone to find every error in it.
+
+    `errors` is the number of syntax errors found before; the count is kept as chunks
+    are parsed (not recounted over every diagnostic), so recovery stays linear."""
     steps = _step_starts(lines, start, end)
     bounds = [start, *steps, end]
     header = "\n".join(lines[start:bounds[1]]) + "\n"
-    _attempt(path, header, start, diags)
+    errors += _attempted_errors(path, header, start, diags)
     for a, b in zip(bounds[1:-1], bounds[2:], strict=True):
         chunk = "flow chunk\n" + "\n".join(lines[a:b]) + "\n"
-        _attempt(path, chunk, a - 1, diags)
-        if _syntax_errors(diags) >= MAX_SYNTAX_ERRORS:
+        errors += _attempted_errors(path, chunk, a - 1, diags)
+        if errors >= MAX_SYNTAX_ERRORS:
             return
+
+
+def _attempted_errors(path: str, text: str, offset: int, diags: list[Diagnostic]) -> int:
+    """`_attempt`, returning how many syntax errors it added."""
+    mark = len(diags)
+    _attempt(path, text, offset, diags)
+    return _syntax_errors(diags[mark:])
 
 
 def _syntax_errors(diags: list[Diagnostic]) -> int:
@@ -175,10 +186,11 @@ def _recover(path: str, text: str, diags: list[Diagnostic]) -> list[ast.Flow]:
     flows: list[ast.Flow] = []
     chunks = list(_top_chunks(lines))
     if len(chunks) == 1 and lines[0].startswith("flow"):  # the whole file is one broken flow
-        _recover_flow(path, lines, 0, len(lines), diags)
+        _recover_flow(path, lines, 0, len(lines), diags, 0)
         return flows
+    errors = 0
     for start, end in chunks:
-        if _syntax_errors(diags) >= MAX_SYNTAX_ERRORS:
+        if errors >= MAX_SYNTAX_ERRORS:
             break
         chunk = "\n".join(lines[start:end]) + "\n"
         mark = len(diags)
@@ -187,7 +199,8 @@ def _recover(path: str, text: str, diags: list[Diagnostic]) -> list[ast.Flow]:
             flows.extend(got)
         elif end - start > 1 and lines[start].startswith("flow"):
             del diags[mark:]
-            _recover_flow(path, lines, start, end, diags)
+            _recover_flow(path, lines, start, end, diags, errors)
+        errors += _syntax_errors(diags[mark:])
     return flows
 
 

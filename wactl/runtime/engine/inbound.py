@@ -37,6 +37,7 @@ from wactl.runtime.engine.triggers import Match
 from wactl.runtime.engine.turn import Turn
 from wactl.runtime.events import AiResult, CustomerEvent, Inbound, ScheduleTick
 from wactl.runtime.expressions import ExprError
+from wactl.runtime.inbound_bounds import bound_inbound
 from wactl.runtime.state import Pending, Run, storable
 
 DEFAULT_MIN_CONFIDENCE = 0.5
@@ -50,6 +51,7 @@ def on_inbound(t: Turn, msg: Inbound) -> None:
         notice = msg.system.type if msg.system is not None else None
         t.log("info", "system_message", f"WhatsApp notice {notice or 'system'} noted")
         return
+    msg = bound_inbound(t, msg)  # a forged 1 MB message costs what a 4,096-character one does
     fresh = _starts_conversation(t, msg)
     _note(t, msg)
     if msg.kind == "reaction":

@@ -8,13 +8,13 @@ that cannot be built takes the error branch like a request that failed.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from wactl.compiler.egress import clamp_retries, clamp_timeout
 from wactl.compiler.ir import IRStep
+from wactl.runtime.bounded_json import JsonLimit, read_json
 from wactl.runtime.effects import (
     ConsentChanged,
     FieldsChanged,
@@ -303,14 +303,12 @@ def _decode(result: HttpResult) -> tuple[str, Any]:
     if len(result.body) > MAX_BODY:
         return "answer too large", None
     try:
-        return "", storable(json.loads(result.body, parse_constant=_no_constant))
+        return "", storable(read_json(result.body))
+    except JsonLimit as exc:
+        return f"answer {exc}", None
     except (ValueError, RecursionError):
         kind = "HTML" if result.body.lstrip()[:1] == "<" else "text"
         return f"answer is {kind}, not JSON a flow can keep", None
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
 
 
 EXECUTORS: dict[str, Executor] = {

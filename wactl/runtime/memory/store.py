@@ -19,6 +19,8 @@ from itertools import count
 from typing import Any
 
 from wactl.runtime.effects import AiRequest, HttpRequest
+from wactl.runtime.events import Event
+from wactl.runtime.inbox import InboxRow
 from wactl.runtime.memory.stores import (
     MemoryConversationStore,
     MemoryCustomerStore,
@@ -41,6 +43,7 @@ class MemoryStore:
         self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
             weakref.WeakValueDictionary())
         self._shops: dict[str, MemoryShop] = {}
+        self.inbox = MemoryInbox(self)
 
     def shop(self, shop_id: str) -> MemoryShop:
         shop = self._shops.get(shop_id)
@@ -134,6 +137,7 @@ class MemoryStore:
         (the crash tests' restart, without moving the conversation's clock)."""
         self.tables.kv["outbox_leases"].clear()
         self.tables.kv["timer_leases"].clear()
+        self.tables.kv["inbox_leases"].clear()
 
     def pending_outbox(self) -> list[OutboxEntry]:
         """Every entry not yet carried out, in id order (tests and the crash suite)."""
@@ -156,6 +160,58 @@ def remove_entry(tx: Tx, entry_id: int) -> None:
     tx.delete("outbox_not_before", entry_id)
     if isinstance(entry.effect, HttpRequest | AiRequest):
         tx.delete("requests", (*key, entry.effect.request_id))
+
+
+class MemoryInbox:
+    """The inbox (`wactl.runtime.inbox.InboxStore`) over the in-memory tables."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self.store = store
+        self._ids = count(1)
+
+    async def put(self, items: list[tuple[str, Event]], *, at: datetime) -> list[InboxRow]:
+        tx = self.store.tables.begin()
+        rows = []
+        for shop_id, event in items:
+            row = InboxRow(next(self._ids), shop_id, event, at)
+            key = (shop_id, event.wa_id)
+            tx.put("inbox", row.id, row)
+            tx.put("inbox_queues", key, (*(tx.get("inbox_queues", key) or ()), row.id))
+            rows.append(row)
+        tx.commit()
+        return rows
+
+    async def claim(self, owner: str, *, now: datetime, lease: timedelta,
+                    limit: int = 100) -> list[InboxRow]:
+        kv = self.store.tables.kv
+        leases, rows = kv["inbox_leases"], kv["inbox"]
+        claimed: list[InboxRow] = []
+        for row_id in sorted(queue[0] for queue in kv["inbox_queues"].values() if queue):
+            held = leases.get(row_id)
+            if held is not None and held[1] > now:
+                continue
+            leases[row_id] = (owner, now + lease)
+            claimed.append(rows[row_id])
+            if len(claimed) == limit:
+                break
+        return claimed
+
+    async def done(self, row_id: int) -> None:
+        tx = self.store.tables.begin()
+        row: InboxRow | None = tx.get("inbox", row_id)
+        if row is not None:
+            key = (row.shop_id, row.event.wa_id)
+            queue = tuple(i for i in tx.get("inbox_queues", key) or () if i != row_id)
+            if queue:
+                tx.put("inbox_queues", key, queue)
+            else:
+                tx.delete("inbox_queues", key)
+            tx.delete("inbox", row_id)
+            tx.delete("inbox_leases", row_id)
+        tx.commit()
+
+    async def pending(self) -> int:
+        return len(self.store.tables.kv["inbox"])
 
 
 class MemoryShop:

@@ -1,0 +1,58 @@
+"""Inbox workers: received events handled per conversation in order, duplicates once."""
+
+from __future__ import annotations
+
+import asyncio
+
+from engine_harness import T0, WA, compile_yaml
+
+from wactl.runtime.engine import Engine
+from wactl.runtime.events import Event, Inbound, StatusUpdate
+from wactl.runtime.inbox import InboxWorker
+from wactl.runtime.memory import ManualClock
+from wactl.runtime.records import DEFAULT_SHOP
+from wactl.runtime.sandbox import Sandbox
+
+ECHO = """
+flow: echo
+trigger: {keyword: [hi]}
+steps:
+  - id: ask
+    ask: "Your name?"
+    save: name
+  - id: greet
+    send: "Hello {{ name }}!"
+"""
+
+
+def _say(text: str, n: int, wa_id: str = WA) -> Inbound:
+    return Inbound(wa_id, T0, "text", id=f"wamid.{wa_id}.{n}", text=text)
+
+
+async def test_workers_handle_each_conversation_in_arrival_order_and_duplicates_once() -> None:
+    sb = Sandbox(Engine(compile_yaml(ECHO)), clock=ManualClock(T0))
+    other = "84900000002"
+    body: list[tuple[str, Event]] = [(DEFAULT_SHOP, e) for e in (
+        _say("hi", 1), _say("hi", 1, other), _say("Lan", 2), _say("hi", 1),  # a redelivery
+        _say("Minh", 2, other))]
+    await sb.store.inbox.put(body, at=T0)
+    workers = [InboxWorker(sb.store.inbox, sb.conductor, sb.clock, owner=f"w{n}")
+               for n in range(3)]
+    while await sb.store.inbox.pending():
+        await asyncio.gather(*(w.run_once(limit=1) for w in workers))
+        await sb.drain()
+    texts = {wa: [getattr(m, "text", "") for m in sb.channel.sent(wa)] for wa in (WA, other)}
+    assert texts == {WA: ["Your name?", "Hello Lan!"], other: ["Your name?", "Hello Minh!"]}
+
+
+async def test_a_status_row_moves_the_message_without_a_unit() -> None:
+    sb = Sandbox(Engine(compile_yaml(ECHO)), clock=ManualClock(T0))
+    await sb.handle(_say("hi", 1))
+    wamid = sb.channel.outbox[0][0]
+    await sb.store.inbox.put([(DEFAULT_SHOP, StatusUpdate(WA, T0, wamid, "read")),
+                              (DEFAULT_SHOP, StatusUpdate(WA, T0, wamid, "delivered"))], at=T0)
+    worker = InboxWorker(sb.store.inbox, sb.conductor, sb.clock)
+    while await worker.run_once():
+        pass
+    [_, asked] = await sb.shop.conversations.messages(WA)
+    assert asked.status == "read"

@@ -1,0 +1,72 @@
+"""The inbox: events received from outside, kept durably until a worker has handled them.
+
+The webhook handler puts every event a body holds in the inbox in one write before it
+answers WhatsApp, so a crash after the answer loses nothing.  Workers claim rows the
+way dispatchers claim outbox entries: per conversation only its oldest row, and only
+when none of that conversation's is leased, so a conversation's events are handled
+one at a time in arrival order while other conversations go on in parallel.  A row
+ends when its event was handled; handling twice is harmless, since the unit of work
+ignores an event whose idempotency key it has committed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from wactl.runtime.driver import Conductor
+from wactl.runtime.events import Event, StatusUpdate
+from wactl.runtime.ports import Clock
+
+log = logging.getLogger("wactl.runtime")
+
+
+@dataclass(frozen=True, slots=True)
+class InboxRow:
+    """One received event of one shop's conversation; `id` orders arrival."""
+
+    id: int
+    shop_id: str
+    event: Event
+    received_at: datetime
+
+
+class InboxStore(Protocol):
+    async def put(self, items: list[tuple[str, Event]], *, at: datetime) -> list[InboxRow]:
+        """Keep every (shop, event) in one write, in the order given."""
+        ...
+
+    async def claim(self, owner: str, *, now: datetime, lease: timedelta,
+                    limit: int = 100) -> list[InboxRow]:
+        """Per conversation its oldest row, if none of that conversation is leased."""
+        ...
+
+    async def done(self, row_id: int) -> None:
+        ...
+
+    async def pending(self) -> int:
+        """Rows not yet handled."""
+        ...
+
+
+class InboxWorker:
+    """Handles claimed inbox rows: statuses by `Conductor.status`, the rest as units."""
+
+    def __init__(self, inbox: InboxStore, conductor: Conductor, clock: Clock, *,
+                 owner: str = "inbox", lease: timedelta = timedelta(seconds=60)) -> None:
+        self.inbox, self.conductor, self.clock = inbox, conductor, clock
+        self.owner, self.lease = owner, lease
+
+    async def run_once(self, limit: int = 100) -> int:
+        """Claim a batch and handle it; the number of rows handled."""
+        rows = await self.inbox.claim(self.owner, now=self.clock.now(), lease=self.lease,
+                                      limit=limit)
+        for row in rows:
+            if isinstance(row.event, StatusUpdate):
+                await self.conductor.status(row.shop_id, row.event)
+            else:
+                await self.conductor.handle(row.shop_id, row.event)
+            await self.inbox.done(row.id)
+        return len(rows)
