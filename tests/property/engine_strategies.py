@@ -190,7 +190,7 @@ def texts(w: World) -> st.SearchStrategy[str]:
 def inbound(draw: st.DrawFn, w: World) -> Inbound:
     kind: MessageKind = draw(st.sampled_from(
         ["text"] * 6 + ["button", "list", "location", "contacts", "reaction", "unknown",
-                        *MEDIA_KINDS]))
+                        "order", "flow_reply", "system", *MEDIA_KINDS]))
     base: dict[str, Any] = {"id": f"wamid.{len(w.seen)}.{draw(st.integers(0, 9))}",
                             "name": draw(st.none() | st.sampled_from(["Lan", "", "Ông Bảy"]))}
     if kind == "text":
@@ -217,6 +217,8 @@ def inbound(draw: st.DrawFn, w: World) -> Inbound:
     if kind == "reaction":
         return Inbound(WA, w.now, "reaction", text=draw(st.sampled_from(["👍", "", "❤️"])),
                        reaction_to=draw(st.none() | st.just("wamid.x")), **base)
+    if kind in ("order", "flow_reply", "system"):
+        return Inbound(WA, w.now, kind, text=draw(st.sampled_from(["", "x", "Sent"])), **base)
     return Inbound(WA, w.now, "unknown", raw_type=draw(st.none() | st.just("order")),
                    text=draw(st.sampled_from(["", "x"])), **base)
 

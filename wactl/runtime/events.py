@@ -22,9 +22,11 @@ from wactl.runtime.effects import SendTemplate
 
 MessageKind = Literal[
     "text", "button", "list", "image", "audio", "video", "document", "sticker",
-    "location", "contacts", "reaction", "unknown",
+    "location", "contacts", "reaction", "order", "flow_reply", "system", "unknown",
 ]
-"""`button` covers interactive button replies and template quick-reply buttons."""
+"""`button` covers interactive button replies and template quick-reply buttons; `order` a
+cart sent from a catalog; `flow_reply` a submitted WhatsApp Flow; `system` WhatsApp's own
+notice (the customer changed number)."""
 
 MEDIA_KINDS: frozenset[str] = frozenset({"image", "audio", "video", "document", "sticker"})
 
@@ -38,6 +40,8 @@ class Media:
     mime_type: str | None = None
     caption: str | None = None
     filename: str | None = None
+    voice: bool = False
+    """An audio recorded as a voice note (WhatsApp's `audio.voice`), not a sent file."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +50,64 @@ class Location:
     longitude: float
     name: str | None = None
     address: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderItem:
+    product_retailer_id: str
+    quantity: int = 1
+    item_price: float | None = None
+    currency: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """A cart the customer sent from the shop's catalog."""
+
+    catalog_id: str | None = None
+    text: str = ""
+    items: tuple[OrderItem, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Referral:
+    """The click-to-WhatsApp ad (or post) the customer came from."""
+
+    source_type: str | None = None
+    source_id: str | None = None
+    source_url: str | None = None
+    headline: str | None = None
+    body: str | None = None
+    media_type: str | None = None
+    ctwa_clid: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FlowReply:
+    """A submitted WhatsApp Flow: its answers (`response_json`, decoded) and name."""
+
+    name: str | None = None
+    body: str = ""
+    response: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SystemNotice:
+    """WhatsApp's own notice about the customer, e.g. `user_changed_number`."""
+
+    type: str | None = None
+    body: str = ""
+    new_wa_id: str | None = None
+    new_user_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WaError:
+    """An error WhatsApp attached to a webhook item (an unsupported message, a failed send)."""
+
+    code: str
+    title: str | None = None
+    details: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +134,17 @@ class Inbound:
     raw_type: str | None = None
     name: str | None = None
     """The customer's WhatsApp profile name, when the webhook carried it."""
+    user_id: str | None = None
+    """WhatsApp's business-scoped user id (BSUID, `US.1349...`), when the webhook carried it;
+    `wa_id` is the phone number when known, else this id."""
+    username: str | None = None
+    reply_to: str | None = None
+    """The id of the message this one replies to (`context.id`), e.g. a tapped button's."""
+    referral: Referral | None = None
+    order: Order | None = None
+    flow_reply: FlowReply | None = None
+    system: SystemNotice | None = None
+    errors: tuple[WaError, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +159,8 @@ class StatusUpdate:
     """WhatsApp's error code of a failed message (`131047`: outside the 24h window)."""
     fallback: SendTemplate | None = None
     """The failed message's fallback template, which the engine sends instead, once."""
+    user_id: str | None = None
+    """The recipient's business-scoped user id (BSUID), when the webhook carried it."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,7 @@ LOG_CODES: Mapping[str, str] = MappingProxyType({
     "unsupported_message": "a message of a kind the flows cannot take",
     "inbound_cut": "a message over the engine's size limits was cut to them (see docs/limits.md)",
     "reaction": "a reaction to a message, kept in the history only",
+    "system_message": "WhatsApp's own notice about the customer (a new number): no flow takes it",
     "unknown_event": "an event of a type the engine does not know",
     "stale_timer": "a timer fired for a run that no longer waits for it",
     "stale_result": "an HTTP or AI answer came for a request nobody waits for",

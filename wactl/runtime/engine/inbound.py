@@ -47,6 +47,10 @@ CONVERSATION_GAP = timedelta(hours=24)
 
 
 def on_inbound(t: Turn, msg: Inbound) -> None:
+    if msg.kind == "system":  # WhatsApp wrote it, not the customer: no answer, no window
+        notice = msg.system.type if msg.system is not None else None
+        t.log("info", "system_message", f"WhatsApp notice {notice or 'system'} noted")
+        return
     msg = bound_inbound(t, msg)  # a forged 1 MB message costs what a 4,096-character one does
     fresh = _starts_conversation(t, msg)
     _note(t, msg)
