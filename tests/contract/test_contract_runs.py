@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from contract.kits import T0, PortKit
+from wactl.runtime.records import RunStep
 from wactl.runtime.state import Frame, Run, TraceEntry, Waiting, run_to_data
 
 
@@ -64,3 +65,11 @@ async def test_finished_runs_in_order_per_conversation(kit: PortKit) -> None:
     assert [r.id for r in await kit.runs.finished("1", limit=2)] == ["r3", "r4"]
     assert [r.id for r in await kit.runs.finished("2")] == ["r9"]
     assert await kit.runs.active("2") is None
+
+
+async def test_two_conversations_runs_of_one_id_keep_their_own_steps(kit: PortKit) -> None:
+    """Run ids count per conversation: `run1` of one customer is not `run1` of another."""
+    await kit.runs.append_steps([RunStep("1", "run1", "f", "v1", "a", "send", "next", T0)])
+    await kit.runs.append_steps([RunStep("2", "run1", "f", "v1", "b", "send", "next", T0)])
+    assert [s.step for s in await kit.runs.steps("1", "run1")] == ["a"]
+    assert [s.step for s in await kit.runs.steps("2", "run1")] == ["b"]

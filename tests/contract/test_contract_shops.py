@@ -28,7 +28,7 @@ async def _fill(kit: PortKit, shop: str) -> None:
         MessageRecord(WA, "in", "text", f"hi {shop}", T0, f"wamid.{shop}"))
     run = Run(f"r-{shop}", "f", T0, [Frame("f", "v1", "s")])
     await target.runs.save(WA, run)
-    await target.runs.append_steps([RunStep(run.id, "f", "v1", "s", "send", shop, T0)])
+    await target.runs.append_steps([RunStep(WA, run.id, "f", "v1", "s", "send", shop, T0)])
     await target.timers.schedule(TimerRecord(WA, "t1", T0 + timedelta(minutes=1 if shop == "a"
                                                                        else 2)))
     await target.set_cursor("daily", T0 + timedelta(days=1 if shop == "a" else 2))
@@ -42,7 +42,7 @@ async def test_nothing_of_one_shop_is_visible_to_another(kit: PortKit) -> None:
     assert await other.conversations.load(WA) is None
     assert await other.conversations.messages(WA) == []
     assert await other.runs.active(WA) is None
-    assert await other.runs.steps("r-a") == []
+    assert await other.runs.steps(WA, "r-a") == []
     assert await other.timers.due(T0 + timedelta(days=1)) == []
     assert await other.cursor("daily") is None
 
@@ -60,7 +60,7 @@ async def test_nothing_of_one_shop_is_changed_by_another(kit: PortKit) -> None:
     assert [m.text for m in await kit.shop.conversations.messages(WA)] == ["hi a"]
     active = await kit.shop.runs.active(WA)
     assert active is not None and active.id == "r-a"
-    assert [s.outcome for s in await kit.shop.runs.steps("r-a")] == ["a"]
+    assert [s.outcome for s in await kit.shop.runs.steps(WA, "r-a")] == ["a"]
     assert [t.at for t in await kit.shop.timers.due(T0 + timedelta(days=1))] == [
         T0 + timedelta(minutes=1)]
     assert await kit.shop.cursor("daily") == T0 + timedelta(days=1)
@@ -94,8 +94,8 @@ async def test_text_of_any_code_point_comes_back_unchanged(kit: PortKit, text: s
     await kit.conversations.append_message(MessageRecord(WA, "in", "text", text, T0, "wamid.1"))
     [message] = await kit.conversations.messages(WA)
     assert message.text == text
-    await kit.runs.append_steps([RunStep("r1", "f", "v1", "s", "ask", text, T0, (text,))])
-    [step] = await kit.runs.steps("r1")
+    await kit.runs.append_steps([RunStep(WA, "r1", "f", "v1", "s", "ask", text, T0, (text,))])
+    [step] = await kit.runs.steps(WA, "r1")
     assert (step.outcome, step.changed) == (text, (text,))
 
 

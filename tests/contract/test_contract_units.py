@@ -30,7 +30,7 @@ async def _write_everything(kit: PortKit, wa_id: str = WA, *, fail: bool = False
         await u.conversations.append_message(MessageRecord(wa_id, "in", "text", "hi", T0, "w1"))
         run = Run("r1", "f", T0, [Frame("f", "v1", "s")])
         await u.runs.save(wa_id, run)
-        await u.runs.append_steps([RunStep("r1", "f", "v1", "s", "send", "next", T0)])
+        await u.runs.append_steps([RunStep(wa_id, "r1", "f", "v1", "s", "send", "next", T0)])
         await u.timers.schedule(TimerRecord(wa_id, "t1", T0))
         await u.enqueue(SendText(wa_id, "hello"), at=T0)
         await u.mark_handled("in:w1")
@@ -55,7 +55,7 @@ async def test_an_exception_in_a_unit_commits_nothing(kit: PortKit) -> None:
     assert await kit.customers.list_ids() == []
     assert await kit.conversations.load(WA) is None
     assert await kit.conversations.messages(WA) == []
-    assert await kit.runs.active(WA) is None and await kit.runs.steps("r1") == []
+    assert await kit.runs.active(WA) is None and await kit.runs.steps(WA, "r1") == []
     assert await kit.timers.due(T0) == []
     assert await kit.store.claim_outbox("w", now=T0, lease=LEASE) == []
     async with kit.shop.unit(WA) as u:
@@ -69,7 +69,7 @@ async def test_a_committed_unit_keeps_everything(kit: PortKit) -> None:
     state = await kit.conversations.load(WA)
     assert state is not None and state.seq == 3
     assert [m.text for m in await kit.conversations.messages(WA)] == ["hi"]
-    assert [s.step for s in await kit.runs.steps("r1")] == ["s"]
+    assert [s.step for s in await kit.runs.steps(WA, "r1")] == ["s"]
     assert await kit.timers.due(T0) == [TimerRecord(WA, "t1", T0)]
     [entry] = await kit.store.claim_outbox("w", now=T0, lease=LEASE)
     assert entry.effect == SendText(WA, "hello") and entry.shop_id == kit.shop.shop_id

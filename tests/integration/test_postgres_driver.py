@@ -122,7 +122,7 @@ async def test_a_conversation_continues_after_a_restart_and_duplicates_are_answe
             ("in", "Lan\x00", ""), ("out", "Nice to meet you, Lan\x00.", "sent")]
         assert all(m.wa_message_id.startswith("wamid.") for m in log if m.direction == "out")
         [run] = await again.store.shop(DEFAULT_SHOP).runs.finished(WA)
-        steps = await again.store.shop(DEFAULT_SHOP).runs.steps(run.id)
+        steps = await again.store.shop(DEFAULT_SHOP).runs.steps(WA, run.id)
         assert [s.step for s in steps] == ["a", "b", "b", "c", "end"]
     finally:
         await restarted_pool.close()

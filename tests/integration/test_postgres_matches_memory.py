@@ -137,9 +137,9 @@ class Runner:
                 return (None if active is None else run_to_data(active),
                         [run_to_data(r) for r in await shop.runs.finished(a[0], limit=a[1])])
             case "steps":
-                await shop.runs.append_steps([RunStep(a[0], "f", "v1", t, "send", t, T0, (t,))
-                                              for t in a[1]])
-                return await shop.runs.steps(a[0])
+                await shop.runs.append_steps([
+                    RunStep("849", a[0], "f", "v1", t, "send", t, T0, (t,)) for t in a[1]])
+                return await shop.runs.steps("849", a[0])
             case "timer":
                 return await shop.timers.schedule(TimerRecord(a[0], a[1], a[2]))
             case "cancel":

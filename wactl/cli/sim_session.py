@@ -347,7 +347,7 @@ class Session:
         return [(t.at.astimezone(self.tz).strftime("%H:%M:%S"),
                  f"{t.flow}.{t.step} {t.kind} → {t.outcome}"
                  + (f" (set {', '.join(t.changed)})" if t.changed else ""))
-                for t in await self.ports.runs.steps(run.id)]
+                for t in await self.ports.runs.steps(self.wa_id, run.id)]
 
 
 def _waiting(run: Run) -> str:

@@ -282,7 +282,7 @@ class Session:
         """Every run's steps, from the run-step log."""
         runs = self.sandbox.shop.runs
         return [[TraceEntry(s.at, s.flow, s.step, s.kind, s.outcome, s.changed, s.version)
-                 for s in await runs.steps(run_id)] for run_id in self.engine.runs]
+                 for s in await runs.steps(self.wa_id, run_id)] for run_id in self.engine.runs]
 
     def result(self, file: str, traces: list[list[TraceEntry]]) -> TestResult:
         notes = [*self.http.unmocked, *self.logs]

@@ -132,8 +132,8 @@ class RunStore(Protocol):
         """Add rows to the run-step log (one per step a run took; no cap per run)."""
         ...
 
-    async def steps(self, run_id: str) -> list[RunStep]:
-        """A run's steps in the order they were appended."""
+    async def steps(self, wa_id: str, run_id: str) -> list[RunStep]:
+        """The steps of the conversation's run `run_id`, in the order they were appended."""
         ...
 
 

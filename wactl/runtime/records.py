@@ -112,8 +112,11 @@ class OutboxEntry:
 
 @dataclass(frozen=True, slots=True)
 class RunStep:
-    """One step a run took, as a row of the run-step log (a run's trace has no cap)."""
+    """One step a run took, as a row of the run-step log (a run's trace has no cap).
 
+    Run ids are counted per conversation, so a run is named by (wa_id, run_id)."""
+
+    wa_id: str
     run_id: str
     flow: str
     version: str

@@ -138,7 +138,7 @@ async def test_http_answers_come_back_as_events_with_the_conversation_and_time()
     assert http.requests == [request]
     assert effects.index(request) < effects.index(SendText(WA, "On its way with VNPost."))
     [run] = await sb.shop.runs.finished(WA)
-    lookup = next(t for t in await sb.shop.runs.steps(run.id) if t.step == "lookup")
+    lookup = next(t for t in await sb.shop.runs.steps(WA, run.id) if t.step == "lookup")
     assert lookup.at == T0 + timedelta(minutes=5)
 
 
@@ -173,7 +173,7 @@ async def test_state_runs_and_run_steps_are_saved_between_events() -> None:
     await sb.handle(_say("10423", n=1))
     assert await sb.shop.runs.active(WA) is None
     [done] = await sb.shop.runs.finished(WA)
-    steps = await sb.shop.runs.steps(done.id)
+    steps = await sb.shop.runs.steps(WA, done.id)
     assert done.id == state.run.id and [t.step for t in steps][:2] == [
         "ask_number", "ask_number"]
     assert {t.version for t in steps} == {sb.engine.program.flows[0].hash}

@@ -70,7 +70,7 @@ async def write_outcome(u: UnitOfWork, state: ConversationState, effects: list[E
     for effect in effects:
         await write_effect(u, effect, at)
     runs = [*state.finished, *state.side, *([state.run] if state.run else [])]
-    steps = [step for run in runs for step in run_steps(run)]
+    steps = [step for run in runs for step in run_steps(state.wa_id, run)]
     if steps:
         await u.runs.append_steps(steps)
     for run in runs:
@@ -82,8 +82,8 @@ async def write_outcome(u: UnitOfWork, state: ConversationState, effects: list[E
         await u.runs.save(state.wa_id, state.run)
 
 
-def run_steps(run: Run) -> list[RunStep]:
-    return [RunStep(run.id, e.flow, e.version, e.step, e.kind, e.outcome, e.at, e.changed)
+def run_steps(wa_id: str, run: Run) -> list[RunStep]:
+    return [RunStep(wa_id, run.id, e.flow, e.version, e.step, e.kind, e.outcome, e.at, e.changed)
             for e in run.trace]
 
 

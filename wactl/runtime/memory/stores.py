@@ -208,11 +208,11 @@ class MemoryRunStore(Bound):
     async def append_steps(self, steps: list[RunStep]) -> None:
         tx = self.begin()
         for step in steps:
-            tx.append("steps", (self.shop, step.run_id), step)
+            tx.append("steps", (self.shop, step.wa_id, step.run_id), step)
         self.end(tx)
 
-    async def steps(self, run_id: str) -> list[RunStep]:
-        return list(self.begin().log("steps", (self.shop, run_id)))
+    async def steps(self, wa_id: str, run_id: str) -> list[RunStep]:
+        return list(self.begin().log("steps", (self.shop, wa_id, run_id)))
 
 
 class MemoryTimerStore(Bound):

@@ -235,17 +235,18 @@ class PostgresRunStore(Bound):
         if not steps:
             return
         await self.db.executemany(
-            "INSERT INTO run_steps (shop_id, run_id, flow, version, step, kind, outcome, at, "
-            "changed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            [(self.shop, enc(s.run_id), enc(s.flow), enc(s.version), enc(s.step), enc(s.kind),
-              enc(s.outcome), s.at, [enc(c) for c in s.changed]) for s in steps])
+            "INSERT INTO run_steps (shop_id, wa_id, run_id, flow, version, step, kind, outcome, "
+            "at, changed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            [(self.shop, enc(s.wa_id), enc(s.run_id), enc(s.flow), enc(s.version), enc(s.step),
+              enc(s.kind), enc(s.outcome), s.at, [enc(c) for c in s.changed]) for s in steps])
 
-    async def steps(self, run_id: str) -> list[RunStep]:
+    async def steps(self, wa_id: str, run_id: str) -> list[RunStep]:
         rows = await self.db.fetch(
-            "SELECT run_id, flow, version, step, kind, outcome, at, changed FROM run_steps "
-            "WHERE shop_id = $1 AND run_id = $2 ORDER BY id", self.shop, enc(run_id))
-        return [RunStep(dec(r["run_id"]), dec(r["flow"]), dec(r["version"]), dec(r["step"]),
-                        dec(r["kind"]), dec(r["outcome"]), r["at"],
+            "SELECT wa_id, run_id, flow, version, step, kind, outcome, at, changed FROM "
+            "run_steps WHERE shop_id = $1 AND wa_id = $2 AND run_id = $3 ORDER BY id",
+            self.shop, enc(wa_id), enc(run_id))
+        return [RunStep(dec(r["wa_id"]), dec(r["run_id"]), dec(r["flow"]), dec(r["version"]),
+                        dec(r["step"]), dec(r["kind"]), dec(r["outcome"]), r["at"],
                         tuple(dec(c) for c in r["changed"])) for r in rows]
 
 

@@ -72,6 +72,7 @@ CREATE INDEX runs_by_conversation ON runs (shop_id, wa_id, seq);
 CREATE TABLE run_steps (
     id      bigserial PRIMARY KEY,
     shop_id text COLLATE "C" NOT NULL,
+    wa_id   text COLLATE "C" NOT NULL,
     run_id  text COLLATE "C" NOT NULL,
     flow    text NOT NULL,
     version text NOT NULL,
@@ -81,7 +82,7 @@ CREATE TABLE run_steps (
     at      timestamptz NOT NULL,
     changed text[] NOT NULL DEFAULT '{}'
 );
-CREATE INDEX run_steps_by_run ON run_steps (shop_id, run_id, id);
+CREATE INDEX run_steps_by_run ON run_steps (shop_id, wa_id, run_id, id);
 
 CREATE TABLE timers (
     shop_id     text COLLATE "C" NOT NULL,
