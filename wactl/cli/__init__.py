@@ -30,6 +30,7 @@ COMMANDS = {
     "simulate": "wactl.cli.commands.simulate",
     "test": "wactl.cli.commands.test",
     "db": "wactl.cli.commands.db",
+    "serve": "wactl.cli.commands.serve",
 }
 """Command name -> module; each module defines `command`, a typer-annotated function."""
 

@@ -36,22 +36,24 @@ class Workers:
     """Everything that works off durable queues, for every shop of `conductor`."""
 
     conductor: Conductor
-    inbox: InboxWorker
+    inbox: InboxWorker | None
+    """None when the webhook handler runs each event's unit itself (no inbox store)."""
     dispatcher: Dispatcher
     clockwork: Clockwork
     clock: Clock
     shops: Sequence[str]
 
     @classmethod
-    def of(cls, conductor: Conductor, inbox: InboxStore, dispatcher: Dispatcher,
+    def of(cls, conductor: Conductor, inbox: InboxStore | None, dispatcher: Dispatcher,
            clock: Clock, *, owner: str, lease: timedelta = timedelta(seconds=60)) -> Workers:
         clockwork = Clockwork(conductor.store, conductor, clock, owner=owner, lease=lease)
-        worker = InboxWorker(inbox, conductor, clock, owner=owner, lease=lease)
+        worker = None if inbox is None else InboxWorker(inbox, conductor, clock, owner=owner,
+                                                        lease=lease)
         return cls(conductor, worker, dispatcher, clockwork, clock, list(conductor.engines))
 
     async def round(self) -> int:
         """One round over every queue; how much work it found."""
-        found = await self.inbox.run_once()
+        found = 0 if self.inbox is None else await self.inbox.run_once()
         found += len(await self.dispatcher.run_once())
         now = self.clock.now()
         found += len(await self.clockwork.fire_timers(now))

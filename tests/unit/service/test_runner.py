@@ -86,6 +86,7 @@ class FlakyInbox:
 async def test_the_loop_survives_a_failing_round_and_stops_when_told(
         monkeypatch: pytest.MonkeyPatch) -> None:
     workers, store, channel, _ = _workers()
+    assert workers.inbox is not None
     flaky = workers.inbox.inbox = FlakyInbox(store.inbox)
     monkeypatch.setattr(runner, "BACKOFF", 0.0)
     await store.inbox.put([("shop", Inbound("849", T0, "text", id="m1", text="nap"))], at=T0)

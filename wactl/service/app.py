@@ -1,0 +1,220 @@
+"""`wactl serve`: WhatsApp's webhook in, the runtime's units of work, replies out.
+
+- `GET /webhooks`: the verification handshake (`hub.verify_token`).
+- `POST /webhooks`: 413 past the body limit; 401 (nothing stored) for a missing,
+  `sha1=` or wrong `X-Hub-Signature-256`; 400 for a body that is not a JSON object;
+  else every event is routed by `metadata.phone_number_id` to its shop and kept before
+  the 200: in the inbox (in memory), or, on PostgreSQL, handled in its own committed
+  unit of work (the PostgreSQL inbox table is not built yet).  A store that fails
+  answers 503, so WhatsApp delivers the body again; an unknown number is logged and
+  skipped without failing the rest of the body.
+- `GET /healthz` (the process is alive) and `GET /readyz` (the store answers).
+The workers (`runner.Workers`) run beside the handlers in the same process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from aiohttp import web
+
+from wactl.compiler.egress import project_policy
+from wactl.compiler.ir import Program
+from wactl.runtime.driver import Conductor, Dispatcher, Outside
+from wactl.runtime.effects import Publish
+from wactl.runtime.engine import Engine
+from wactl.runtime.events import StatusUpdate
+from wactl.runtime.inbox import InboxStore
+from wactl.runtime.memory import MemoryStore, SystemClock, UnavailableAiClient
+from wactl.runtime.ports import AiClient, Channel, Clock, HttpClient, Store
+from wactl.service.config import ServiceConfig
+from wactl.service.http_client import AiohttpHttpClient
+from wactl.service.runner import Workers
+from wactl.service.webhook.parse import Malformed, WebhookEvent, parse_webhook
+from wactl.service.webhook.signature import Refused, verify_handshake, verify_signature
+
+log = logging.getLogger("wactl.service")
+
+
+class LoggedEvents:
+    """The event publisher until a broker is configured: one log line per event."""
+
+    async def publish(self, event: Publish) -> None:
+        log.info("event %s", event.name, extra={"code": "published", "event": event.name})
+
+
+@dataclass
+class Service:
+    """One process of `wactl serve`: routing, the conductor, the workers."""
+
+    config: ServiceConfig
+    shops: Mapping[str, str]
+    """phone_number_id → shop id."""
+    store: Store
+    conductor: Conductor
+    inbox: InboxStore | None
+    workers: Workers
+    clock: Clock
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    async def keep(self, items: list[tuple[str, WebhookEvent]]) -> None:
+        """Keep a body's events durably before the 200 (see the module docstring)."""
+        if self.inbox is not None:
+            await self.inbox.put(list(items), at=self.clock.now())
+            return
+        for shop_id, event in items:
+            if isinstance(event, StatusUpdate):
+                await self.conductor.status(shop_id, event)
+            else:
+                await self.conductor.handle(shop_id, event)
+
+    async def close(self) -> None:
+        for close in reversed(self.closers):
+            await close()
+
+
+async def build_service(config: ServiceConfig, program: Program, *,
+                        channel: Channel | None = None, http: HttpClient | None = None,
+                        ai: AiClient | None = None, clock: Clock | None = None) -> Service:
+    """The service for `program`, as one shop on `config.phone_number_id`."""
+    clock = clock or SystemClock()
+    closers: list[Callable[[], Awaitable[None]]] = []
+    store, inbox = await _store(config, closers)
+    shop_id = program.project.shop or "default"
+    engine = Engine(program, secrets=config.secrets)
+    conductor = Conductor(store, {shop_id: engine}, tiers={shop_id: config.tier})
+    if channel is None:
+        from wactl.service.whatsapp.client import GraphClient
+
+        graph = GraphClient(config.graph_api_base, config.access_token, config.phone_number_id)
+        closers.append(graph.close)
+        channel = graph
+    if http is None:
+        egress = program.project.egress
+        client = AiohttpHttpClient(project_policy(egress.allow_hosts, egress.allow_http))
+        closers.append(client.close)
+        http = client
+    ai = ai or await _ai(config, program, closers)
+    dispatcher = Dispatcher(store, conductor, Outside(channel, http, ai, LoggedEvents()), clock)
+    owner = f"{socket.gethostname()}-{os.getpid()}"
+    workers = Workers.of(conductor, inbox, dispatcher, clock, owner=owner)
+    return Service(config, {config.phone_number_id: shop_id}, store, conductor, inbox, workers,
+                   clock, closers)
+
+
+async def _store(config: ServiceConfig, closers: list[Callable[[], Awaitable[None]]]
+                 ) -> tuple[Store, InboxStore | None]:
+    if config.database_url is None:
+        log.warning("no DATABASE_URL: running on in-memory stores, nothing survives a restart",
+                    extra={"code": "not_durable"})
+        memory = MemoryStore()
+        return memory, memory.inbox
+    from wactl.service.postgres import PostgresStore, create_pool, migrate
+
+    pool = await create_pool(config.database_url)
+    closers.append(pool.close)
+    await migrate(pool)
+    return PostgresStore(pool), None
+
+
+async def _ai(config: ServiceConfig, program: Program,
+              closers: list[Callable[[], Awaitable[None]]]) -> AiClient:
+    if not config.openai_api_key:
+        return UnavailableAiClient()
+    from wactl.service.openai_ai import AiSettings, OpenAiClient
+
+    settings = AiSettings(api_key=config.openai_api_key, base_url=config.openai_base_url)
+    client = OpenAiClient(settings, program)
+    closers.append(client.aclose)
+    return client
+
+
+# --------------------------------------------------------------------------- HTTP
+
+
+def make_app(service: Service) -> web.Application:
+    app = web.Application(client_max_size=service.config.body_limit + 1)
+    app["service"] = service
+    app.router.add_get("/webhooks", _handshake)
+    app.router.add_post("/webhooks", _webhook)
+    app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/readyz", _readyz)
+    return app
+
+
+async def _handshake(request: web.Request) -> web.Response:
+    service: Service = request.app["service"]
+    status, body = verify_handshake(request.query, service.config.verify_token)
+    return web.Response(status=status, text=body)
+
+
+async def _webhook(request: web.Request) -> web.Response:
+    service: Service = request.app["service"]
+    limit = service.config.body_limit
+    if request.content_length is not None and request.content_length > limit:
+        return _answer(413, "body too large")
+    body = await request.content.read(limit + 1)
+    if len(body) > limit:
+        return _answer(413, "body too large")
+    verdict = verify_signature(service.config.app_secret, body,
+                               request.headers.get("X-Hub-Signature-256"))
+    if isinstance(verdict, Refused):
+        log.warning("webhook refused: %s", verdict.reason, extra={"code": "bad_signature"})
+        return _answer(401, "bad signature")
+    parsed = parse_webhook(body, datetime.now(UTC))
+    if isinstance(parsed, Malformed):
+        return _answer(400, f"malformed body: {parsed.reason}")
+    items: list[tuple[str, WebhookEvent]] = []
+    for change in parsed.changes:
+        shop = service.shops.get(change.phone_number_id or "")
+        if shop is None:
+            if change.events:
+                log.warning("webhook for a number no shop owns", extra={
+                    "code": "unknown_number", "phone_number_id": change.phone_number_id})
+            continue
+        items += [(shop, event) for event in change.events]
+    try:
+        await service.keep(items)
+    except Exception:  # the store is down: WhatsApp must deliver this body again
+        log.exception("webhook not stored", extra={"code": "store_down"})
+        return _answer(503, "try again")
+    log.info("webhook: %d event(s)", len(items), extra={"code": "webhook"})
+    return _answer(200, "ok")
+
+
+def _answer(status: int, text: str) -> web.Response:
+    return web.Response(status=status, text=text)
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    return _answer(200, "alive")
+
+
+async def _readyz(request: web.Request) -> web.Response:
+    service: Service = request.app["service"]
+    try:
+        await service.store.shop("default").cursor("-")  # one read
+    except Exception:
+        return _answer(503, "store unreachable")
+    return _answer(200, "ready")
+
+
+async def serve(service: Service, host: str, port: int, stop: asyncio.Event) -> None:
+    """Serve HTTP and run the workers until `stop` is set."""
+    runner = web.AppRunner(make_app(service), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    log.info("serving on http://%s:%d", host, port, extra={"code": "serving"})
+    print(f"wactl serve: listening on http://{host}:{port}", flush=True)
+    try:
+        await service.workers.run(stop)
+    finally:
+        await runner.cleanup()
+        await service.close()
