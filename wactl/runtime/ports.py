@@ -155,12 +155,8 @@ class TimerStore(Protocol):
         ...
 
 
-class UnitOfWork(Protocol):
-    """One event's changes to one conversation: all committed together, or none.
-
-    The four stores read what the unit has written so far; nothing is visible
-    outside until the unit commits.
-    """
+class Stores(Protocol):
+    """The four stores of one shop (a unit of work's, or a shop's own)."""
 
     @property
     def customers(self) -> CustomerStore: ...
@@ -173,6 +169,14 @@ class UnitOfWork(Protocol):
 
     @property
     def timers(self) -> TimerStore: ...
+
+
+class UnitOfWork(Stores, Protocol):
+    """One event's changes to one conversation: all committed together, or none.
+
+    The four stores read what the unit has written so far; nothing is visible
+    outside until the unit commits.
+    """
 
     async def handled(self, key: str) -> bool:
         """Whether an event with this idempotency key was committed already."""
@@ -206,23 +210,11 @@ class UnitOfWork(Protocol):
         ...
 
 
-class ShopStore(Protocol):
+class ShopStore(Stores, Protocol):
     """One shop's stores; nothing of another shop is visible through them."""
 
     @property
     def shop_id(self) -> str: ...
-
-    @property
-    def customers(self) -> CustomerStore: ...
-
-    @property
-    def conversations(self) -> ConversationStore: ...
-
-    @property
-    def runs(self) -> RunStore: ...
-
-    @property
-    def timers(self) -> TimerStore: ...
 
     def unit(self, wa_id: str) -> AbstractAsyncContextManager[UnitOfWork]:
         """The conversation's unit of work (holds the conversation until it ends)."""
