@@ -7,23 +7,41 @@ the stores do in `kits.FACTORIES`).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import timedelta
 
 import pytest
 
 from contract.kits import T0
+from contract.postgres_kit import fresh_schema
 from wactl.runtime.events import Inbound, StatusUpdate
 from wactl.runtime.inbox import InboxStore
 from wactl.runtime.memory import MemoryStore
+from wactl.service.postgres.inbox import PostgresInbox
 
-INBOXES: dict[str, Callable[[], InboxStore]] = {"memory": lambda: MemoryStore().inbox}
 LEASE = timedelta(seconds=30)
 
 
+@asynccontextmanager
+async def memory_inbox() -> AsyncIterator[InboxStore]:
+    yield MemoryStore().inbox
+
+
+@asynccontextmanager
+async def postgres_inbox() -> AsyncIterator[InboxStore]:
+    async with fresh_schema() as pool:
+        yield PostgresInbox(pool)
+
+
+INBOXES: dict[str, Callable[[], AbstractAsyncContextManager[InboxStore]]] = {
+    "memory": memory_inbox, "postgres": postgres_inbox}
+
+
 @pytest.fixture(params=sorted(INBOXES))
-def inbox(request: pytest.FixtureRequest) -> InboxStore:
-    return INBOXES[request.param]()
+async def inbox(request: pytest.FixtureRequest) -> AsyncIterator[InboxStore]:
+    async with INBOXES[request.param]() as store:
+        yield store
 
 
 def _msg(wa_id: str, n: int) -> Inbound:
@@ -41,6 +59,13 @@ async def test_rows_of_a_conversation_are_claimed_one_at_a_time_in_order(
     [second] = await inbox.claim("w2", now=T0, lease=LEASE)
     assert second.event == _msg("1", 2) and second.shop_id == "s"
     assert await inbox.pending() == 3
+
+
+async def test_any_text_survives_the_inbox(inbox: InboxStore) -> None:
+    event = Inbound("849\x00", T0, "text", id="wamid.\x00", text="nul\x00 \U0001f600 Tiếng Việt")
+    await inbox.put([("s\x00hop", event)], at=T0)
+    [row] = await inbox.claim("w", now=T0, lease=LEASE)
+    assert (row.shop_id, row.event) == ("s\x00hop", event)
 
 
 async def test_a_dead_workers_rows_are_claimed_again_after_the_lease(inbox: InboxStore) -> None:

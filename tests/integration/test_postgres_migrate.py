@@ -12,7 +12,7 @@ from wactl.service.postgres import create_pool, migrate, pending
 from wactl.service.postgres.migrate import MIGRATIONS_TABLE, applied, migrations
 
 TABLES = {"customers", "conversation_states", "messages", "active_runs", "runs", "run_steps",
-          "timers", "outbox", "handled_keys", "schedule_cursors", "reach", "left_out",
+          "timers", "outbox", "handled_keys", "schedule_cursors", "reach", "left_out", "inbox",
           MIGRATIONS_TABLE}
 
 

@@ -1,4 +1,5 @@
-"""Effects as JSON-shaped data and back: how the outbox keeps what it will carry out.
+"""Effects and events as JSON-shaped data and back: how the outbox keeps what it will
+carry out, and the inbox what it received.
 
 `effect_to_data(e)` gives `{"type": "SendText", ...fields}`; `effect_from_data` rebuilds
 the same effect (equal to the original).  The codec follows each dataclass's type
@@ -11,19 +12,22 @@ HTTP body, a payload, fields) go through `encode_value`, which keeps dates as da
 from __future__ import annotations
 
 import dataclasses
+import sys
 import types
 import typing
 from datetime import datetime
 from typing import Any, Union
 
-from wactl.runtime import effects
 from wactl.runtime.effects import Effect
+from wactl.runtime.events import Event
 from wactl.runtime.state import decode_value, encode_value
 
 EFFECT_TYPES: dict[str, type[Any]] = {
     cls.__name__: cls for cls in typing.get_args(Effect)
 }
 """Every effect type by its name (the `type` of its data)."""
+EVENT_TYPES: dict[str, type[Any]] = {cls.__name__: cls for cls in typing.get_args(Event)}
+"""Every event type by its name."""
 
 
 _HINTS: dict[type[Any], dict[str, Any]] = {}
@@ -32,7 +36,7 @@ _HINTS: dict[type[Any], dict[str, Any]] = {}
 def _hints(cls: type[Any]) -> dict[str, Any]:
     hints = _HINTS.get(cls)
     if hints is None:
-        hints = _HINTS[cls] = typing.get_type_hints(cls, vars(effects))
+        hints = _HINTS[cls] = typing.get_type_hints(cls, vars(sys.modules[cls.__module__]))
     return hints
 
 
@@ -51,6 +55,23 @@ def effect_from_data(data: dict[str, Any]) -> Effect:
         raise ValueError(f"unknown effect type {data.get('type')!r}")
     effect: Effect = _object_from_data(cls, data)
     return effect
+
+
+def event_to_data(event: Event) -> dict[str, Any]:
+    """JSON-shaped data for `event`, with its type's name under `type`."""
+    name = type(event).__name__
+    if EVENT_TYPES.get(name) is not type(event):
+        raise TypeError(f"not an event: {event!r}")
+    return {"type": name, **_object_to_data(event)}
+
+
+def event_from_data(data: dict[str, Any]) -> Event:
+    """The event `event_to_data` described; ValueError for an unknown type."""
+    cls = EVENT_TYPES.get(str(data.get("type")))
+    if cls is None:
+        raise ValueError(f"unknown event type {data.get('type')!r}")
+    event: Event = _object_from_data(cls, data)
+    return event
 
 
 def _object_to_data(obj: Any) -> dict[str, Any]:

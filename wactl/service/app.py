@@ -3,9 +3,9 @@
 - `GET /webhooks`: the verification handshake (`hub.verify_token`).
 - `POST /webhooks`: 413 past the body limit; 401 (nothing stored) for a missing,
   `sha1=` or wrong `X-Hub-Signature-256`; 400 for a body that is not a JSON object;
-  else every event is routed by `metadata.phone_number_id` to its shop and kept before
-  the 200: in the inbox (in memory), or, on PostgreSQL, handled in its own committed
-  unit of work (the PostgreSQL inbox table is not built yet).  A store that fails
+  else every event is routed by `metadata.phone_number_id` to its shop and kept in the
+  inbox, in one write, before the 200 (workers then handle each as a unit of work,
+  per conversation in arrival order).  A store that fails
   answers 503, so WhatsApp delivers the body again; an unknown number is logged and
   skipped without failing the rest of the body.
 - `GET /healthz` (the process is alive) and `GET /readyz` (the store answers).
@@ -29,7 +29,6 @@ from wactl.compiler.ir import Program
 from wactl.runtime.driver import Conductor, Dispatcher, Outside
 from wactl.runtime.effects import Publish
 from wactl.runtime.engine import Engine
-from wactl.runtime.events import StatusUpdate
 from wactl.runtime.inbox import InboxStore
 from wactl.runtime.memory import MemoryStore, SystemClock, UnavailableAiClient
 from wactl.runtime.ports import AiClient, Channel, Clock, HttpClient, Store
@@ -58,21 +57,14 @@ class Service:
     """phone_number_id → shop id."""
     store: Store
     conductor: Conductor
-    inbox: InboxStore | None
+    inbox: InboxStore
     workers: Workers
     clock: Clock
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     async def keep(self, items: list[tuple[str, WebhookEvent]]) -> None:
-        """Keep a body's events durably before the 200 (see the module docstring)."""
-        if self.inbox is not None:
-            await self.inbox.put(list(items), at=self.clock.now())
-            return
-        for shop_id, event in items:
-            if isinstance(event, StatusUpdate):
-                await self.conductor.status(shop_id, event)
-            else:
-                await self.conductor.handle(shop_id, event)
+        """Keep a body's events in the inbox, in one write, before the 200."""
+        await self.inbox.put(list(items), at=self.clock.now())
 
     async def close(self) -> None:
         for close in reversed(self.closers):
@@ -109,18 +101,19 @@ async def build_service(config: ServiceConfig, program: Program, *,
 
 
 async def _store(config: ServiceConfig, closers: list[Callable[[], Awaitable[None]]]
-                 ) -> tuple[Store, InboxStore | None]:
+                 ) -> tuple[Store, InboxStore]:
     if config.database_url is None:
         log.warning("no DATABASE_URL: running on in-memory stores, nothing survives a restart",
                     extra={"code": "not_durable"})
         memory = MemoryStore()
         return memory, memory.inbox
     from wactl.service.postgres import PostgresStore, create_pool, migrate
+    from wactl.service.postgres.inbox import PostgresInbox
 
     pool = await create_pool(config.database_url)
     closers.append(pool.close)
     await migrate(pool)
-    return PostgresStore(pool), None
+    return PostgresStore(pool), PostgresInbox(pool)
 
 
 async def _ai(config: ServiceConfig, program: Program,
