@@ -138,6 +138,8 @@ class Session:
         self.conversations = self.sandbox.shop.conversations
         self.pending: list[SendEffect] = []
         self.last_interactive: SendInteractive | None = None
+        self.last_template = False
+        """The last message sent was a template (its buttons are not known here)."""
         self.transcript: list[Line] = []
         self.logs: list[str] = []
         self.count = 0
@@ -151,13 +153,19 @@ class Session:
         c = self.customer
         await self.customers.save(Customer(c.wa_id, c.name, c.language, list(c.tags),
                                            dict(c.fields), c.consent))
+        turns = list(enumerate(self.test.turns, 1))
         if self.test.flow is not None:
             state = ConversationState.new(c.wa_id)
             state.last_inbound_at = self.clock.now()  # as if the customer had just written
             await self.conversations.save(state)
+            first = turns[0][1] if turns else None
+            message = None
+            if isinstance(first, ast.UserTurn):  # the flow starts on that message
+                turns = turns[1:]
+                message = self.user_message(first)
             self.took(await self.sandbox.handle(
-                StartFlow(self.wa_id, self.clock.now(), self.test.flow)))
-        for index, turn in enumerate(self.test.turns, 1):
+                StartFlow(self.wa_id, self.clock.now(), self.test.flow, message=message)))
+        for index, turn in turns:
             failure = await self.turn(index, turn)
             if failure is not None:
                 return failure
@@ -173,8 +181,29 @@ class Session:
             return failure
         if isinstance(turn, ast.ClockTurn):
             await self.advance(turn.advance.seconds)
-        else:
-            await self.user(turn)
+            return None
+        failure = self.not_offered(where, turn)
+        if failure is not None:
+            return failure
+        await self.user(turn)
+        return None
+
+    def not_offered(self, where: str, turn: ast.UserTurn) -> Failure | None:
+        """A tap on a button or list row the last message did not offer fails here (after
+        a template, whose quick-reply buttons live in WhatsApp, any button may be tapped)."""
+        if self.last_template:
+            return None
+        last = self.last_interactive
+        if turn.button is not None:
+            offered = [] if last is None else [b.title for b in last.buttons]
+            if turn.button not in offered:
+                return Failure(where, f"the customer taps [{turn.button}], which the bot did "
+                               "not offer", _offer(offered, "buttons"))
+        if turn.list_ is not None:
+            rows = [] if last is None else [r.id for s in last.sections for r in s.rows]
+            if turn.list_ not in rows:
+                return Failure(where, f"the customer picks row `{turn.list_}`, which the bot "
+                               "did not offer", _offer(rows, "list rows"))
         return None
 
     # ------------------------------------------------------------------ turns
@@ -206,10 +235,14 @@ class Session:
         self.took(await self.sandbox.advance_to(when))
 
     async def user(self, turn: ast.UserTurn) -> None:
+        self.took(await self.sandbox.handle(self.user_message(turn)))
+
+    def user_message(self, turn: ast.UserTurn) -> Inbound:
+        """The customer's next message, noted in the transcript."""
         self.count += 1
         event, shown = self.inbound(turn)
         self.transcript.append(Line("user", shown))
-        self.took(await self.sandbox.handle(event))
+        return event
 
     def inbound(self, turn: ast.UserTurn) -> tuple[Inbound, str]:
         """The customer's message for a `user` turn, and how the transcript shows it."""
@@ -250,6 +283,7 @@ class Session:
         for effect in effects:
             if isinstance(effect, SendText | SendMedia | SendInteractive | SendTemplate):
                 self.pending.append(effect)
+                self.last_template = isinstance(effect, SendTemplate)
                 self.transcript.append(Line("bot", "\n".join(describe(effect))))
                 if isinstance(effect, SendInteractive):
                     self.last_interactive = effect
@@ -291,6 +325,12 @@ class Session:
             notes.append("an agent replied with no `ai` mock to answer it (error no_mock)")
         return TestResult(self.test.name, file, [], list(self.transcript), notes,
                           reached_in(self.program, traces))
+
+
+def _offer(offered: list[str], what: str) -> str:
+    if not offered:
+        return "the last bot message offered nothing to tap"
+    return f"the last bot message offered {what}: " + ", ".join(f"[{o}]" for o in offered)
 
 
 def _is_rule(program: Program, flow_id: str) -> bool:

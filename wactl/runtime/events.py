@@ -199,6 +199,9 @@ class StartFlow:
     at: datetime
     flow: str
     vars: dict[str, Any] = field(default_factory=dict)
+    message: Inbound | None = None
+    """The customer's message the flow starts on, read as `message` as if its trigger had
+    matched (a conversation test whose first turn is the customer's)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -221,11 +221,61 @@ turns:
   - user: {list: row_1}
 """)
     assert [line.text for line in result.transcript] == [
-        "image https://x/p.jpg", "location 10.7, 106.6", "document https://x/f.pdf",
-        "[row_1] (row_1)"]
+        "image https://x/p.jpg", "location 10.7, 106.6", "document https://x/f.pdf"]
+    [failure] = result.failures  # no list was offered, so the row cannot be picked
+    assert (failure.where, failure.diff) == (
+        "turn 4", "the last bot message offered nothing to tap")
 
 
 def test_tests_start_on_a_monday_morning_in_the_project_time_zone(program: Program) -> None:
     local = start_time(program).astimezone(ZoneInfo(program.project.timezone))
     assert local.replace(tzinfo=None) == datetime(2026, 1, 5, 9, 0)
     assert local.weekday() == 0
+
+
+ECHO_FLOW = """\
+flow: echo
+steps:
+  - id: say
+    send: "You wrote: {{ message.text }}"
+"""
+
+
+async def test_with_flow_a_first_user_turn_is_the_message_the_flow_starts_on() -> None:
+    result = compile_project({"flows/echo.yaml": ECHO_FLOW})
+    assert result.program is not None
+    started = await _run(result.program, """
+name: starts on the message
+flow: echo
+turns:
+  - user: "hello there"
+  - bot: "You wrote: hello there"
+""")
+    assert started.passed, started.failures
+    before = await _run(result.program, """
+name: a first bot turn starts the flow before anyone writes
+flow: echo
+turns:
+  - bot: "You wrote: "
+""")
+    assert before.passed, before.failures
+
+
+async def test_a_tap_on_a_button_never_offered_fails_at_that_turn(program: Program) -> None:
+    result = await _run(program, f"""
+name: taps what was not offered
+customer: {{wa_id: "849"}}
+mocks:
+  http:
+    - {{method: GET, url: "{URL}", json: {{carrier: GHN, url: "https://t/1"}}}}
+turns:
+  - user: order
+  - bot: "What's your order number?"
+  - user: "10423"
+  - bot: {{text: "/on its way/", buttons: [Track it, Talk to a person]}}
+  - user: {{button: Cancel it}}
+""")
+    [failure] = result.failures
+    assert failure.where == "turn 5"
+    assert "[Cancel it], which the bot did not offer" in failure.message
+    assert failure.diff == "the last bot message offered buttons: [Track it], [Talk to a person]"

@@ -14,6 +14,7 @@ from wactl.runtime.events import (
     HttpResult,
     Inbound,
     ScheduleTick,
+    StartFlow,
     StatusUpdate,
     TimerFired,
 )
@@ -29,6 +30,8 @@ def event_key(event: Event) -> str | None:
         return f"result:{event.wa_id}:{event.request_id}"
     if isinstance(event, ScheduleTick):
         return f"tick:{event.wa_id}:{event.flow}:{event.at.isoformat()}"
+    if isinstance(event, StartFlow) and event.message is not None and event.message.id:
+        return f"in:{event.wa_id}:{event.message.id}"
     if isinstance(event, StatusUpdate):
         return f"status:{event.wa_id}:{event.message_id}:{event.status}"
     return None

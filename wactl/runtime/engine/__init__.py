@@ -29,6 +29,7 @@ from wactl.runtime.engine.inbound import (
     on_customer_event,
     on_inbound,
     on_schedule,
+    start_on_message,
 )
 from wactl.runtime.engine.loop import start_by_id
 from wactl.runtime.engine.results import on_http_result, on_timer
@@ -113,7 +114,10 @@ class Engine:
 
 
 def _on_start(t: Turn, event: StartFlow) -> None:
-    start_by_id(t, event.flow, dict(event.vars), reason="started")
+    if event.message is not None:
+        start_on_message(t, event.flow, dict(event.vars), event.message)
+    else:
+        start_by_id(t, event.flow, dict(event.vars), reason="started")
 
 
 def _on_handback(t: Turn, event: HandbackToBot) -> None:

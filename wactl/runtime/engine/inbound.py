@@ -115,6 +115,13 @@ def _note(t: Turn, msg: Inbound) -> None:
     t.publish("WhatsAppMessageReceived", message_id=msg.id, type=msg.kind)
 
 
+def start_on_message(t: Turn, flow: str, vars: dict[str, Any], msg: Inbound) -> None:
+    """Start `flow` on the customer's message `msg`, as if its trigger had matched it."""
+    t.message = msg
+    _note(t, msg)
+    loop.start_by_id(t, flow, vars, reason="started on a message")
+
+
 def _answer(t: Turn, run: Run, msg: Inbound) -> None:
     taken, decisions = engine_ask.on_answer(t, run, msg)
     loop.resume(t, run, "ask", decisions)
