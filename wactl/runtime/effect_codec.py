@@ -42,36 +42,38 @@ def _hints(cls: type[Any]) -> dict[str, Any]:
 
 def effect_to_data(effect: Effect) -> dict[str, Any]:
     """JSON-shaped data for `effect`, with its type's name under `type`."""
-    name = type(effect).__name__
-    if EFFECT_TYPES.get(name) is not type(effect):
-        raise TypeError(f"not an effect: {effect!r}")
-    return {"type": name, **_object_to_data(effect)}
+    return _tagged(effect, EFFECT_TYPES, "effect")
 
 
 def effect_from_data(data: dict[str, Any]) -> Effect:
     """The effect `effect_to_data` described; ValueError for an unknown type."""
-    cls = EFFECT_TYPES.get(str(data.get("type")))
-    if cls is None:
-        raise ValueError(f"unknown effect type {data.get('type')!r}")
-    effect: Effect = _object_from_data(cls, data)
+    effect: Effect = _untagged(data, EFFECT_TYPES, "effect")
     return effect
 
 
 def event_to_data(event: Event) -> dict[str, Any]:
     """JSON-shaped data for `event`, with its type's name under `type`."""
-    name = type(event).__name__
-    if EVENT_TYPES.get(name) is not type(event):
-        raise TypeError(f"not an event: {event!r}")
-    return {"type": name, **_object_to_data(event)}
+    return _tagged(event, EVENT_TYPES, "event")
 
 
 def event_from_data(data: dict[str, Any]) -> Event:
     """The event `event_to_data` described; ValueError for an unknown type."""
-    cls = EVENT_TYPES.get(str(data.get("type")))
-    if cls is None:
-        raise ValueError(f"unknown event type {data.get('type')!r}")
-    event: Event = _object_from_data(cls, data)
+    event: Event = _untagged(data, EVENT_TYPES, "event")
     return event
+
+
+def _tagged(obj: Any, types_by_name: dict[str, type[Any]], what: str) -> dict[str, Any]:
+    name = type(obj).__name__
+    if types_by_name.get(name) is not type(obj):
+        raise TypeError(f"not an {what}: {obj!r}")
+    return {"type": name, **_object_to_data(obj)}
+
+
+def _untagged(data: dict[str, Any], types_by_name: dict[str, type[Any]], what: str) -> Any:
+    cls = types_by_name.get(str(data.get("type")))
+    if cls is None:
+        raise ValueError(f"unknown {what} type {data.get('type')!r}")
+    return _object_from_data(cls, data)
 
 
 def _object_to_data(obj: Any) -> dict[str, Any]:

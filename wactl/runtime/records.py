@@ -22,6 +22,7 @@ from wactl.runtime.effects import (
     SendTemplate,
     TagsChanged,
 )
+from wactl.runtime.state import Customer
 
 DEFAULT_SHOP = "default"
 """The shop of a project run on its own: `wactl test`, `wactl simulate`, one-shop serve."""
@@ -38,6 +39,19 @@ MessageStatus = Literal["", "queued", "sent", "delivered", "read", "failed"]
 STATUS_RANK: dict[str, int] = {"": 0, "queued": 1, "sent": 2, "delivered": 3, "read": 4,
                                "failed": 5}
 """Statuses only move forward in this order, and `failed` is final."""
+
+
+def apply_change(customer: Customer, change: CustomerChange) -> None:
+    """`change` made to `customer` in place, as every customer store applies it: adding a
+    present tag or removing an absent one does nothing; a None field value clears it."""
+    if isinstance(change, TagsChanged):
+        kept = [t for t in customer.tags if t not in change.removed]
+        customer.tags = kept + [t for t in dict.fromkeys(change.added) if t not in kept]
+    elif isinstance(change, ConsentChanged):
+        customer.consent = change.consent
+    else:
+        merged = {**customer.fields, **change.values}
+        customer.fields = {k: v for k, v in merged.items() if v is not None}
 
 
 def moves_forward(old: str, new: str) -> bool:

@@ -13,7 +13,6 @@ import bisect
 from datetime import datetime
 from typing import Any
 
-from wactl.runtime.effects import ConsentChanged, TagsChanged
 from wactl.runtime.memory.tables import Tables, Tx
 from wactl.runtime.records import (
     CustomerChange,
@@ -22,6 +21,7 @@ from wactl.runtime.records import (
     RunStep,
     StatusChange,
     TimerRecord,
+    apply_change,
     moves_forward,
 )
 from wactl.runtime.state import ConversationState, Customer, Run, state_from_json, state_to_json
@@ -55,14 +55,7 @@ class MemoryCustomerStore(Bound):
         tx = self.begin()
         stored = tx.get("customers", (self.shop, change.wa_id))
         customer = Customer(change.wa_id) if stored is None else stored.clone()
-        if isinstance(change, TagsChanged):
-            kept = [t for t in customer.tags if t not in change.removed]
-            customer.tags = kept + [t for t in dict.fromkeys(change.added) if t not in kept]
-        elif isinstance(change, ConsentChanged):
-            customer.consent = change.consent
-        else:
-            merged = {**customer.fields, **change.values}
-            customer.fields = {k: v for k, v in merged.items() if v is not None}
+        apply_change(customer, change)
         _put_customer(tx, self.shop, customer)
         self.end(tx)
 

@@ -15,7 +15,7 @@ from typing import Any
 import asyncpg
 
 from wactl.runtime.effect_codec import effect_from_data, effect_to_data
-from wactl.runtime.effects import ConsentChanged, SendTemplate, TagsChanged
+from wactl.runtime.effects import SendTemplate
 from wactl.runtime.records import (
     CustomerChange,
     MessageRecord,
@@ -23,6 +23,7 @@ from wactl.runtime.records import (
     RunStep,
     StatusChange,
     TimerRecord,
+    apply_change,
     moves_forward,
 )
 from wactl.runtime.state import (
@@ -93,14 +94,7 @@ class PostgresCustomerStore(Bound):
                                       "AND wa_id = $2 FOR UPDATE", self.shop, enc(change.wa_id))
             assert row is not None  # inserted above when missing
             customer = _customer(row)
-            if isinstance(change, TagsChanged):
-                kept = [t for t in customer.tags if t not in change.removed]
-                customer.tags = kept + [t for t in dict.fromkeys(change.added) if t not in kept]
-            elif isinstance(change, ConsentChanged):
-                customer.consent = change.consent
-            else:
-                merged = {**customer.fields, **change.values}
-                customer.fields = {k: v for k, v in merged.items() if v is not None}
+            apply_change(customer, change)
             await conn.execute(_SAVE_CUSTOMER, *_customer_args(self.shop, customer))
 
     async def list_ids(self, *, after: str | None = None, limit: int = 1000) -> list[str]:
