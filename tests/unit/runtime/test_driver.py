@@ -368,3 +368,14 @@ async def test_a_request_whose_answer_never_came_is_issued_again_after_a_restart
     await restarted.drain()
     assert _sent(restarted)[-1] == "On its way with J&T."
     assert len(http.requests) == 1
+
+
+async def test_each_send_is_one_log_line_with_shop_and_conversation_and_no_body(
+        caplog: pytest.LogCaptureFixture) -> None:
+    sb, _ = _setup(ORDER)
+    with caplog.at_level(logging.INFO, logger="wactl.runtime"):
+        await sb.handle(_say("order"))
+    [line] = [r for r in caplog.records if getattr(r, "code", None) == "sent"]
+    extra = line.__dict__
+    assert (extra["shop"], extra["wa_id"], extra["wa_message_id"]) == ("default", WA, "wamid.1")
+    assert "order number" not in line.getMessage()

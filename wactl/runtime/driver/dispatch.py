@@ -98,6 +98,9 @@ class Dispatcher:
         self.faults.reach("carried_out")  # see docs/guarantees.md, "The one window"
         await self.store.sent(entry.id, wa_message_id)
         self.faults.reach("recorded")
+        log.info("sent %s", entry.message_id, extra={  # no body: customers' words stay out
+            "code": "sent", "shop": entry.shop_id, "wa_id": entry.wa_id,
+            "message_id": entry.message_id, "wa_message_id": wa_message_id})
         return None
 
     async def _refused(self, entry: OutboxEntry, code: str, message: str,
