@@ -131,9 +131,12 @@ async def _ai(config: ServiceConfig, program: Program,
 # --------------------------------------------------------------------------- HTTP
 
 
+SERVICE = web.AppKey("service", Service)
+
+
 def make_app(service: Service) -> web.Application:
     app = web.Application(client_max_size=service.config.body_limit + 1)
-    app["service"] = service
+    app[SERVICE] = service
     app.router.add_get("/webhooks", _handshake)
     app.router.add_post("/webhooks", _webhook)
     app.router.add_get("/healthz", _healthz)
@@ -142,13 +145,13 @@ def make_app(service: Service) -> web.Application:
 
 
 async def _handshake(request: web.Request) -> web.Response:
-    service: Service = request.app["service"]
+    service: Service = request.app[SERVICE]
     status, body = verify_handshake(request.query, service.config.verify_token)
     return web.Response(status=status, text=body)
 
 
 async def _webhook(request: web.Request) -> web.Response:
-    service: Service = request.app["service"]
+    service: Service = request.app[SERVICE]
     limit = service.config.body_limit
     if request.content_length is not None and request.content_length > limit:
         return _answer(413, "body too large")
@@ -190,7 +193,7 @@ async def _healthz(request: web.Request) -> web.Response:
 
 
 async def _readyz(request: web.Request) -> web.Response:
-    service: Service = request.app["service"]
+    service: Service = request.app[SERVICE]
     try:
         await service.store.shop("default").cursor("-")  # one read
     except Exception:
