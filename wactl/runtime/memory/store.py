@@ -84,19 +84,9 @@ class MemoryStore:
     async def claim_outbox(self, owner: str, *, now: datetime, lease: timedelta,
                            limit: int = 100) -> list[OutboxEntry]:
         kv = self.tables.kv
-        leases, waits, outbox = kv["outbox_leases"], kv["outbox_not_before"], kv["outbox"]
-        heads = sorted(queue[0] for queue in kv["queues"].values() if queue)
-        claimed: list[OutboxEntry] = []
-        for entry_id in heads:
-            held = leases.get(entry_id)
-            wait = waits.get(entry_id)
-            if (held is not None and held[1] > now) or (wait is not None and wait > now):
-                continue
-            leases[entry_id] = (owner, now + lease)
-            claimed.append(outbox[entry_id])
-            if len(claimed) == limit:
-                break
-        return claimed
+        ids = claim_heads(kv["queues"], kv["outbox_leases"], kv["outbox_not_before"],
+                          owner=owner, now=now, lease=lease, limit=limit)
+        return [kv["outbox"][i] for i in ids]
 
     async def done(self, entry_id: int) -> None:
         tx = self.tables.begin()
@@ -124,13 +114,8 @@ class MemoryStore:
     def claimable(self, now: datetime) -> bool:
         """Whether `claim_outbox` at `now` would hand out anything."""
         kv = self.tables.kv
-        leases, waits = kv["outbox_leases"], kv["outbox_not_before"]
-        for queue in kv["queues"].values():
-            head = queue[0]
-            held, wait = leases.get(head), waits.get(head)
-            if (held is None or held[1] <= now) and (wait is None or wait <= now):
-                return True
-        return False
+        return any(_free(queue[0], kv["outbox_leases"], kv["outbox_not_before"], now)
+                   for queue in kv["queues"].values() if queue)
 
     def expire_leases(self) -> None:
         """Every lease runs out at once: what a crashed worker's leases do in time
@@ -144,17 +129,44 @@ class MemoryStore:
         return sorted(self.tables.kv["outbox"].values(), key=lambda e: e.id)
 
 
+def claim_heads(queues: dict[Any, tuple[int, ...]], leases: dict[int, Any],
+                waits: dict[int, datetime], *, owner: str, now: datetime, lease: timedelta,
+                limit: int) -> list[int]:
+    """Lease each conversation's oldest row (its queue's head) that is free at `now`, in
+    id order, at most `limit`: rows go out one at a time per conversation, in order."""
+    claimed: list[int] = []
+    for head in sorted(queue[0] for queue in queues.values() if queue):
+        if _free(head, leases, waits, now):
+            leases[head] = (owner, now + lease)
+            claimed.append(head)
+            if len(claimed) == limit:
+                break
+    return claimed
+
+
+def _free(row_id: int, leases: dict[int, Any], waits: dict[int, datetime],
+          now: datetime) -> bool:
+    """Neither leased to someone until after `now` nor waiting for a retry time."""
+    held, wait = leases.get(row_id), waits.get(row_id)
+    return (held is None or held[1] <= now) and (wait is None or wait <= now)
+
+
+def leave_queue(tx: Tx, table: str, key: Any, row_id: int) -> None:
+    """Take `row_id` out of its conversation's queue (the queue goes when empty)."""
+    queue = tuple(i for i in tx.get(table, key) or () if i != row_id)
+    if queue:
+        tx.put(table, key, queue)
+    else:
+        tx.delete(table, key)
+
+
 def remove_entry(tx: Tx, entry_id: int) -> None:
     """Take a carried-out entry out of the outbox and its conversation's queue."""
     entry: OutboxEntry | None = tx.get("outbox", entry_id)
     if entry is None:
         return
     key = (entry.shop_id, entry.wa_id)
-    queue = tuple(i for i in tx.get("queues", key) or () if i != entry_id)
-    if queue:
-        tx.put("queues", key, queue)
-    else:
-        tx.delete("queues", key)
+    leave_queue(tx, "queues", key, entry_id)
     tx.delete("outbox", entry_id)
     tx.delete("outbox_leases", entry_id)
     tx.delete("outbox_not_before", entry_id)
@@ -184,28 +196,15 @@ class MemoryInbox:
     async def claim(self, owner: str, *, now: datetime, lease: timedelta,
                     limit: int = 100) -> list[InboxRow]:
         kv = self.store.tables.kv
-        leases, rows = kv["inbox_leases"], kv["inbox"]
-        claimed: list[InboxRow] = []
-        for row_id in sorted(queue[0] for queue in kv["inbox_queues"].values() if queue):
-            held = leases.get(row_id)
-            if held is not None and held[1] > now:
-                continue
-            leases[row_id] = (owner, now + lease)
-            claimed.append(rows[row_id])
-            if len(claimed) == limit:
-                break
-        return claimed
+        ids = claim_heads(kv["inbox_queues"], kv["inbox_leases"], {}, owner=owner, now=now,
+                          lease=lease, limit=limit)
+        return [kv["inbox"][i] for i in ids]
 
     async def done(self, row_id: int) -> None:
         tx = self.store.tables.begin()
         row: InboxRow | None = tx.get("inbox", row_id)
         if row is not None:
-            key = (row.shop_id, row.event.wa_id)
-            queue = tuple(i for i in tx.get("inbox_queues", key) or () if i != row_id)
-            if queue:
-                tx.put("inbox_queues", key, queue)
-            else:
-                tx.delete("inbox_queues", key)
+            leave_queue(tx, "inbox_queues", (row.shop_id, row.event.wa_id), row_id)
             tx.delete("inbox", row_id)
             tx.delete("inbox_leases", row_id)
         tx.commit()
