@@ -9,8 +9,8 @@ WhatsApp and OpenAI adapters of the service.  `tests/contract/` holds the behavi
 every implementation must show.
 
 A `Store` holds every shop.  `Store.shop(shop_id)` gives the stores of one shop
-(customers, conversations, runs, timers), which see and change nothing of any other.
-`ShopStore.unit(wa_id)` opens one conversation's unit of work: the same four stores
+(customers, conversations, runs, timers, sessions), which see and change nothing of any other.
+`ShopStore.unit(wa_id)` opens one conversation's unit of work: the same five stores
 plus the outbox and the handled-event marks, all committed together when the block
 ends without an exception and not at all otherwise.  A unit holds the conversation
 (a lock per (shop, wa_id)), so two units of one conversation never interleave.
@@ -29,6 +29,7 @@ from wactl.runtime.effects import AiRequest, HttpRequest, Publish, SendEffect
 from wactl.runtime.events import AiResult, HttpResult
 from wactl.runtime.records import (
     DEFAULT_SHOP,
+    Account,
     ClaimedTimer,
     CustomerChange,
     MessageRecord,
@@ -39,10 +40,12 @@ from wactl.runtime.records import (
     StatusChange,
     TimerRecord,
 )
+from wactl.runtime.sessions import Session
 from wactl.runtime.state import ConversationState, Customer, Run
 
 __all__ = [
-    "DEFAULT_SHOP", "UNSET_AT", "AiClient", "ChannelError", "Channel", "ClaimedTimer",
+    "DEFAULT_SHOP", "UNSET_AT", "Account", "AccountStore", "AiClient", "ChannelError",
+    "Channel", "ClaimedTimer", "SessionStore",
     "Clock", "ConversationStore", "CustomerChange", "CustomerStore", "EventPublisher",
     "HttpClient", "MessageRecord", "OutboxEntry", "RunStep", "RunStore", "SettableClock",
     "ShopStore", "StatusChange", "Store", "TimerRecord", "TimerStore", "UnitOfWork",
@@ -112,6 +115,12 @@ class ConversationStore(Protocol):
         """Our message `message_id` could not be sent at all: it is `failed` with `error`."""
         ...
 
+    async def forget_bodies(self, before: datetime) -> int:
+        """The shop's retention: empty the text of every message logged before `before`
+        (of every customer); the messages stay, so counts by day and direction hold.
+        Returns how many were emptied now."""
+        ...
+
 
 class RunStore(Protocol):
     """Runs: at most one active run per conversation, the finished ones, and run steps."""
@@ -155,8 +164,30 @@ class TimerStore(Protocol):
         ...
 
 
+class SessionStore(Protocol):
+    """Conversations as sessions (`wactl.runtime.sessions`), per customer numbered 1, 2, ..."""
+
+    async def current(self, wa_id: str) -> Session | None:
+        """The customer's latest session, whatever its status; None before the first."""
+        ...
+
+    async def history(self, wa_id: str) -> list[Session]:
+        """Every session of the customer, oldest first."""
+        ...
+
+    async def save(self, session: Session) -> None:
+        """Create or replace the session (wa_id, number)."""
+        ...
+
+    async def stale(self, before: datetime, *, limit: int = 100) -> list[Session]:
+        """Active sessions whose last inbound message (else opening) is at or before
+        `before`, oldest first: the expiry job's candidates.  Reading claims nothing:
+        the job closes each in the conversation's unit of work, which re-checks."""
+        ...
+
+
 class Stores(Protocol):
-    """The four stores of one shop (a unit of work's, or a shop's own)."""
+    """The five stores of one shop (a unit of work's, or a shop's own)."""
 
     @property
     def customers(self) -> CustomerStore: ...
@@ -170,11 +201,14 @@ class Stores(Protocol):
     @property
     def timers(self) -> TimerStore: ...
 
+    @property
+    def sessions(self) -> SessionStore: ...
+
 
 class UnitOfWork(Stores, Protocol):
     """One event's changes to one conversation: all committed together, or none.
 
-    The four stores read what the unit has written so far; nothing is visible
+    The five stores read what the unit has written so far; nothing is visible
     outside until the unit commits.
     """
 
@@ -232,10 +266,29 @@ class ShopStore(Stores, Protocol):
         ...
 
 
+class AccountStore(Protocol):
+    """The WhatsApp numbers connected to shops (one shop per number)."""
+
+    async def get(self, phone_number_id: str) -> Account | None:
+        ...
+
+    async def put(self, account: Account) -> None:
+        """Connect the number, or replace what is kept of it (its shop, tier, status)."""
+        ...
+
+    async def all(self) -> list[Account]:
+        """Every connected number, by phone_number_id: what routing loads."""
+        ...
+
+
 class Store(Protocol):
     """Every shop's stores, and the claims workers of several processes share."""
 
     def shop(self, shop_id: str) -> ShopStore:
+        ...
+
+    @property
+    def accounts(self) -> AccountStore:
         ...
 
     async def claim_timers(self, owner: str, until: datetime, *, now: datetime,

@@ -86,6 +86,9 @@ class MessageRecord:
     fallback: SendTemplate | None = None
     """Outbound: the template to send instead if WhatsApp refuses the message for being
     outside the 24h window (the step's `fallback_template`)."""
+    conversation: int = 0
+    """The number of the session (`wactl.runtime.sessions`) the message belongs to: the
+    store stamps the customer's current one when the message is logged (0: none yet)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,3 +152,20 @@ class StatusChange:
     """The message after the change; None when the id is unknown."""
     changed: bool
     """False for a late or repeated status."""
+
+
+AccountStatus = Literal["active", "suspended"]
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A WhatsApp business number connected to a shop: inbound webhooks carry its
+    `phone_number_id`, which routes them to the shop; a suspended one is not served.
+    `tier` is its messaging tier (distinct customers reached per 24 h; None: unlimited).
+    The access token is not here: it is a secret, kept encrypted (issue 11)."""
+
+    phone_number_id: str
+    shop_id: str
+    display_phone: str = ""
+    tier: int | None = None
+    status: AccountStatus = "active"

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
 from wactl.compiler.ir import Program
+from wactl.runtime.driver import sessions
 from wactl.runtime.driver.faults import NO_FAULTS, Faults
 from wactl.runtime.driver.keys import event_key
 from wactl.runtime.driver.writes import (
@@ -117,6 +118,7 @@ class Conductor:
         self.faults.reach("decided")
         if not await self._within_tier(u, shop_id, state, event, outcome):
             return Handled("left_out", [Log("warning", "tier_cap", _left_out(event))])
+        await sessions.track(u, event, outcome.effects)
         if isinstance(event, Inbound):
             await u.conversations.append_message(inbound_record(event))
         await write_outcome(u, outcome.state, outcome.effects, event.at)

@@ -25,11 +25,12 @@ from wactl.runtime.memory.stores import (
     MemoryConversationStore,
     MemoryCustomerStore,
     MemoryRunStore,
+    MemorySessionStore,
     MemoryTimerStore,
     index_new_customers,
 )
 from wactl.runtime.memory.tables import Tables, Tx
-from wactl.runtime.records import ClaimedTimer, OutboxEffect, OutboxEntry
+from wactl.runtime.records import Account, ClaimedTimer, OutboxEffect, OutboxEntry
 
 
 class MemoryStore:
@@ -44,6 +45,7 @@ class MemoryStore:
             weakref.WeakValueDictionary())
         self._shops: dict[str, MemoryShop] = {}
         self.inbox = MemoryInbox(self)
+        self.accounts = MemoryAccountStore(self.tables)
 
     def shop(self, shop_id: str) -> MemoryShop:
         shop = self._shops.get(shop_id)
@@ -174,6 +176,24 @@ def remove_entry(tx: Tx, entry_id: int) -> None:
         tx.delete("requests", (*key, entry.effect.request_id))
 
 
+class MemoryAccountStore:
+    """Connected numbers (`AccountStore`), by phone_number_id."""
+
+    def __init__(self, tables: Tables) -> None:
+        self.tables = tables
+
+    async def get(self, phone_number_id: str) -> Account | None:
+        account: Account | None = self.tables.kv["accounts"].get(phone_number_id)
+        return account
+
+    async def put(self, account: Account) -> None:
+        self.tables.kv["accounts"][account.phone_number_id] = account
+
+    async def all(self) -> list[Account]:
+        accounts = self.tables.kv["accounts"]
+        return [accounts[k] for k in sorted(accounts)]
+
+
 class MemoryInbox:
     """The inbox (`wactl.runtime.inbox.InboxStore`) over the in-memory tables."""
 
@@ -224,6 +244,7 @@ class MemoryShop:
                                                      check_json=store.check_json)
         self.runs = MemoryRunStore(tables, shop_id)
         self.timers = MemoryTimerStore(tables, shop_id)
+        self.sessions = MemorySessionStore(tables, shop_id)
 
     def unit(self, wa_id: str) -> AbstractAsyncContextManager[MemoryUnit]:
         return self._unit(wa_id)
@@ -259,6 +280,7 @@ class MemoryUnit:
                                                      check_json=store.check_json)
         self.runs = MemoryRunStore(tables, shop_id, tx)
         self.timers = MemoryTimerStore(tables, shop_id, tx)
+        self.sessions = MemorySessionStore(tables, shop_id, tx)
 
     async def handled(self, key: str) -> bool:
         return self.tx.get("handled", (self.shop_id, key)) is not None

@@ -1,4 +1,4 @@
-"""The four stores of one shop over the in-memory tables, alone or inside a unit of work.
+"""The five stores of one shop over the in-memory tables, alone or inside a unit of work.
 
 Outside a unit each write is its own transaction; inside one, writes join the unit's
 transaction and are seen by its reads only.  Every key starts with the shop, so one
@@ -10,6 +10,7 @@ here too, and nothing returned aliases what is stored.
 from __future__ import annotations
 
 import bisect
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +25,7 @@ from wactl.runtime.records import (
     apply_change,
     moves_forward,
 )
+from wactl.runtime.sessions import Session, activity
 from wactl.runtime.state import ConversationState, Customer, Run, state_from_json, state_to_json
 
 
@@ -111,6 +113,8 @@ class MemoryConversationStore(Bound):
 
     async def append_message(self, message: MessageRecord) -> None:
         tx = self.begin()
+        number = tx.get("session_latest", (self.shop, message.wa_id)) or 0
+        message = replace(message, conversation=number)
         tx.append("messages", (self.shop, message.wa_id), message)
         if message.direction == "out" and message.message_id:
             tx.put("outbound", (self.shop, message.message_id),
@@ -167,11 +171,29 @@ class MemoryConversationStore(Bound):
         return StatusChange(_with_status(new), True)
 
 
+    async def forget_bodies(self, before: datetime) -> int:
+        """Empties texts in place on the committed tables: one synchronous pass, so
+        atomic within the event loop (the retention job calls it outside any unit)."""
+        emptied = 0
+        logs = self.tables.logs["messages"]
+        outbound = self.tables.kv["outbound"]
+        for (shop, _), log in logs.items():
+            if shop != self.shop:
+                continue
+            for i, message in enumerate(log):
+                if message.at < before and message.text:
+                    log[i] = replace(message, text="")
+                    emptied += 1
+                    row = outbound.get((shop, message.message_id))
+                    if message.direction == "out" and row is not None:
+                        outbound[(shop, message.message_id)] = (*row[:4], log[i])
+        return emptied
+
+
 def _with_status(row: tuple[Any, ...]) -> MessageRecord:
     _, status, wamid, error, message = row
-    return MessageRecord(message.wa_id, message.direction, message.kind, message.text,
-                         message.at, message.message_id, wamid, status, error,
-                         message.fallback)
+    found: MessageRecord = replace(message, wa_message_id=wamid, status=status, error=error)
+    return found
 
 
 class MemoryRunStore(Bound):
@@ -233,3 +255,32 @@ class MemoryTimerStore(Bound):
         """Every timer not yet fired, earliest first (for `wactl simulate`'s state view)."""
         timers = [t for k, t in self.begin().items("timers").items() if k[0] == self.shop]
         return sorted(timers, key=lambda t: (t.at, t.wa_id, t.timer_id))
+
+
+class MemorySessionStore(Bound):
+    """Sessions under (shop, wa_id, number), and each customer's latest number."""
+
+    async def current(self, wa_id: str) -> Session | None:
+        tx = self.begin()
+        number = tx.get("session_latest", (self.shop, wa_id))
+        return None if number is None else tx.get("sessions", (self.shop, wa_id, number))
+
+    async def history(self, wa_id: str) -> list[Session]:
+        tx = self.begin()
+        latest = tx.get("session_latest", (self.shop, wa_id)) or 0
+        found = (tx.get("sessions", (self.shop, wa_id, n)) for n in range(1, latest + 1))
+        return [s for s in found if s is not None]
+
+    async def save(self, session: Session) -> None:
+        tx = self.begin()
+        tx.put("sessions", (self.shop, session.wa_id, session.number), session)
+        latest = tx.get("session_latest", (self.shop, session.wa_id)) or 0
+        if session.number > latest:
+            tx.put("session_latest", (self.shop, session.wa_id), session.number)
+        self.end(tx)
+
+    async def stale(self, before: datetime, *, limit: int = 100) -> list[Session]:
+        found = [s for k, s in self.begin().items("sessions").items()
+                 if k[0] == self.shop and s.status == "active" and activity(s) <= before]
+        found.sort(key=lambda s: (activity(s), s.wa_id, s.number))
+        return found[:limit]

@@ -24,12 +24,13 @@ import asyncpg
 
 from wactl.runtime.effect_codec import effect_from_data, effect_to_data
 from wactl.runtime.effects import AiRequest, HttpRequest
-from wactl.runtime.records import ClaimedTimer, OutboxEffect, OutboxEntry
+from wactl.runtime.records import Account, ClaimedTimer, OutboxEffect, OutboxEntry
 from wactl.service.postgres.db import Db
 from wactl.service.postgres.stores import (
     PostgresConversationStore,
     PostgresCustomerStore,
     PostgresRunStore,
+    PostgresSessionStore,
     PostgresTimerStore,
     dumps,
     timer,
@@ -89,6 +90,7 @@ class PostgresStore:
         self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
             weakref.WeakValueDictionary())
         self._shops: dict[str, PostgresShop] = {}
+        self.accounts = PostgresAccountStore(pool)
 
     def shop(self, shop_id: str) -> PostgresShop:
         shop = self._shops.get(shop_id)
@@ -137,6 +139,39 @@ class PostgresStore:
         return [_entry(r) for r in rows]
 
 
+class PostgresAccountStore:
+    """Connected numbers (`AccountStore`) in the `accounts` table."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def get(self, phone_number_id: str) -> Account | None:
+        row = await self.pool.fetchrow(f"SELECT {_ACCOUNT} FROM accounts "
+                                       "WHERE phone_number_id = $1", enc(phone_number_id))
+        return None if row is None else _account(row)
+
+    async def put(self, account: Account) -> None:
+        a = account
+        await self.pool.execute(
+            f"INSERT INTO accounts ({_ACCOUNT}) VALUES ($1, $2, $3, $4, $5) "
+            "ON CONFLICT (phone_number_id) DO UPDATE SET shop_id = EXCLUDED.shop_id, "
+            "display_phone = EXCLUDED.display_phone, tier = EXCLUDED.tier, "
+            "status = EXCLUDED.status",
+            enc(a.phone_number_id), enc(a.shop_id), enc(a.display_phone), a.tier, a.status)
+
+    async def all(self) -> list[Account]:
+        rows = await self.pool.fetch(f"SELECT {_ACCOUNT} FROM accounts ORDER BY phone_number_id")
+        return [_account(r) for r in rows]
+
+
+_ACCOUNT = "phone_number_id, shop_id, display_phone, tier, status"
+
+
+def _account(row: asyncpg.Record) -> Account:
+    return Account(dec(row["phone_number_id"]), dec(row["shop_id"]), dec(row["display_phone"]),
+                   row["tier"], row["status"])
+
+
 class PostgresShop:
     """One shop's stores (`ShopStore`)."""
 
@@ -147,6 +182,7 @@ class PostgresShop:
         self.conversations = PostgresConversationStore(self.db, shop_id)
         self.runs = PostgresRunStore(self.db, shop_id)
         self.timers = PostgresTimerStore(self.db, shop_id)
+        self.sessions = PostgresSessionStore(self.db, shop_id)
 
     def unit(self, wa_id: str) -> AbstractAsyncContextManager[PostgresUnit]:
         return self._unit(wa_id)
@@ -188,6 +224,7 @@ class PostgresUnit:
         self.conversations = PostgresConversationStore(db, shop_id)
         self.runs = PostgresRunStore(db, shop_id)
         self.timers = PostgresTimerStore(db, shop_id)
+        self.sessions = PostgresSessionStore(db, shop_id)
         self._shop, self._wa = enc(shop_id), enc(wa_id)
 
     async def handled(self, key: str) -> bool:

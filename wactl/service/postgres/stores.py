@@ -1,4 +1,4 @@
-"""The four stores of one shop on PostgreSQL, alone or inside a unit of work.
+"""The five stores of one shop on PostgreSQL, alone or inside a unit of work.
 
 The same semantics as `wactl.runtime.memory.stores` (the reference): every statement
 names the shop, so one shop's stores neither see nor change another's; text goes
@@ -26,6 +26,7 @@ from wactl.runtime.records import (
     apply_change,
     moves_forward,
 )
+from wactl.runtime.sessions import Session
 from wactl.runtime.state import (
     ConversationState,
     Customer,
@@ -106,7 +107,8 @@ class PostgresCustomerStore(Bound):
 
 # --------------------------------------------------------------------------- conversations
 
-_MESSAGE = "wa_id, direction, kind, body, at, message_id, wa_message_id, status, error, fallback"
+_MESSAGE = ("wa_id, direction, kind, body, at, message_id, wa_message_id, status, error, "
+            "fallback, conversation")
 
 
 def _message(row: asyncpg.Record) -> MessageRecord:
@@ -118,7 +120,7 @@ def _message(row: asyncpg.Record) -> MessageRecord:
     return MessageRecord(dec(row["wa_id"]), row["direction"], dec(row["kind"]),
                          dec(row["body"]), row["at"], dec(row["message_id"]),
                          dec(row["wa_message_id"]), row["status"], dec_opt(row["error"]),
-                         fallback)
+                         fallback, row["conversation"])
 
 
 class PostgresConversationStore(Bound):
@@ -139,9 +141,10 @@ class PostgresConversationStore(Bound):
         if message.direction == "out" and message.message_id:
             status = status or "queued"
         fallback = None if message.fallback is None else dumps(effect_to_data(message.fallback))
-        await self.db.execute(
+        await self.db.execute(  # stamped with the customer's current session
             f"INSERT INTO messages (shop_id, {_MESSAGE}) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, (SELECT coalesce(max(number), "
+            "0) FROM sessions WHERE shop_id = $1 AND wa_id = $2))",
             self.shop, enc(message.wa_id), message.direction, enc(message.kind),
             enc(message.text), message.at, enc(message.message_id),
             enc(message.wa_message_id), status, enc_opt(message.error), fallback)
@@ -184,6 +187,13 @@ class PostgresConversationStore(Bound):
                 row["id"], status, enc_opt(error))
             assert row is not None  # locked above
             return StatusChange(_message(row), True)
+
+
+    async def forget_bodies(self, before: datetime) -> int:
+        done = await self.db.execute(
+            "UPDATE messages SET body = '' WHERE shop_id = $1 AND at < $2 AND body <> ''",
+            self.shop, before)
+        return int(done.split()[-1])
 
 
 RECORD_SENT = """
@@ -284,3 +294,52 @@ class PostgresTimerStore(Bound):
             "SELECT wa_id, timer_id, at FROM timers WHERE shop_id = $1 "
             "ORDER BY at, wa_id, timer_id", self.shop)
         return [timer(r) for r in rows]
+
+
+# --------------------------------------------------------------------------- sessions
+
+_SESSION = ("wa_id, number, status, opened_at, last_message_at, last_inbound_at, closed_at, "
+            "closed_by, assigned_to, tags")
+
+
+def _session(row: asyncpg.Record) -> Session:
+    return Session(dec(row["wa_id"]), row["number"], row["status"], row["opened_at"],
+                   row["last_message_at"], row["last_inbound_at"], row["closed_at"],
+                   dec_opt(row["closed_by"]), dec_opt(row["assigned_to"]),
+                   tuple(dec(t) for t in row["tags"]))
+
+
+class PostgresSessionStore(Bound):
+    async def current(self, wa_id: str) -> Session | None:
+        row = await self.db.fetchrow(
+            f"SELECT {_SESSION} FROM sessions WHERE shop_id = $1 AND wa_id = $2 "
+            "ORDER BY number DESC LIMIT 1", self.shop, enc(wa_id))
+        return None if row is None else _session(row)
+
+    async def history(self, wa_id: str) -> list[Session]:
+        rows = await self.db.fetch(
+            f"SELECT {_SESSION} FROM sessions WHERE shop_id = $1 AND wa_id = $2 "
+            "ORDER BY number", self.shop, enc(wa_id))
+        return [_session(r) for r in rows]
+
+    async def save(self, session: Session) -> None:
+        s = session
+        await self.db.execute(
+            f"INSERT INTO sessions (shop_id, {_SESSION}) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+            "ON CONFLICT (shop_id, wa_id, number) DO UPDATE SET status = EXCLUDED.status, "
+            "opened_at = EXCLUDED.opened_at, last_message_at = EXCLUDED.last_message_at, "
+            "last_inbound_at = EXCLUDED.last_inbound_at, closed_at = EXCLUDED.closed_at, "
+            "closed_by = EXCLUDED.closed_by, assigned_to = EXCLUDED.assigned_to, "
+            "tags = EXCLUDED.tags",
+            self.shop, enc(s.wa_id), s.number, s.status, s.opened_at, s.last_message_at,
+            s.last_inbound_at, s.closed_at, enc_opt(s.closed_by), enc_opt(s.assigned_to),
+            [enc(t) for t in s.tags])
+
+    async def stale(self, before: datetime, *, limit: int = 100) -> list[Session]:
+        rows = await self.db.fetch(
+            f"SELECT {_SESSION} FROM sessions WHERE shop_id = $1 AND status = 'active' "
+            "AND coalesce(last_inbound_at, opened_at) <= $2 "
+            "ORDER BY coalesce(last_inbound_at, opened_at), wa_id, number LIMIT $3",
+            self.shop, before, limit)
+        return [_session(r) for r in rows]
