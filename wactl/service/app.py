@@ -6,9 +6,11 @@
   else every event is routed by `metadata.phone_number_id` to its shop and kept in the
   inbox, in one write, before the 200 (workers then handle each as a unit of work,
   per conversation in arrival order).  A store that fails
-  answers 503, so WhatsApp delivers the body again; an unknown number is logged and
-  skipped without failing the rest of the body.
-- `GET /healthz` (the process is alive) and `GET /readyz` (the store answers).
+  answers 503, so WhatsApp delivers the body again; a number no shop owns, or one
+  suspended, is logged and skipped without failing the rest of the body.  Routing reads
+  the connected numbers (`Store.accounts`), refreshed by the jobs (`jobs.Routes`).
+- `GET /healthz` (the process is alive) and `GET /readyz` (the store answers and, on
+  PostgreSQL, every shipped migration is applied).
 The workers (`runner.Workers`) run beside the handlers in the same process.
 """
 
@@ -18,9 +20,9 @@ import asyncio
 import logging
 import os
 import socket
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
@@ -31,9 +33,11 @@ from wactl.runtime.effects import Publish
 from wactl.runtime.engine import Engine
 from wactl.runtime.inbox import InboxStore
 from wactl.runtime.memory import MemoryStore, SystemClock, UnavailableAiClient
-from wactl.runtime.ports import AiClient, Channel, Clock, HttpClient, Store
+from wactl.runtime.ports import Account, AiClient, Channel, Clock, HttpClient, Store
+from wactl.runtime.tiers import UNLIMITED
 from wactl.service.config import ServiceConfig
 from wactl.service.http_client import AiohttpHttpClient
+from wactl.service.jobs import Jobs, Routes
 from wactl.service.runner import Workers
 from wactl.service.webhook.parse import Malformed, WebhookEvent, parse_webhook
 from wactl.service.webhook.signature import Refused, verify_handshake, verify_signature
@@ -53,14 +57,16 @@ class Service:
     """One process of `wactl serve`: routing, the conductor, the workers."""
 
     config: ServiceConfig
-    shops: Mapping[str, str]
-    """phone_number_id → shop id."""
+    routes: Routes
+    """phone_number_id → the account (and so the shop) that owns it."""
     store: Store
     conductor: Conductor
     inbox: InboxStore
     workers: Workers
     clock: Clock
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    ready: Callable[[], Awaitable[str | None]] = field(default=lambda: _always_ready())
+    """None when the service can take traffic, else why not (for `/readyz`)."""
 
     async def keep(self, items: list[tuple[str, WebhookEvent]]) -> None:
         """Keep a body's events in the inbox, in one write, before the 200."""
@@ -77,8 +83,12 @@ async def build_service(config: ServiceConfig, program: Program, *,
     """The service for `program`, as one shop on `config.phone_number_id`."""
     clock = clock or SystemClock()
     closers: list[Callable[[], Awaitable[None]]] = []
-    store, inbox = await _store(config, closers)
+    store, inbox, ready = await _store(config, closers)
     shop_id = program.project.shop or "default"
+    tier = None if config.tier == UNLIMITED else config.tier
+    await store.accounts.put(Account(config.phone_number_id, shop_id, tier=tier))
+    routes = Routes()
+    await routes.load(store)
     engine = Engine(program, secrets=config.secrets)
     conductor = Conductor(store, {shop_id: engine}, tiers={shop_id: config.tier})
     if channel is None:
@@ -96,24 +106,38 @@ async def build_service(config: ServiceConfig, program: Program, *,
     dispatcher = Dispatcher(store, conductor, Outside(channel, http, ai, LoggedEvents()), clock)
     owner = f"{socket.gethostname()}-{os.getpid()}"
     workers = Workers.of(conductor, inbox, dispatcher, clock, owner=owner)
-    return Service(config, {config.phone_number_id: shop_id}, store, conductor, inbox, workers,
-                   clock, closers)
+    retention = {} if config.retention_days is None else {
+        shop_id: timedelta(days=config.retention_days)}
+    workers.jobs = Jobs(store, [shop_id], routes, retention)
+    return Service(config, routes, store, conductor, inbox, workers, clock, closers, ready)
+
+
+Readiness = Callable[[], Awaitable[str | None]]
+
+
+async def _always_ready() -> str | None:
+    return None
 
 
 async def _store(config: ServiceConfig, closers: list[Callable[[], Awaitable[None]]]
-                 ) -> tuple[Store, InboxStore]:
+                 ) -> tuple[Store, InboxStore, Readiness]:
     if config.database_url is None:
         log.warning("no DATABASE_URL: running on in-memory stores, nothing survives a restart",
                     extra={"code": "not_durable"})
         memory = MemoryStore()
-        return memory, memory.inbox
+        return memory, memory.inbox, _always_ready
     from wactl.service.postgres import PostgresStore, create_pool, migrate
     from wactl.service.postgres.inbox import PostgresInbox
+    from wactl.service.postgres.migrate import not_current
 
     pool = await create_pool(config.database_url)
     closers.append(pool.close)
     await migrate(pool)
-    return PostgresStore(pool), PostgresInbox(pool)
+
+    async def ready() -> str | None:
+        return await not_current(pool)
+
+    return PostgresStore(pool), PostgresInbox(pool), ready
 
 
 async def _ai(config: ServiceConfig, program: Program,
@@ -168,11 +192,11 @@ async def _webhook(request: web.Request) -> web.Response:
         return _answer(400, f"malformed body: {parsed.reason}")
     items: list[tuple[str, WebhookEvent]] = []
     for change in parsed.changes:
-        shop = service.shops.get(change.phone_number_id or "")
+        shop, why = service.routes.shop(change.phone_number_id or "")
         if shop is None:
             if change.events:
-                log.warning("webhook for a number no shop owns", extra={
-                    "code": "unknown_number", "phone_number_id": change.phone_number_id})
+                log.warning("webhook for a number not served (%s)", why, extra={
+                    "code": why, "phone_number_id": change.phone_number_id})
             continue
         items += [(shop, event) for event in change.events]
     try:
@@ -196,9 +220,10 @@ async def _readyz(request: web.Request) -> web.Response:
     service: Service = request.app[SERVICE]
     try:
         await service.store.shop("default").cursor("-")  # one read
+        why = await service.ready()
     except Exception:
         return _answer(503, "store unreachable")
-    return _answer(200, "ready")
+    return _answer(200, "ready") if why is None else _answer(503, why)
 
 
 async def serve(service: Service, host: str, port: int, stop: asyncio.Event) -> None:

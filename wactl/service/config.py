@@ -26,7 +26,7 @@ SECRET_PREFIX = "WACTL_SECRET_"
 KNOWN = (
     "DATABASE_URL", "WACTL_APP_SECRET", "WACTL_VERIFY_TOKEN", "WACTL_GRAPH_API_BASE",
     "WACTL_ACCESS_TOKEN", "WACTL_PHONE_NUMBER_ID", "OPENAI_API_KEY", "OPENAI_BASE_URL",
-    "WACTL_HOST", "WACTL_PORT", "WACTL_TIER", "WACTL_BODY_LIMIT",
+    "WACTL_HOST", "WACTL_PORT", "WACTL_TIER", "WACTL_BODY_LIMIT", "WACTL_RETENTION_DAYS",
 )
 REQUIRED = ("WACTL_APP_SECRET", "WACTL_VERIFY_TOKEN", "WACTL_ACCESS_TOKEN",
             "WACTL_PHONE_NUMBER_ID")
@@ -50,6 +50,8 @@ class ServiceConfig:
     tier: int = UNLIMITED
     body_limit: int = 1024 * 1024
     secrets: dict[str, str] = field(default_factory=dict, repr=False)
+    retention_days: int | None = None
+    """Message bodies older than this many days are emptied (None: kept for ever)."""
 
     @property
     def durable(self) -> bool:
@@ -78,6 +80,7 @@ def load_config(env: Mapping[str, str], file: Path | None = None) -> ServiceConf
     port = _port(values.get("WACTL_PORT", "8080"), problems)
     tier = _tier(values.get("WACTL_TIER", "unlimited"), problems)
     limit = _body_limit(values.get("WACTL_BODY_LIMIT", str(1024 * 1024)), problems)
+    retention = _retention(values.get("WACTL_RETENTION_DAYS", ""), problems)
     graph = values.get("WACTL_GRAPH_API_BASE", DEFAULT_GRAPH_API).rstrip("/")
     _url("WACTL_GRAPH_API_BASE", graph, ("https", "http"), problems)
     database = values.get("DATABASE_URL") or None
@@ -96,7 +99,7 @@ def load_config(env: Mapping[str, str], file: Path | None = None) -> ServiceConf
         values["WACTL_APP_SECRET"], values["WACTL_VERIFY_TOKEN"], values["WACTL_ACCESS_TOKEN"],
         values["WACTL_PHONE_NUMBER_ID"].strip(), database, graph,
         values.get("OPENAI_API_KEY") or None, openai_base,
-        values.get("WACTL_HOST", "127.0.0.1"), port, tier, limit, secrets)
+        values.get("WACTL_HOST", "127.0.0.1"), port, tier, limit, secrets, retention)
 
 
 def _read_file(file: Path | None, problems: list[str]) -> dict[str, str]:
@@ -145,6 +148,16 @@ def _body_limit(text: str, problems: list[str]) -> int:
     problems.append(f"WACTL_BODY_LIMIT must be bytes from 1024 to {MAX_BODY_LIMIT}, "
                     f"got {text!r}")
     return 0
+
+
+def _retention(text: str, problems: list[str]) -> int | None:
+    if not text.strip():
+        return None
+    if text.strip().isdigit() and 1 <= int(text) <= 36_500:
+        return int(text)
+    problems.append(f"WACTL_RETENTION_DAYS must be a whole number of days from 1 to 36500, "
+                    f"got {text!r}")
+    return None
 
 
 def _url(name: str, text: str, schemes: tuple[str, ...], problems: list[str]) -> None:

@@ -1,4 +1,4 @@
-"""The service's workers in one process: inbox, outbox, timers and schedules, in a loop.
+"""The service's workers in one process: inbox, outbox, timers, schedules and jobs, in a loop.
 
 `Workers.run` goes round until stopped: it handles claimed inbox rows (each a unit of
 work), carries out claimed outbox entries, fires claimed due timers and ticks each
@@ -18,10 +18,14 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from wactl.runtime.driver import Clockwork, Conductor, Dispatcher
 from wactl.runtime.inbox import InboxStore, InboxWorker
 from wactl.runtime.ports import Clock
+
+if TYPE_CHECKING:
+    from wactl.service.jobs import Jobs
 
 log = logging.getLogger("wactl.service")
 
@@ -42,6 +46,8 @@ class Workers:
     clockwork: Clockwork
     clock: Clock
     shops: Sequence[str]
+    jobs: Jobs | None = None
+    """Routing refresh, session expiry, retention (`wactl.service.jobs`)."""
 
     @classmethod
     def of(cls, conductor: Conductor, inbox: InboxStore | None, dispatcher: Dispatcher,
@@ -59,6 +65,8 @@ class Workers:
         found += len(await self.clockwork.fire_timers(now))
         for shop in self.shops:
             found += len(await self.clockwork.tick(shop, now))
+        if self.jobs is not None:
+            found += await self.jobs.run_due(now)
         return found
 
     async def run(self, stop: asyncio.Event) -> None:

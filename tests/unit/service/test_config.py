@@ -35,6 +35,18 @@ def test_every_problem_is_named_at_once() -> None:
     assert len(caught.value.problems) == 9
 
 
+@pytest.mark.parametrize("text", ["0", "-3", "1.5", "forever", "36501"])
+def test_a_retention_period_is_whole_days(text: str) -> None:
+    with pytest.raises(ConfigProblems) as caught:
+        load_config({**GOOD, "WACTL_RETENTION_DAYS": text})
+    assert [p for p in caught.value.problems if "WACTL_RETENTION_DAYS" in p]
+
+
+def test_retention_is_off_unless_set() -> None:
+    assert load_config(GOOD).retention_days is None
+    assert load_config({**GOOD, "WACTL_RETENTION_DAYS": " 90 "}).retention_days == 90
+
+
 def test_a_database_password_is_never_printed() -> None:
     with pytest.raises(ConfigProblems) as caught:
         load_config({**GOOD, "DATABASE_URL": "mysql://u:hunter2@db/x"})

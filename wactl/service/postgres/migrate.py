@@ -42,6 +42,13 @@ async def pending(pool: asyncpg.Pool) -> list[str]:
     return [name for name, _ in migrations() if name not in done]
 
 
+async def not_current(pool: asyncpg.Pool) -> str | None:
+    """None when every shipped migration is applied, else which are not (for `/readyz`:
+    a replica of a newer release must not take traffic on an older schema)."""
+    behind = await pending(pool)
+    return f"migrations not applied: {', '.join(behind)}" if behind else None
+
+
 async def migrate(pool: asyncpg.Pool) -> list[str]:
     """Apply every shipped migration not applied yet; returns the names applied now."""
     done: list[str] = []

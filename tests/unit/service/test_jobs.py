@@ -1,0 +1,120 @@
+"""The service's jobs in process: routing by connected numbers, expiry, retention.
+
+A suspended or unknown number's messages are skipped (200, nothing stored for them)
+while another number's in the same body are kept; a conversation quiet for 24 h is
+ended by the workers' round and `ConversationClosed` published; retention empties
+old bodies.  The clock is a `ManualClock`, so the jobs' periods are moved through.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from fakes.webhooks import PHONE_NUMBER_ID, change, encode, envelope, message
+
+from wactl.compiler import compile_project
+from wactl.runtime.memory import InMemoryChannel, ManualClock, UnavailableHttpClient
+from wactl.runtime.records import Account
+from wactl.service.app import Service, build_service, make_app
+from wactl.service.config import load_config
+from wactl.service.jobs import ROUTES_EVERY, Routes
+from wactl.service.webhook.signature import sign
+
+SECRET = "s3cret"
+FLOW = "flow: hi\ntrigger: {keyword: [hi]}\nsteps:\n  - {id: s, send: Hello}\n"
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+OTHER_NUMBER = "220000000000001"
+
+
+async def _service(clock: ManualClock, **env: str) -> tuple[Service, InMemoryChannel]:
+    program = compile_project({"flows/hi.yaml": FLOW}).program
+    assert program is not None
+    config = load_config({"WACTL_APP_SECRET": SECRET, "WACTL_VERIFY_TOKEN": "v",
+                          "WACTL_ACCESS_TOKEN": "t", "WACTL_PHONE_NUMBER_ID": PHONE_NUMBER_ID,
+                          **env})
+    channel = InMemoryChannel()
+    service = await build_service(config, program, channel=channel,
+                                  http=UnavailableHttpClient(), clock=clock)
+    return service, channel
+
+
+def _signed(*changes: dict[str, object]) -> tuple[bytes, dict[str, str]]:
+    data = encode(envelope(*changes))
+    return data, {"X-Hub-Signature-256": sign(SECRET, data)}
+
+
+def _hi(number: str, wa_id: str) -> dict[str, object]:
+    sent = message("text", {"body": "hi"}, timestamp=str(int(T0.timestamp())),
+                   id=f"wamid.{number}.{wa_id}", **{"from": wa_id})
+    return change(messages=[sent], phone_number_id=number)
+
+
+async def _drain(service: Service) -> None:
+    while await service.workers.round():
+        pass
+
+
+def test_routes_name_why_a_number_is_not_served() -> None:
+    routes = Routes({"1": Account("1", "a"), "2": Account("2", "b", status="suspended")})
+    assert routes.shop("1") == ("a", "")
+    assert routes.shop("2") == (None, "suspended_number")
+    assert routes.shop("3") == (None, "unknown_number")
+
+
+async def test_the_single_shop_number_is_registered_and_a_suspended_one_is_skipped() -> None:
+    clock = ManualClock(T0)
+    service, channel = await _service(clock)
+    shop = next(iter(service.conductor.engines))
+    assert [a.phone_number_id for a in await service.store.accounts.all()] == [PHONE_NUMBER_ID]
+    await service.store.accounts.put(Account(OTHER_NUMBER, shop, status="suspended"))
+    clock.set(T0 + ROUTES_EVERY)
+    await _drain(service)  # the routing refresh reads the suspended number
+    data, headers = _signed(_hi(OTHER_NUMBER, "84900000009"), _hi(PHONE_NUMBER_ID, "84900000001"))
+    async with TestClient(TestServer(make_app(service))) as client:
+        answer = await client.post("/webhooks", data=data, headers=headers)
+        assert answer.status == 200
+    await _drain(service)
+    assert [m.to for _, m in channel.outbox] == ["84900000001"]
+    await service.close()
+
+
+async def test_a_quiet_conversation_expires_and_its_closing_is_published(
+        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="wactl.service")
+    clock = ManualClock(T0)
+    service, _ = await _service(clock)
+    data, headers = _signed(_hi(PHONE_NUMBER_ID, "84900000001"))
+    async with TestClient(TestServer(make_app(service))) as client:
+        assert (await client.post("/webhooks", data=data, headers=headers)).status == 200
+    await _drain(service)
+    shop = next(iter(service.conductor.engines))
+    sessions = service.store.shop(shop).sessions
+    first = await sessions.current("84900000001")
+    assert first is not None and first.status == "active"
+    clock.set(T0 + timedelta(hours=24, minutes=2))
+    await _drain(service)
+    ended = await sessions.current("84900000001")
+    assert ended is not None and (ended.status, ended.closed_by) == ("expired", "expiry")
+    events = [getattr(r, "event", None) for r in caplog.records
+              if getattr(r, "code", None) == "published"]
+    assert events == ["WhatsAppMessageReceived", "ConversationClosed"]
+    await service.close()
+
+
+async def test_retention_empties_bodies_older_than_the_period() -> None:
+    clock = ManualClock(T0)
+    service, _ = await _service(clock, WACTL_RETENTION_DAYS="2")
+    data, headers = _signed(_hi(PHONE_NUMBER_ID, "84900000001"))
+    async with TestClient(TestServer(make_app(service))) as client:
+        assert (await client.post("/webhooks", data=data, headers=headers)).status == 200
+    await _drain(service)
+    shop = next(iter(service.conductor.engines))
+    log = service.store.shop(shop).conversations
+    assert [m.text for m in await log.messages("84900000001")] == ["hi", "Hello"]
+    clock.set(T0 + timedelta(days=2, hours=2))
+    await _drain(service)
+    assert [m.text for m in await log.messages("84900000001")] == ["", ""]
+    await service.close()
