@@ -25,6 +25,7 @@ from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
+from wactl.compiler.ir import IRFlow
 from wactl.runtime.effects import AiRequest, HttpRequest, Publish, SendEffect
 from wactl.runtime.events import AiResult, HttpResult
 from wactl.runtime.records import (
@@ -45,7 +46,7 @@ from wactl.runtime.state import ConversationState, Customer, Run
 
 __all__ = [
     "DEFAULT_SHOP", "UNSET_AT", "Account", "AccountStore", "AiClient", "ChannelError",
-    "Channel", "ClaimedTimer", "SessionStore",
+    "Channel", "ClaimedTimer", "FlowVersionStore", "SessionStore",
     "Clock", "ConversationStore", "CustomerChange", "CustomerStore", "EventPublisher",
     "HttpClient", "MessageRecord", "OutboxEntry", "RunStep", "RunStore", "SettableClock",
     "ShopStore", "StatusChange", "Store", "TimerRecord", "TimerStore", "UnitOfWork",
@@ -244,11 +245,35 @@ class UnitOfWork(Stores, Protocol):
         ...
 
 
+class FlowVersionStore(Protocol):
+    """Every version of the shop's flows ever served, and which is active per flow.
+
+    A run pins the versions it started on; a process that starts with newer flows
+    reads the older versions back from here, so a redeploy or a restart never strands
+    a run in progress."""
+
+    async def keep(self, flows: list[IRFlow], *, at: datetime) -> list[str]:
+        """Store each flow version not stored yet and make these the active versions
+        of their flows (a flow not among them is left inactive); the hashes new now."""
+        ...
+
+    async def versions(self) -> list[IRFlow]:
+        """Every stored version, oldest first."""
+        ...
+
+    async def active(self) -> dict[str, str]:
+        """flow id → its active version's hash."""
+        ...
+
+
 class ShopStore(Stores, Protocol):
     """One shop's stores; nothing of another shop is visible through them."""
 
     @property
     def shop_id(self) -> str: ...
+
+    @property
+    def flow_versions(self) -> FlowVersionStore: ...
 
     def unit(self, wa_id: str) -> AbstractAsyncContextManager[UnitOfWork]:
         """The conversation's unit of work (holds the conversation until it ends)."""

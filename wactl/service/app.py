@@ -33,7 +33,7 @@ from wactl.runtime.effects import Publish
 from wactl.runtime.engine import Engine
 from wactl.runtime.inbox import InboxStore
 from wactl.runtime.memory import MemoryStore, SystemClock, UnavailableAiClient
-from wactl.runtime.ports import Account, AiClient, Channel, Clock, HttpClient, Store
+from wactl.runtime.ports import Account, AiClient, Channel, Clock, HttpClient, ShopStore, Store
 from wactl.runtime.tiers import UNLIMITED
 from wactl.service.config import ServiceConfig
 from wactl.service.http_client import AiohttpHttpClient
@@ -79,17 +79,19 @@ class Service:
 
 async def build_service(config: ServiceConfig, program: Program, *,
                         channel: Channel | None = None, http: HttpClient | None = None,
-                        ai: AiClient | None = None, clock: Clock | None = None) -> Service:
-    """The service for `program`, as one shop on `config.phone_number_id`."""
+                        ai: AiClient | None = None, clock: Clock | None = None,
+                        stores: tuple[Store, InboxStore] | None = None) -> Service:
+    """The service for `program`, as one shop on `config.phone_number_id`; `stores`
+    (tests) replaces the stores `config` names."""
     clock = clock or SystemClock()
     closers: list[Callable[[], Awaitable[None]]] = []
-    store, inbox, ready = await _store(config, closers)
+    store, inbox, ready = (*stores, _always_ready) if stores else await _store(config, closers)
     shop_id = program.project.shop or "default"
     tier = None if config.tier == UNLIMITED else config.tier
     await store.accounts.put(Account(config.phone_number_id, shop_id, tier=tier))
     routes = Routes()
     await routes.load(store)
-    engine = Engine(program, secrets=config.secrets)
+    engine = await served_engine(store.shop(shop_id), program, config.secrets, clock.now())
     conductor = Conductor(store, {shop_id: engine}, tiers={shop_id: config.tier})
     if channel is None:
         from wactl.service.whatsapp.client import GraphClient
@@ -113,6 +115,20 @@ async def build_service(config: ServiceConfig, program: Program, *,
 
 
 Readiness = Callable[[], Awaitable[str | None]]
+
+
+async def served_engine(shop: ShopStore, program: Program, secrets: dict[str, str],
+                        at: datetime) -> Engine:
+    """The engine for `program`, knowing every version the shop served before: its
+    flows' versions are kept (and made the active ones), and stored runs pinned to an
+    older version finish on it after a redeploy or a restart."""
+    fresh = await shop.flow_versions.keep(list(program.flows), at=at)
+    if fresh:
+        log.info("%d new flow version(s) deployed", len(fresh), extra={
+            "code": "flows_deployed", "shop": shop.shop_id, "versions": fresh})
+    current = {f.hash for f in program.flows}
+    older = [f for f in await shop.flow_versions.versions() if f.hash not in current]
+    return Engine(program, secrets=secrets, versions=older)
 
 
 async def _always_ready() -> str | None:

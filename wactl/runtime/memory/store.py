@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from itertools import count
 from typing import Any
 
+from wactl.compiler.ir import IRFlow
 from wactl.runtime.effects import AiRequest, HttpRequest
 from wactl.runtime.events import Event
 from wactl.runtime.inbox import InboxRow
@@ -176,6 +177,35 @@ def remove_entry(tx: Tx, entry_id: int) -> None:
         tx.delete("requests", (*key, entry.effect.request_id))
 
 
+class MemoryFlowVersionStore:
+    """Flow versions (`FlowVersionStore`) as IR JSON text, as PostgreSQL keeps them."""
+
+    def __init__(self, tables: Tables, shop_id: str) -> None:
+        self.tables, self.shop_id = tables, shop_id
+
+    async def keep(self, flows: list[IRFlow], *, at: datetime) -> list[str]:
+        kept: dict[tuple[str, str], tuple[int, str]] = self.tables.kv["flow_versions"]
+        active: dict[tuple[str, str], str] = self.tables.kv["flow_active"]
+        new = []
+        for flow in flows:
+            if (self.shop_id, flow.hash) not in kept:
+                kept[(self.shop_id, flow.hash)] = (len(kept), flow.model_dump_json())
+                new.append(flow.hash)
+        for key in [k for k in active if k[0] == self.shop_id]:
+            del active[key]
+        active.update({(self.shop_id, f.id): f.hash for f in flows})
+        return new
+
+    async def versions(self) -> list[IRFlow]:
+        kept: dict[tuple[str, str], tuple[int, str]] = self.tables.kv["flow_versions"]
+        mine = sorted(v for k, v in kept.items() if k[0] == self.shop_id)
+        return [IRFlow.model_validate_json(text) for _, text in mine]
+
+    async def active(self) -> dict[str, str]:
+        active: dict[tuple[str, str], str] = self.tables.kv["flow_active"]
+        return {k[1]: v for k, v in active.items() if k[0] == self.shop_id}
+
+
 class MemoryAccountStore:
     """Connected numbers (`AccountStore`), by phone_number_id."""
 
@@ -245,6 +275,7 @@ class MemoryShop:
         self.runs = MemoryRunStore(tables, shop_id)
         self.timers = MemoryTimerStore(tables, shop_id)
         self.sessions = MemorySessionStore(tables, shop_id)
+        self.flow_versions = MemoryFlowVersionStore(tables, shop_id)
 
     def unit(self, wa_id: str) -> AbstractAsyncContextManager[MemoryUnit]:
         return self._unit(wa_id)

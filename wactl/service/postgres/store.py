@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 
 import asyncpg
 
+from wactl.compiler.ir import IRFlow
 from wactl.runtime.effect_codec import effect_from_data, effect_to_data
 from wactl.runtime.effects import AiRequest, HttpRequest
 from wactl.runtime.records import Account, ClaimedTimer, OutboxEffect, OutboxEntry
@@ -139,6 +140,39 @@ class PostgresStore:
         return [_entry(r) for r in rows]
 
 
+class PostgresFlowVersionStore:
+    """Flow versions (`FlowVersionStore`) in `flow_versions`, written in one transaction."""
+
+    def __init__(self, pool: asyncpg.Pool, shop_id: str) -> None:
+        self.pool, self.shop = pool, enc(shop_id)
+
+    async def keep(self, flows: list[IRFlow], *, at: datetime) -> list[str]:
+        async with self.pool.acquire() as conn, conn.transaction():
+            new = []
+            for flow in flows:
+                added = await conn.fetchval(
+                    "INSERT INTO flow_versions (shop_id, flow, version, ir, deployed_at) "
+                    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING version",
+                    self.shop, enc(flow.id), enc(flow.hash), flow.model_dump_json(), at)
+                if added is not None:
+                    new.append(flow.hash)
+            await conn.execute(
+                "UPDATE flow_versions SET active = (version = ANY($2::text[])) "
+                "WHERE shop_id = $1 AND (active OR version = ANY($2::text[]))",
+                self.shop, [enc(f.hash) for f in flows])
+        return new
+
+    async def versions(self) -> list[IRFlow]:
+        rows = await self.pool.fetch(
+            "SELECT ir FROM flow_versions WHERE shop_id = $1 ORDER BY seq", self.shop)
+        return [IRFlow.model_validate_json(r["ir"]) for r in rows]
+
+    async def active(self) -> dict[str, str]:
+        rows = await self.pool.fetch(
+            "SELECT flow, version FROM flow_versions WHERE shop_id = $1 AND active", self.shop)
+        return {dec(r["flow"]): dec(r["version"]) for r in rows}
+
+
 class PostgresAccountStore:
     """Connected numbers (`AccountStore`) in the `accounts` table."""
 
@@ -183,6 +217,7 @@ class PostgresShop:
         self.runs = PostgresRunStore(self.db, shop_id)
         self.timers = PostgresTimerStore(self.db, shop_id)
         self.sessions = PostgresSessionStore(self.db, shop_id)
+        self.flow_versions = PostgresFlowVersionStore(store.pool, shop_id)
 
     def unit(self, wa_id: str) -> AbstractAsyncContextManager[PostgresUnit]:
         return self._unit(wa_id)

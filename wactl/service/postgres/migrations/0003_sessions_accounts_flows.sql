@@ -1,4 +1,5 @@
--- Conversations as sessions (wactl.runtime.sessions) and the WhatsApp numbers of shops.
+-- Conversations as sessions (wactl.runtime.sessions), the WhatsApp numbers of shops, and
+-- every flow version a shop served.
 --
 -- A session is (shop, customer, number): Active until 24 h pass without an inbound
 -- message, or closed.  Each message row names the session it was logged in.
@@ -37,3 +38,18 @@ CREATE TABLE accounts (
     created_at      timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX accounts_by_shop ON accounts (shop_id);
+
+-- Every flow version a shop served (IR JSON), so runs pinned to an older version
+-- finish on it after a redeploy or restart; the active one per flow.
+CREATE TABLE flow_versions (
+    shop_id     text COLLATE "C" NOT NULL,
+    flow        text COLLATE "C" NOT NULL,
+    version     text COLLATE "C" NOT NULL,
+    ir          text NOT NULL,
+    deployed_at timestamptz NOT NULL,
+    active      boolean NOT NULL DEFAULT false,
+    seq         bigserial,
+    PRIMARY KEY (shop_id, version)
+);
+-- The original service's "flows by shop and active".
+CREATE INDEX flow_versions_active ON flow_versions (shop_id, active, flow);
