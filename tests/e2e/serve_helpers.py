@@ -33,10 +33,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def write_project(root: Path) -> None:
+def write_project(root: Path, flows: dict[str, str] | None = None,
+                  project: str = "shop: test_shop\n") -> None:
+    """A shop project in `root`: `flows` (file name → text) or the `hello` flow."""
     (root / "flows").mkdir(exist_ok=True)
-    (root / "flows" / "hello.yaml").write_text(FLOW, encoding="utf-8")
-    (root / "wactl.yaml").write_text("shop: test_shop\n", encoding="utf-8")
+    for name, text in (flows or {"hello.yaml": FLOW}).items():
+        (root / "flows" / name).write_text(text, encoding="utf-8")
+    (root / "wactl.yaml").write_text(project, encoding="utf-8")
 
 
 @dataclass
@@ -56,15 +59,17 @@ class Served:
         await self.drain
 
 
-async def start_service(root: Path, graph: FakeGraph, database_url: str | None = None
-                        ) -> Served:
-    """Start `wactl serve flows` in `root` against `graph`; returns once it listens."""
+async def start_service(root: Path, graph: FakeGraph, database_url: str | None = None,
+                        **settings: str) -> Served:
+    """Start `wactl serve flows` in `root` against `graph`; returns once it listens.
+    `settings` are more environment variables (`WACTL_LEASE_SECONDS="1"`, ...)."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update({"WACTL_APP_SECRET": SECRET, "WACTL_VERIFY_TOKEN": "verify-me",
                 "WACTL_ACCESS_TOKEN": graph.access_token,
                 "WACTL_PHONE_NUMBER_ID": PHONE_NUMBER_ID,
                 "WACTL_GRAPH_API_BASE": graph.base_url, "WACTL_PORT": str(port)})
+    env.update(settings)
     if database_url is not None:
         env["DATABASE_URL"] = database_url
     proc = await asyncio.create_subprocess_exec(

@@ -20,6 +20,8 @@ from serve_helpers import SECRET, delivered, post, start_service, text_body, wri
 
 from wactl.service.webhook.signature import sign
 
+pytestmark = pytest.mark.service
+
 
 @pytest.fixture
 async def graph() -> AsyncIterator[FakeGraph]:

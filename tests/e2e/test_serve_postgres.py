@@ -7,34 +7,16 @@ is answered once.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg
 import pytest
-from contract.postgres_kit import database_url
 from fakes.graph_server import FakeGraph
 from fakes.webhooks import PHONE_NUMBER_ID
 from serve_helpers import SECRET, delivered, post, start_service, text_body, write_project
 
 from wactl.service.webhook.signature import sign
 
-
-@pytest.fixture
-async def fresh_database() -> AsyncIterator[str]:
-    """A new database on the test server, dropped at the end."""
-    server = database_url()
-    name = f"serve_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(server)
-    try:
-        await admin.execute(f"CREATE DATABASE {name}")
-        parts = urlsplit(server)
-        yield urlunsplit(parts._replace(path=f"/{name}"))
-    finally:
-        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        await admin.close()
+pytestmark = pytest.mark.service
 
 
 async def test_a_killed_service_goes_on_where_the_conversation_was(

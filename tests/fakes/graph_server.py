@@ -48,6 +48,8 @@ class Recorded:
     headers: dict[str, str]
     body: dict[str, Any] | None
     status: int = 0
+    answer: dict[str, Any] | str | None = None
+    """What the fake answered (a message's `wamid` is in it); None while unanswered."""
 
 
 @dataclass
@@ -160,6 +162,11 @@ class FakeGraph:
     def posts(self) -> list[Recorded]:
         return [r for r in self.requests if r.method == "POST"]
 
+    def wamids(self) -> list[str]:
+        """WhatsApp's ids of the messages the fake accepted, in order."""
+        return [r.answer["messages"][0]["id"] for r in self.posts()
+                if r.status == 200 and isinstance(r.answer, dict) and "messages" in r.answer]
+
     def delivered(self) -> list[dict[str, Any]]:
         """The message bodies the fake accepted, in order."""
         return [r.body for r in self.posts() if r.status == 200 and r.body is not None
@@ -180,7 +187,10 @@ class FakeGraph:
                 await asyncio.wait_for(self._release.wait(), answer.hang)
             except TimeoutError:
                 pass
+        if request.transport is None or request.transport.is_closing():
+            return web.Response(status=499)  # the sender went away: it never got an answer
         record.status = answer.status
+        record.answer = answer.body
         payload = answer.body
         text = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
         kind = "application/json" if not isinstance(payload, str) else "text/html"

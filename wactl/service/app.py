@@ -105,9 +105,11 @@ async def build_service(config: ServiceConfig, program: Program, *,
         closers.append(client.close)
         http = client
     ai = ai or await _ai(config, program, closers)
-    dispatcher = Dispatcher(store, conductor, Outside(channel, http, ai, LoggedEvents()), clock)
+    lease = timedelta(seconds=config.lease_seconds)
     owner = f"{socket.gethostname()}-{os.getpid()}"
-    workers = Workers.of(conductor, inbox, dispatcher, clock, owner=owner)
+    dispatcher = Dispatcher(store, conductor, Outside(channel, http, ai, LoggedEvents()), clock,
+                            owner=owner, lease=lease)
+    workers = Workers.of(conductor, inbox, dispatcher, clock, owner=owner, lease=lease)
     retention = {} if config.retention_days is None else {
         shop_id: timedelta(days=config.retention_days)}
     workers.jobs = Jobs(store, [shop_id], routes, retention)

@@ -27,6 +27,7 @@ KNOWN = (
     "DATABASE_URL", "WACTL_APP_SECRET", "WACTL_VERIFY_TOKEN", "WACTL_GRAPH_API_BASE",
     "WACTL_ACCESS_TOKEN", "WACTL_PHONE_NUMBER_ID", "OPENAI_API_KEY", "OPENAI_BASE_URL",
     "WACTL_HOST", "WACTL_PORT", "WACTL_TIER", "WACTL_BODY_LIMIT", "WACTL_RETENTION_DAYS",
+    "WACTL_LEASE_SECONDS",
 )
 REQUIRED = ("WACTL_APP_SECRET", "WACTL_VERIFY_TOKEN", "WACTL_ACCESS_TOKEN",
             "WACTL_PHONE_NUMBER_ID")
@@ -52,6 +53,9 @@ class ServiceConfig:
     secrets: dict[str, str] = field(default_factory=dict, repr=False)
     retention_days: int | None = None
     """Message bodies older than this many days are emptied (None: kept for ever)."""
+    lease_seconds: int = 60
+    """How long a worker holds what it claimed (inbox rows, outbox entries, timers): after
+    a crash, another process takes them again once this has passed."""
 
     @property
     def durable(self) -> bool:
@@ -81,6 +85,8 @@ def load_config(env: Mapping[str, str], file: Path | None = None) -> ServiceConf
     tier = _tier(values.get("WACTL_TIER", "unlimited"), problems)
     limit = _body_limit(values.get("WACTL_BODY_LIMIT", str(1024 * 1024)), problems)
     retention = _retention(values.get("WACTL_RETENTION_DAYS", ""), problems)
+    lease = _whole("WACTL_LEASE_SECONDS", values.get("WACTL_LEASE_SECONDS", "60"), 1, 3600,
+                   problems)
     graph = values.get("WACTL_GRAPH_API_BASE", DEFAULT_GRAPH_API).rstrip("/")
     _url("WACTL_GRAPH_API_BASE", graph, ("https", "http"), problems)
     database = values.get("DATABASE_URL") or None
@@ -99,7 +105,7 @@ def load_config(env: Mapping[str, str], file: Path | None = None) -> ServiceConf
         values["WACTL_APP_SECRET"], values["WACTL_VERIFY_TOKEN"], values["WACTL_ACCESS_TOKEN"],
         values["WACTL_PHONE_NUMBER_ID"].strip(), database, graph,
         values.get("OPENAI_API_KEY") or None, openai_base,
-        values.get("WACTL_HOST", "127.0.0.1"), port, tier, limit, secrets, retention)
+        values.get("WACTL_HOST", "127.0.0.1"), port, tier, limit, secrets, retention, lease)
 
 
 def _read_file(file: Path | None, problems: list[str]) -> dict[str, str]:
@@ -153,11 +159,14 @@ def _body_limit(text: str, problems: list[str]) -> int:
 def _retention(text: str, problems: list[str]) -> int | None:
     if not text.strip():
         return None
-    if text.strip().isdigit() and 1 <= int(text) <= 36_500:
+    return _whole("WACTL_RETENTION_DAYS", text, 1, 36_500, problems)
+
+
+def _whole(name: str, text: str, low: int, high: int, problems: list[str]) -> int:
+    if text.strip().isdigit() and low <= int(text) <= high:
         return int(text)
-    problems.append(f"WACTL_RETENTION_DAYS must be a whole number of days from 1 to 36500, "
-                    f"got {text!r}")
-    return None
+    problems.append(f"{name} must be a whole number from {low} to {high}, got {text!r}")
+    return low
 
 
 def _url(name: str, text: str, schemes: tuple[str, ...], problems: list[str]) -> None:
