@@ -1,9 +1,7 @@
-"""Fixtures of the service's end-to-end tests: a fresh database, a PostgreSQL of one's own.
+"""A PostgreSQL 15 server of one test's own, which the test may stop and start (an outage).
 
-`fresh_database` is a new database on the test server (`WACTL_TEST_DATABASE_URL`).
-`own_postgres` is a whole PostgreSQL 15 server for one test, which the test may stop
-and start again (an outage): initialised in a temp folder, run as the `postgres` user
-when the tests run as root (PostgreSQL refuses root), on a free port of 127.0.0.1.
+Initialised in a temp folder, run as the `postgres` user when the tests run as root
+(PostgreSQL refuses root), listening on a free port of 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -11,33 +9,14 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
-import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg
-import pytest
-from contract.postgres_kit import database_url
 from serve_helpers import free_port
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
-
-
-@pytest.fixture
-async def fresh_database() -> AsyncIterator[str]:
-    """A new database on the test server, dropped at the end."""
-    server = database_url()
-    name = f"serve_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(server)
-    try:
-        await admin.execute(f"CREATE DATABASE {name}")
-        parts = urlsplit(server)
-        yield urlunsplit(parts._replace(path=f"/{name}"))
-    finally:
-        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        await admin.close()
 
 
 @dataclass
@@ -67,11 +46,11 @@ class OwnPostgres:
         self._run("pg_ctl", "-D", str(self.folder / "data"), "-m", "fast", "-w", "stop")
 
 
-@pytest.fixture
-def own_postgres() -> Iterator[OwnPostgres]:
-    database_url()  # fails (CI) or skips (a developer's pytest) where PostgreSQL is not
+@contextmanager
+def own_server() -> Iterator[OwnPostgres]:
+    """A fresh server, started; stopped and removed at the end."""
     if not (PG_BIN / "postgres").exists():
-        pytest.fail(f"PostgreSQL 15 is not installed at {PG_BIN}", pytrace=False)
+        raise RuntimeError(f"PostgreSQL 15 is not installed at {PG_BIN}")
     folder = Path(tempfile.mkdtemp(prefix="wactl-own-pg-"))
     if os.geteuid() == 0:
         subprocess.run(["chown", "postgres:", str(folder)], check=True)
