@@ -36,6 +36,7 @@ from wactl.runtime.memory import MemoryStore, SystemClock, UnavailableAiClient
 from wactl.runtime.ports import Account, AiClient, Channel, Clock, HttpClient, ShopStore, Store
 from wactl.runtime.tiers import UNLIMITED
 from wactl.service.config import ServiceConfig
+from wactl.service.group_commit import GroupCommit
 from wactl.service.http_client import AiohttpHttpClient
 from wactl.service.jobs import Jobs, Routes
 from wactl.service.runner import Workers
@@ -67,10 +68,16 @@ class Service:
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     ready: Callable[[], Awaitable[str | None]] = field(default=lambda: _always_ready())
     """None when the service can take traffic, else why not (for `/readyz`)."""
+    group: GroupCommit = field(init=False)
+    """The webhook handlers' way into the inbox: concurrent bodies written together."""
+
+    def __post_init__(self) -> None:
+        self.group = GroupCommit(self.inbox)
 
     async def keep(self, items: list[tuple[str, WebhookEvent]]) -> None:
-        """Keep a body's events in the inbox, in one write, before the 200."""
-        await self.inbox.put(list(items), at=self.clock.now())
+        """Keep a body's events in the inbox before the 200 (with the bodies of
+        concurrent handlers: one write, each handler awaiting its commit)."""
+        await self.group.put(list(items), at=self.clock.now())
 
     async def close(self) -> None:
         for close in reversed(self.closers):

@@ -50,7 +50,7 @@ async def test_a_store_outage_answers_503_and_the_redelivery_is_answered() -> No
     service = await build_service(config, program, channel=channel,
                                   http=UnavailableHttpClient())
     down = DownInbox(service.inbox)
-    service.inbox = down
+    service.inbox = service.group.inner = down
     assert service.workers.inbox is not None
     service.workers.inbox.inbox = down
     data = body(message("text", {"body": "hi"}))

@@ -1,6 +1,6 @@
 """The inbox on PostgreSQL (`wactl.runtime.inbox.InboxStore`).
 
-`put` writes a body's events in one transaction; `claim` hands out, per conversation,
+`put` writes the events of one or more bodies in one statement; `claim` hands out, per conversation,
 its oldest row, and only while no row of that conversation is leased, with
 `FOR UPDATE SKIP LOCKED` so that workers of several processes never share a row.
 Events are kept as the JSON text of `event_to_data` (text, not jsonb: NUL survives).
@@ -32,20 +32,27 @@ UPDATE inbox SET lease_owner = $1, lease_until = $3 FROM picked WHERE inbox.id =
 RETURNING inbox.id, inbox.shop_id, inbox.event, inbox.received_at"""
 
 
+_PUT = """
+INSERT INTO inbox (shop_id, wa_id, event, received_at)
+SELECT shop_id, wa_id, event, $4 FROM unnest($1::text[], $2::text[], $3::text[])
+    WITH ORDINALITY AS t(shop_id, wa_id, event, n) ORDER BY n
+RETURNING id"""
+"""Every event of a write in one statement (atomic alone: no transaction to open)."""
+
+
 class PostgresInbox:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
 
     async def put(self, items: list[tuple[str, Event]], *, at: datetime) -> list[InboxRow]:
-        rows: list[InboxRow] = []
-        async with self.pool.acquire() as conn, conn.transaction():
-            for shop_id, event in items:
-                row_id = await conn.fetchval(
-                    "INSERT INTO inbox (shop_id, wa_id, event, received_at) "
-                    "VALUES ($1, $2, $3, $4) RETURNING id", enc(shop_id), enc(event.wa_id),
-                    json.dumps(event_to_data(event)), at)
-                rows.append(InboxRow(int(row_id), shop_id, event, at))
-        return rows
+        if not items:
+            return []
+        ids = await self.pool.fetch(
+            _PUT, [enc(shop) for shop, _ in items], [enc(e.wa_id) for _, e in items],
+            [json.dumps(event_to_data(e)) for _, e in items], at)
+        ordered = sorted(int(r["id"]) for r in ids)  # ids are drawn in the SELECT's order
+        return [InboxRow(row_id, shop, event, at)
+                for row_id, (shop, event) in zip(ordered, items, strict=True)]
 
     async def claim(self, owner: str, *, now: datetime, lease: timedelta,
                     limit: int = 100) -> list[InboxRow]:
