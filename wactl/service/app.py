@@ -103,7 +103,8 @@ async def build_service(config: ServiceConfig, program: Program, *,
     if channel is None:
         from wactl.service.whatsapp.client import GraphClient
 
-        graph = GraphClient(config.graph_api_base, config.access_token, config.phone_number_id)
+        graph = GraphClient(config.graph_api_base, config.access_token, config.phone_number_id,
+                            rate=config.send_rate, timeout=config.graph_timeout)
         closers.append(graph.close)
         channel = graph
     if http is None:

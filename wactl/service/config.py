@@ -27,7 +27,7 @@ KNOWN = (
     "DATABASE_URL", "WACTL_APP_SECRET", "WACTL_VERIFY_TOKEN", "WACTL_GRAPH_API_BASE",
     "WACTL_ACCESS_TOKEN", "WACTL_PHONE_NUMBER_ID", "OPENAI_API_KEY", "OPENAI_BASE_URL",
     "WACTL_HOST", "WACTL_PORT", "WACTL_TIER", "WACTL_BODY_LIMIT", "WACTL_RETENTION_DAYS",
-    "WACTL_LEASE_SECONDS",
+    "WACTL_LEASE_SECONDS", "WACTL_SEND_RATE", "WACTL_GRAPH_TIMEOUT",
 )
 REQUIRED = ("WACTL_APP_SECRET", "WACTL_VERIFY_TOKEN", "WACTL_ACCESS_TOKEN",
             "WACTL_PHONE_NUMBER_ID")
@@ -54,6 +54,9 @@ class ServiceConfig:
     retention_days: int | None = None
     """Message bodies older than this many days are emptied (None: kept for ever)."""
     lease_seconds: int = 60
+    send_rate: float = 80.0
+    """Messages a second the number may send (WhatsApp's default throughput is 80)."""
+    graph_timeout: float = 10.0
     """How long a worker holds what it claimed (inbox rows, outbox entries, timers): after
     a crash, another process takes them again once this has passed."""
 
@@ -87,6 +90,9 @@ def load_config(env: Mapping[str, str], file: Path | None = None) -> ServiceConf
     retention = _retention(values.get("WACTL_RETENTION_DAYS", ""), problems)
     lease = _whole("WACTL_LEASE_SECONDS", values.get("WACTL_LEASE_SECONDS", "60"), 1, 3600,
                    problems)
+    rate = _number("WACTL_SEND_RATE", values.get("WACTL_SEND_RATE", "80"), 10_000, problems)
+    timeout = _number("WACTL_GRAPH_TIMEOUT", values.get("WACTL_GRAPH_TIMEOUT", "10"), 120,
+                      problems)
     graph = values.get("WACTL_GRAPH_API_BASE", DEFAULT_GRAPH_API).rstrip("/")
     _url("WACTL_GRAPH_API_BASE", graph, ("https", "http"), problems)
     database = values.get("DATABASE_URL") or None
@@ -105,7 +111,8 @@ def load_config(env: Mapping[str, str], file: Path | None = None) -> ServiceConf
         values["WACTL_APP_SECRET"], values["WACTL_VERIFY_TOKEN"], values["WACTL_ACCESS_TOKEN"],
         values["WACTL_PHONE_NUMBER_ID"].strip(), database, graph,
         values.get("OPENAI_API_KEY") or None, openai_base,
-        values.get("WACTL_HOST", "127.0.0.1"), port, tier, limit, secrets, retention, lease)
+        values.get("WACTL_HOST", "127.0.0.1"), port, tier, limit, secrets, retention, lease,
+        rate, timeout)
 
 
 def _read_file(file: Path | None, problems: list[str]) -> dict[str, str]:
@@ -167,6 +174,17 @@ def _whole(name: str, text: str, low: int, high: int, problems: list[str]) -> in
         return int(text)
     problems.append(f"{name} must be a whole number from {low} to {high}, got {text!r}")
     return low
+
+
+def _number(name: str, text: str, high: float, problems: list[str]) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if 0 < value <= high:
+        return value
+    problems.append(f"{name} must be a number above 0 and at most {high:g}, got {text!r}")
+    return 1.0
 
 
 def _url(name: str, text: str, schemes: tuple[str, ...], problems: list[str]) -> None:

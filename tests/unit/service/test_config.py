@@ -42,6 +42,24 @@ def test_a_retention_period_is_whole_days(text: str) -> None:
     assert [p for p in caught.value.problems if "WACTL_RETENTION_DAYS" in p]
 
 
+@pytest.mark.parametrize(("name", "text"), [("WACTL_SEND_RATE", "0"),
+                                            ("WACTL_SEND_RATE", "fast"),
+                                            ("WACTL_GRAPH_TIMEOUT", "121"),
+                                            ("WACTL_LEASE_SECONDS", "0")])
+def test_client_settings_are_checked(name: str, text: str) -> None:
+    with pytest.raises(ConfigProblems) as caught:
+        load_config({**GOOD, name: text})
+    assert [p for p in caught.value.problems if p.startswith(name)]
+
+
+def test_client_settings_are_read() -> None:
+    config = load_config({**GOOD, "WACTL_SEND_RATE": "1000", "WACTL_GRAPH_TIMEOUT": "2.5",
+                          "WACTL_LEASE_SECONDS": "5"})
+    assert (config.send_rate, config.graph_timeout, config.lease_seconds) == (1000.0, 2.5, 5)
+    default = load_config(GOOD)
+    assert (default.send_rate, default.graph_timeout, default.lease_seconds) == (80.0, 10.0, 60)
+
+
 def test_retention_is_off_unless_set() -> None:
     assert load_config(GOOD).retention_days is None
     assert load_config({**GOOD, "WACTL_RETENTION_DAYS": " 90 "}).retention_days == 90
