@@ -84,3 +84,25 @@ async def test_concurrent_claimers_never_share_a_row(inbox: InboxStore) -> None:
                                      for n in range(10)))
     ids = [r.id for batch in batches for r in batch]
     assert len(ids) == len(set(ids)) == 25
+
+
+async def test_a_row_put_while_the_last_one_ends_is_never_stranded(inbox: InboxStore) -> None:
+    for n in range(20):  # one conversation: its only row ends as the next arrives
+        [row] = await inbox.put([("s", _msg("9", 2 * n))], at=T0)
+        assert [r.id for r in await inbox.claim("w", now=T0, lease=LEASE)] == [row.id]
+        done, (new,) = await asyncio.gather(inbox.done(row.id),
+                                            inbox.put([("s", _msg("9", 2 * n + 1))], at=T0))
+        assert done is None
+        [next_row] = await inbox.claim("w", now=T0, lease=LEASE)
+        assert next_row.id == new.id
+        await inbox.done(new.id)
+    assert await inbox.pending() == 0
+
+
+async def test_a_long_backlog_of_one_conversation_leaves_the_others_their_turn(
+        inbox: InboxStore) -> None:
+    await inbox.put([("s", _msg("flood", n)) for n in range(500)], at=T0)
+    quiet = await inbox.put([("s", _msg("quiet", 1))], at=T0)
+    claimed = await inbox.claim("w", now=T0, lease=LEASE)
+    assert [r.event.wa_id for r in claimed] == ["flood", "quiet"]
+    assert claimed[1].id == quiet[0].id

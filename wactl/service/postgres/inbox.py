@@ -1,8 +1,10 @@
 """The inbox on PostgreSQL (`wactl.runtime.inbox.InboxStore`).
 
-`put` writes the events of one or more bodies in one statement; `claim` hands out, per conversation,
-its oldest row, and only while no row of that conversation is leased, with
-`FOR UPDATE SKIP LOCKED` so that workers of several processes never share a row.
+`put` writes the events of one or more bodies in one statement.  Each conversation with
+rows waiting has a head row (`inbox_heads`: its oldest row's id and the conversation's
+lease); `claim` leases the oldest free heads with `FOR UPDATE SKIP LOCKED`, so workers
+of several processes never share a conversation, and a claim costs the same however
+long one conversation's backlog is; `done` moves the head on.
 Events are kept as the JSON text of `event_to_data` (text, not jsonb: NUL survives).
 """
 
@@ -18,26 +20,48 @@ from wactl.runtime.events import Event
 from wactl.runtime.inbox import InboxRow
 from wactl.service.postgres.text import dec, enc
 
+_PUT = """
+WITH new AS (
+    INSERT INTO inbox (shop_id, wa_id, event, received_at)
+    SELECT shop_id, wa_id, event, $4 FROM unnest($1::text[], $2::text[], $3::text[])
+        WITH ORDINALITY AS t(shop_id, wa_id, event, n) ORDER BY n
+    RETURNING id, shop_id, wa_id),
+heads AS (
+    INSERT INTO inbox_heads (shop_id, wa_id, first_id)
+    SELECT shop_id, wa_id, min(id) FROM new GROUP BY shop_id, wa_id ORDER BY shop_id, wa_id
+    ON CONFLICT (shop_id, wa_id) DO UPDATE
+        SET first_id = coalesce(inbox_heads.first_id, EXCLUDED.first_id))
+SELECT id FROM new"""
+"""Every event of a write in one statement (atomic alone), and each conversation's head
+row: created, or given this first row when it was empty.  Heads are locked in key
+order, so two writes never wait on each other in a circle."""
+
 _CLAIM = """
 WITH picked AS (
-    SELECT i.id FROM inbox i
-    WHERE (i.lease_until IS NULL OR i.lease_until <= $2)
-      AND NOT EXISTS (SELECT 1 FROM inbox p WHERE p.shop_id = i.shop_id
-                      AND p.wa_id = i.wa_id AND p.id < i.id)
-      AND NOT EXISTS (SELECT 1 FROM inbox l WHERE l.shop_id = i.shop_id
-                      AND l.wa_id = i.wa_id AND l.lease_until > $2)
-    ORDER BY i.id LIMIT $4
-    FOR UPDATE OF i SKIP LOCKED)
-UPDATE inbox SET lease_owner = $1, lease_until = $3 FROM picked WHERE inbox.id = picked.id
-RETURNING inbox.id, inbox.shop_id, inbox.event, inbox.received_at"""
+    SELECT shop_id, wa_id FROM inbox_heads
+    WHERE first_id IS NOT NULL AND (lease_until IS NULL OR lease_until <= $2)
+    ORDER BY first_id LIMIT $4
+    FOR UPDATE SKIP LOCKED),
+leased AS (
+    UPDATE inbox_heads h SET lease_owner = $1, lease_until = $3 FROM picked
+    WHERE h.shop_id = picked.shop_id AND h.wa_id = picked.wa_id
+    RETURNING h.first_id)
+SELECT i.id, i.shop_id, i.event, i.received_at FROM inbox i JOIN leased ON i.id = leased.first_id"""
+"""Lease the oldest heads that are free: per conversation its oldest row, one at a time."""
 
+_TAKE = """
+WITH head AS (
+    SELECT h.shop_id, h.wa_id FROM inbox_heads h JOIN inbox i
+        ON i.shop_id = h.shop_id AND i.wa_id = h.wa_id
+    WHERE i.id = $1 FOR UPDATE OF h)
+DELETE FROM inbox USING head WHERE inbox.id = $1 RETURNING inbox.shop_id, inbox.wa_id"""
+"""End a row: its conversation's head locked first (a concurrent write waits for it)."""
 
-_PUT = """
-INSERT INTO inbox (shop_id, wa_id, event, received_at)
-SELECT shop_id, wa_id, event, $4 FROM unnest($1::text[], $2::text[], $3::text[])
-    WITH ORDINALITY AS t(shop_id, wa_id, event, n) ORDER BY n
-RETURNING id"""
-"""Every event of a write in one statement (atomic alone: no transaction to open)."""
+_NEXT = """
+UPDATE inbox_heads SET lease_owner = NULL, lease_until = NULL,
+    first_id = (SELECT min(id) FROM inbox WHERE shop_id = $1 AND wa_id = $2)
+WHERE shop_id = $1 AND wa_id = $2"""
+"""A new statement, so a new snapshot: it sees every row committed meanwhile."""
 
 
 class PostgresInbox:
@@ -62,7 +86,10 @@ class PostgresInbox:
         return sorted(rows, key=lambda r: r.id)
 
     async def done(self, row_id: int) -> None:
-        await self.pool.execute("DELETE FROM inbox WHERE id = $1", row_id)
+        async with self.pool.acquire() as conn, conn.transaction():
+            taken = await conn.fetchrow(_TAKE, row_id)
+            if taken is not None:
+                await conn.execute(_NEXT, taken["shop_id"], taken["wa_id"])
 
     async def pending(self) -> int:
         count = await self.pool.fetchval("SELECT count(*) FROM inbox")
