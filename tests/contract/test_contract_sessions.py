@@ -196,3 +196,26 @@ async def test_accounts_route_numbers_to_shops(kit: PortKit) -> None:
     found = await accounts.all()
     assert [(a.phone_number_id, a.shop_id, a.status, a.tier) for a in found] == [
         ("1001", SHOP, "suspended", None), ("1002", OTHER, "active", 1000)]
+
+
+async def test_retention_in_batches_two_passes_at_once_empty_each_body_once(
+        kit: PortKit) -> None:
+    for hour in range(3):  # six old messages: three inbound, three replies
+        await _inbound(kit, WA, hour, f"old {hour}")
+    await _inbound(kit, WA, 48, "new")
+    cutoff = T0 + 24 * HOUR
+    first, second = await asyncio.gather(kit.conversations.forget_bodies(cutoff, limit=4),
+                                         kit.conversations.forget_bodies(cutoff, limit=4))
+    assert first <= 4 and second <= 4 and first + second == 6
+    assert await kit.conversations.forget_bodies(cutoff, limit=4) == 0
+    log = await kit.conversations.messages(WA)
+    assert [m.text for m in log] == [""] * 6 + ["new", "ok"]
+    assert [m.direction for m in log] == ["in", "out"] * 4  # every message kept
+
+
+async def test_a_retention_batch_takes_no_more_than_its_limit(kit: PortKit) -> None:
+    for hour in range(3):
+        await _inbound(kit, WA, hour, f"old {hour}", reply=False)
+    assert await kit.conversations.forget_bodies(T0 + 24 * HOUR, limit=2) == 2
+    assert sum(1 for m in await kit.conversations.messages(WA) if m.text) == 1
+    assert await kit.conversations.forget_bodies(T0 + 24 * HOUR, limit=2) == 1

@@ -116,10 +116,12 @@ class ConversationStore(Protocol):
         """Our message `message_id` could not be sent at all: it is `failed` with `error`."""
         ...
 
-    async def forget_bodies(self, before: datetime) -> int:
+    async def forget_bodies(self, before: datetime, *, limit: int | None = None) -> int:
         """The shop's retention: empty the text of every message logged before `before`
         (of every customer); the messages stay, so counts by day and direction hold.
-        Returns how many were emptied now."""
+        With `limit`, at most that many per call, so each call is a short transaction
+        (the job calls again until fewer come back); two calls at once empty each
+        body once between them.  Returns how many were emptied now."""
         ...
 
 

@@ -6,8 +6,12 @@
 - **Expiry**: every `EXPIRY_EVERY`, sessions whose 24 h window ran out are ended
   (`driver.sessions.expire`: each in its conversation's unit of work, which re-checks,
   so two replicas end a session once and publish one `ConversationClosed`).
-- **Retention**: every `RETENTION_EVERY`, when the shop has a retention period, the
-  bodies of messages older than it are emptied (an idempotent UPDATE; counts stay).
+- **Retention**: every `RETENTION_EVERY`, when the shop has a retention period
+  (`WACTL_RETENTION_DAYS`, the one shop's setting in single-shop mode), the bodies of
+  messages older than it are emptied, `RETENTION_BATCH` at a time (`FOR UPDATE SKIP
+  LOCKED`: replicas share the work, no body is emptied twice; the messages and so
+  their counts stay).
+A pass that filled its batch runs again at the next round until the backlog is gone.
 Timers, schedules and outbox retries are the workers' own (`runner.Workers`).
 """
 
@@ -27,7 +31,9 @@ ROUTES_EVERY = timedelta(seconds=10)
 EXPIRY_EVERY = timedelta(seconds=60)
 RETENTION_EVERY = timedelta(hours=1)
 EXPIRY_BATCH = 500
-"""Sessions one expiry pass ends per shop (the next pass takes the rest)."""
+"""Sessions one expiry pass ends per shop (the next round's pass takes the rest)."""
+RETENTION_BATCH = 5_000
+"""Bodies one retention pass empties per shop (the next round's pass takes the rest)."""
 
 
 @dataclass
@@ -60,37 +66,56 @@ class Jobs:
     retention: Mapping[str, timedelta] = field(default_factory=dict)
     """Each shop's retention period (shops without one keep their messages)."""
     last: dict[str, datetime] = field(default_factory=dict)
+    expiry_batch: int = EXPIRY_BATCH
+    retention_batch: int = RETENTION_BATCH
 
     async def run_due(self, now: datetime) -> int:
-        """Run the jobs that are due; how much they did (sessions ended, bodies emptied)."""
+        """Run the jobs that are due; how much they did (sessions ended, bodies emptied).
+
+        A job that filled its batch is due again at the next round rather than after its
+        period, so a backlog (a replica down for a day) drains batch by batch between the
+        rounds' other work instead of one batch an hour."""
         done = 0
         if self._due("routes", now, ROUTES_EVERY):
             await self.routes.load(self.store)
         if self._due("expiry", now, EXPIRY_EVERY):
-            done += await self.expire(now)
+            ended, more = await self.expire(now)
+            done += self._again("expiry", ended, more)
         if self.retention and self._due("retention", now, RETENTION_EVERY):
-            done += await self.retain(now)
+            emptied, more = await self.retain(now)
+            done += self._again("retention", emptied, more)
         return done
 
-    async def expire(self, now: datetime) -> int:
-        ended = 0
+    async def expire(self, now: datetime) -> tuple[int, bool]:
+        """(sessions ended, whether a shop had more than a batch)."""
+        ended, more = 0, False
         for shop in self.shops:
-            closed = await sessions.expire(self.store, shop, now, limit=EXPIRY_BATCH)
+            closed = await sessions.expire(self.store, shop, now, limit=self.expiry_batch)
             if closed:
                 log.info("%d conversation(s) expired", len(closed), extra={
                     "code": "sessions_expired", "shop": shop, "count": len(closed)})
             ended += len(closed)
-        return ended
+            more = more or len(closed) >= self.expiry_batch
+        return ended, more
 
-    async def retain(self, now: datetime) -> int:
-        emptied = 0
+    async def retain(self, now: datetime) -> tuple[int, bool]:
+        """(bodies emptied, whether a shop had more than a batch): one short statement
+        per shop (`forget_bodies` with a limit), never one transaction over a year."""
+        emptied, more = 0, False
         for shop, period in self.retention.items():
-            count = await self.store.shop(shop).conversations.forget_bodies(now - period)
+            count = await self.store.shop(shop).conversations.forget_bodies(
+                now - period, limit=self.retention_batch)
             if count:
                 log.info("%d message bodies past retention emptied", count, extra={
                     "code": "retention", "shop": shop, "count": count})
             emptied += count
-        return emptied
+            more = more or count >= self.retention_batch
+        return emptied, more
+
+    def _again(self, job: str, done: int, more: bool) -> int:
+        if more:
+            del self.last[job]
+        return done
 
     def _due(self, job: str, now: datetime, every: timedelta) -> bool:
         last = self.last.get(job)

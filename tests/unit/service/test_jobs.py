@@ -16,17 +16,24 @@ from aiohttp.test_utils import TestClient, TestServer
 from fakes.webhooks import PHONE_NUMBER_ID, change, encode, envelope, message
 
 from wactl.compiler import compile_project
-from wactl.runtime.memory import InMemoryChannel, ManualClock, UnavailableHttpClient
-from wactl.runtime.records import Account
+from wactl.runtime.memory import (
+    InMemoryChannel,
+    ManualClock,
+    MemoryStore,
+    UnavailableHttpClient,
+)
+from wactl.runtime.records import Account, MessageRecord
+from wactl.runtime.sessions import Session
 from wactl.service.app import Service, build_service, make_app
 from wactl.service.config import load_config
-from wactl.service.jobs import ROUTES_EVERY, Routes
+from wactl.service.jobs import ROUTES_EVERY, Jobs, Routes
 from wactl.service.webhook.signature import sign
 
 SECRET = "s3cret"
 FLOW = "flow: hi\ntrigger: {keyword: [hi]}\nsteps:\n  - {id: s, send: Hello}\n"
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 OTHER_NUMBER = "220000000000001"
+UNKNOWN_NUMBER = "330000000000001"
 
 
 async def _service(clock: ManualClock, **env: str) -> tuple[Service, InMemoryChannel]:
@@ -64,7 +71,9 @@ def test_routes_name_why_a_number_is_not_served() -> None:
     assert routes.shop("3") == (None, "unknown_number")
 
 
-async def test_the_single_shop_number_is_registered_and_a_suspended_one_is_skipped() -> None:
+async def test_the_single_shop_number_is_registered_and_a_suspended_one_is_skipped(
+        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="wactl.service")
     clock = ManualClock(T0)
     service, channel = await _service(clock)
     shop = next(iter(service.conductor.engines))
@@ -72,12 +81,19 @@ async def test_the_single_shop_number_is_registered_and_a_suspended_one_is_skipp
     await service.store.accounts.put(Account(OTHER_NUMBER, shop, status="suspended"))
     clock.set(T0 + ROUTES_EVERY)
     await _drain(service)  # the routing refresh reads the suspended number
-    data, headers = _signed(_hi(OTHER_NUMBER, "84900000009"), _hi(PHONE_NUMBER_ID, "84900000001"))
+    data, headers = _signed(_hi(OTHER_NUMBER, "84900000009"), _hi(UNKNOWN_NUMBER, "84900000008"),
+                            _hi(PHONE_NUMBER_ID, "84900000001"))
     async with TestClient(TestServer(make_app(service))) as client:
         answer = await client.post("/webhooks", data=data, headers=headers)
         assert answer.status == 200
     await _drain(service)
     assert [m.to for _, m in channel.outbox] == ["84900000001"]
+    skipped = [(getattr(r, "code", ""), getattr(r, "phone_number_id", "")) for r in caplog.records
+               if getattr(r, "code", "") in {"unknown_number", "suspended_number"}]
+    assert skipped == [("suspended_number", OTHER_NUMBER), ("unknown_number", UNKNOWN_NUMBER)]
+    for wa_id in ("84900000009", "84900000008"):  # nothing of theirs kept in any shop
+        assert await service.store.shop(shop).conversations.messages(wa_id) == []
+        assert await service.store.shop(shop).sessions.current(wa_id) is None
     await service.close()
 
 
@@ -118,3 +134,23 @@ async def test_retention_empties_bodies_older_than_the_period() -> None:
     await _drain(service)
     assert [m.text for m in await log.messages("84900000001")] == ["", ""]
     await service.close()
+
+
+async def test_a_backlog_drains_a_batch_per_round_not_a_batch_per_period() -> None:
+    store = MemoryStore()
+    shop = store.shop("s")
+    for n in range(3):
+        wa_id = f"8490000000{n}"
+        await shop.sessions.save(Session(wa_id, 1, "active", T0, T0, T0))
+        async with shop.unit(wa_id) as u:
+            for k in range(2):
+                await u.conversations.append_message(
+                    MessageRecord(wa_id, "in", "text", "old", T0, f"m{n}{k}"))
+    jobs = Jobs(store, ["s"], Routes(), {"s": timedelta(days=1)}, expiry_batch=2,
+                retention_batch=4)
+    later = T0 + timedelta(days=2)
+    assert await jobs.run_due(later) == 2 + 4  # both batches full: due again at once
+    assert await jobs.run_due(later) == 1 + 2  # the rest
+    assert await jobs.run_due(later) == 0  # drained: next due after the periods
+    assert [s.status for n in range(3)
+            for s in await shop.sessions.history(f"8490000000{n}")] == ["expired"] * 3

@@ -171,16 +171,19 @@ class MemoryConversationStore(Bound):
         return StatusChange(_with_status(new), True)
 
 
-    async def forget_bodies(self, before: datetime) -> int:
+    async def forget_bodies(self, before: datetime, *, limit: int | None = None) -> int:
         """Empties texts in place on the committed tables: one synchronous pass, so
         atomic within the event loop (the retention job calls it outside any unit)."""
         emptied = 0
+        most = limit if limit is not None else -1
         logs = self.tables.logs["messages"]
         outbound = self.tables.kv["outbound"]
         for (shop, _), log in logs.items():
             if shop != self.shop:
                 continue
             for i, message in enumerate(log):
+                if emptied == most:
+                    return emptied
                 if message.at < before and message.text:
                     log[i] = replace(message, text="")
                     emptied += 1

@@ -189,11 +189,22 @@ class PostgresConversationStore(Bound):
             return StatusChange(_message(row), True)
 
 
-    async def forget_bodies(self, before: datetime) -> int:
-        done = await self.db.execute(
-            "UPDATE messages SET body = '' WHERE shop_id = $1 AND at < $2 AND body <> ''",
-            self.shop, before)
+    async def forget_bodies(self, before: datetime, *, limit: int | None = None) -> int:
+        if limit is None:
+            done = await self.db.execute(FORGET_ALL, self.shop, before)
+        else:
+            done = await self.db.execute(FORGET_SOME, self.shop, before, limit)
         return int(done.split()[-1])
+
+
+FORGET_ALL = "UPDATE messages SET body = '' WHERE shop_id = $1 AND at < $2 AND body <> ''"
+FORGET_SOME = """
+UPDATE messages SET body = '' WHERE id IN (
+    SELECT id FROM messages WHERE shop_id = $1 AND at < $2 AND body <> ''
+    ORDER BY at LIMIT $3 FOR UPDATE SKIP LOCKED)"""
+"""At most $3 of shop $1's oldest bodies before $2, skipping rows another replica's pass
+(or a unit of work) holds: two passes at once never wait on each other nor empty a row
+twice; the partial index `messages_with_body` finds them without walking emptied rows."""
 
 
 RECORD_SENT = """
