@@ -219,3 +219,18 @@ async def test_a_retention_batch_takes_no_more_than_its_limit(kit: PortKit) -> N
     assert await kit.conversations.forget_bodies(T0 + 24 * HOUR, limit=2) == 2
     assert sum(1 for m in await kit.conversations.messages(WA) if m.text) == 1
     assert await kit.conversations.forget_bodies(T0 + 24 * HOUR, limit=2) == 1
+
+
+async def test_sessions_by_status_latest_message_first_within_the_shop(kit: PortKit) -> None:
+    await _inbound(kit, "84931", 0)
+    await _inbound(kit, "84932", 2)
+    await _inbound(kit, "84933", 1)
+    await _inbound(kit, "84934", 1, shop=OTHER)
+    await jobs.close(kit.store, SHOP, "84933", T0 + 3 * HOUR, by="lan")
+    await _inbound(kit, "84931", 26)  # session 1 expired, session 2 opened
+    active = await kit.shop.sessions.by_status("active")
+    assert [(s.wa_id, s.number) for s in active] == [("84931", 2), ("84932", 1)]
+    assert [s.id for s in await kit.shop.sessions.by_status("active", limit=1)] == ["84931/2"]
+    assert [s.id for s in await kit.shop.sessions.by_status("closed")] == ["84933/1"]
+    assert [s.id for s in await kit.shop.sessions.by_status("expired")] == ["84931/1"]
+    assert [s.id for s in await kit.other.sessions.by_status("active")] == ["84934/1"]

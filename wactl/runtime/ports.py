@@ -41,7 +41,7 @@ from wactl.runtime.records import (
     StatusChange,
     TimerRecord,
 )
-from wactl.runtime.sessions import Session
+from wactl.runtime.sessions import Session, SessionStatus
 from wactl.runtime.state import ConversationState, Customer, Run
 
 __all__ = [
@@ -186,6 +186,12 @@ class SessionStore(Protocol):
         """Active sessions whose last inbound message (else opening) is at or before
         `before`, oldest first: the expiry job's candidates.  Reading claims nothing:
         the job closes each in the conversation's unit of work, which re-checks."""
+        ...
+
+    async def by_status(self, status: SessionStatus, *, limit: int = 100) -> list[Session]:
+        """The shop's sessions with `status`, the latest message first (ties by customer
+        and number): the CRM's list of open (or ended) conversations, read through the
+        index on (shop, status, last message time)."""
         ...
 
 

@@ -25,7 +25,7 @@ from wactl.runtime.records import (
     apply_change,
     moves_forward,
 )
-from wactl.runtime.sessions import Session, activity
+from wactl.runtime.sessions import Session, SessionStatus, activity
 from wactl.runtime.state import ConversationState, Customer, Run, state_from_json, state_to_json
 
 
@@ -286,4 +286,11 @@ class MemorySessionStore(Bound):
         found = [s for k, s in self.begin().items("sessions").items()
                  if k[0] == self.shop and s.status == "active" and activity(s) <= before]
         found.sort(key=lambda s: (activity(s), s.wa_id, s.number))
+        return found[:limit]
+
+    async def by_status(self, status: SessionStatus, *, limit: int = 100) -> list[Session]:
+        found = [s for k, s in self.begin().items("sessions").items()
+                 if k[0] == self.shop and s.status == status]
+        found.sort(key=lambda s: (s.wa_id, s.number))
+        found.sort(key=lambda s: s.last_message_at, reverse=True)
         return found[:limit]

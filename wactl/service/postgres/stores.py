@@ -26,7 +26,7 @@ from wactl.runtime.records import (
     apply_change,
     moves_forward,
 )
-from wactl.runtime.sessions import Session
+from wactl.runtime.sessions import Session, SessionStatus
 from wactl.runtime.state import (
     ConversationState,
     Customer,
@@ -199,12 +199,14 @@ class PostgresConversationStore(Bound):
 
 FORGET_ALL = "UPDATE messages SET body = '' WHERE shop_id = $1 AND at < $2 AND body <> ''"
 FORGET_SOME = """
-UPDATE messages SET body = '' WHERE id IN (
+UPDATE messages SET body = '' WHERE id = ANY(ARRAY(
     SELECT id FROM messages WHERE shop_id = $1 AND at < $2 AND body <> ''
-    ORDER BY at LIMIT $3 FOR UPDATE SKIP LOCKED)"""
+    ORDER BY at LIMIT $3 FOR UPDATE SKIP LOCKED))"""
 """At most $3 of shop $1's oldest bodies before $2, skipping rows another replica's pass
 (or a unit of work) holds: two passes at once never wait on each other nor empty a row
-twice; the partial index `messages_with_body` finds them without walking emptied rows."""
+twice; the partial index `messages_with_body` finds them without walking emptied rows,
+and the ids as one array make the update a primary-key lookup (with `IN (SELECT ...)`
+the planner hashed the batch and read the whole table for every batch)."""
 
 
 RECORD_SENT = """
@@ -353,4 +355,10 @@ class PostgresSessionStore(Bound):
             "AND coalesce(last_inbound_at, opened_at) <= $2 "
             "ORDER BY coalesce(last_inbound_at, opened_at), wa_id, number LIMIT $3",
             self.shop, before, limit)
+        return [_session(r) for r in rows]
+
+    async def by_status(self, status: SessionStatus, *, limit: int = 100) -> list[Session]:
+        rows = await self.db.fetch(
+            f"SELECT {_SESSION} FROM sessions WHERE shop_id = $1 AND status = $2 "
+            "ORDER BY last_message_at DESC, wa_id, number LIMIT $3", self.shop, status, limit)
         return [_session(r) for r in rows]
