@@ -309,6 +309,13 @@ class AccountStore(Protocol):
         """Connect the number, or replace what is kept of it (its shop, tier, status)."""
         ...
 
+    async def register(self, account: Account) -> Account:
+        """Connect the number as a service starting on it does: a new one as given; a
+        known one takes the shop, tier and (when given) display number but keeps its
+        status, so a number suspended stays suspended across restarts.  Returns what
+        is kept now."""
+        ...
+
     async def all(self) -> list[Account]:
         """Every connected number, by phone_number_id: what routing loads."""
         ...

@@ -95,7 +95,7 @@ async def build_service(config: ServiceConfig, program: Program, *,
     store, inbox, ready = (*stores, _always_ready) if stores else await _store(config, closers)
     shop_id = program.project.shop or "default"
     tier = None if config.tier == UNLIMITED else config.tier
-    await store.accounts.put(Account(config.phone_number_id, shop_id, tier=tier))
+    await store.accounts.register(Account(config.phone_number_id, shop_id, tier=tier))
     routes = Routes()
     await routes.load(store)
     engine = await served_engine(store.shop(shop_id), program, config.secrets, clock.now())

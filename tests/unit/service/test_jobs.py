@@ -36,15 +36,17 @@ OTHER_NUMBER = "220000000000001"
 UNKNOWN_NUMBER = "330000000000001"
 
 
-async def _service(clock: ManualClock, **env: str) -> tuple[Service, InMemoryChannel]:
+async def _service(clock: ManualClock, store: MemoryStore | None = None,
+                   **env: str) -> tuple[Service, InMemoryChannel]:
     program = compile_project({"flows/hi.yaml": FLOW}).program
     assert program is not None
     config = load_config({"WACTL_APP_SECRET": SECRET, "WACTL_VERIFY_TOKEN": "v",
                           "WACTL_ACCESS_TOKEN": "t", "WACTL_PHONE_NUMBER_ID": PHONE_NUMBER_ID,
                           **env})
     channel = InMemoryChannel()
+    stores = None if store is None else (store, store.inbox)
     service = await build_service(config, program, channel=channel,
-                                  http=UnavailableHttpClient(), clock=clock)
+                                  http=UnavailableHttpClient(), clock=clock, stores=stores)
     return service, channel
 
 
@@ -154,3 +156,20 @@ async def test_a_backlog_drains_a_batch_per_round_not_a_batch_per_period() -> No
     assert await jobs.run_due(later) == 0  # drained: next due after the periods
     assert [s.status for n in range(3)
             for s in await shop.sessions.history(f"8490000000{n}")] == ["expired"] * 3
+
+
+async def test_a_suspended_number_stays_suspended_when_the_service_restarts() -> None:
+    store, clock = MemoryStore(), ManualClock(T0)
+    service, _ = await _service(clock, store)
+    [account] = await store.accounts.all()
+    await store.accounts.put(Account(account.phone_number_id, account.shop_id,
+                                     status="suspended"))
+    await service.close()
+    restarted, channel = await _service(clock, store)  # registers its number again
+    assert [a.status for a in await store.accounts.all()] == ["suspended"]
+    data, headers = _signed(_hi(PHONE_NUMBER_ID, "84900000001"))
+    async with TestClient(TestServer(make_app(restarted))) as client:
+        assert (await client.post("/webhooks", data=data, headers=headers)).status == 200
+    await _drain(restarted)
+    assert channel.outbox == []
+    await restarted.close()

@@ -219,6 +219,14 @@ class MemoryAccountStore:
     async def put(self, account: Account) -> None:
         self.tables.kv["accounts"][account.phone_number_id] = account
 
+    async def register(self, account: Account) -> Account:
+        known: Account | None = self.tables.kv["accounts"].get(account.phone_number_id)
+        if known is not None:
+            account = replace(account, status=known.status,
+                              display_phone=account.display_phone or known.display_phone)
+        self.tables.kv["accounts"][account.phone_number_id] = account
+        return account
+
     async def all(self) -> list[Account]:
         accounts = self.tables.kv["accounts"]
         return [accounts[k] for k in sorted(accounts)]
