@@ -12,7 +12,9 @@
   LOCKED`: replicas share the work, no body is emptied twice; the messages and so
   their counts stay).
 A pass that filled its batch runs again at the next round until the backlog is gone.
-Timers, schedules and outbox retries are the workers' own (`runner.Workers`).
+Timers, schedules and outbox retries are the workers' own (`runner.Workers`): a retry
+waits out its back-off (`not_before`), and an entry whose lease ran out (its worker
+died) is simply claimed again by the next claim, so no job re-issues leases.
 """
 
 from __future__ import annotations
