@@ -25,20 +25,25 @@ CLOSED_EVENT = "ConversationClosed"
 
 
 async def track(u: UnitOfWork, event: Event, effects: Sequence[Effect]) -> None:
-    """Apply the session rules to the messages this event logs (inbound, then sends)."""
+    """Apply the session rules to the messages this event logs (inbound, then sends):
+    one read and one write per session touched, however many messages the event logs
+    (an inbound message with its replies: two statements, not four)."""
+    directions: list[Literal["in", "out"]] = []
     if isinstance(event, Inbound):
-        await _message(u, event.wa_id, "in", event.at)
+        directions.append("in")
     if any(isinstance(e, SENDS) for e in effects):
-        await _message(u, event.wa_id, "out", event.at)
-
-
-async def _message(u: UnitOfWork, wa_id: str, direction: Literal["in", "out"],
-                   at: datetime) -> None:
-    current = await u.sessions.current(wa_id)
-    for session in on_message(current, wa_id, direction, at):
+        directions.append("out")
+    if not directions:
+        return
+    current = await u.sessions.current(event.wa_id)
+    touched: dict[int, Session] = {}
+    for direction in directions:
+        for session in on_message(current, event.wa_id, direction, event.at):
+            touched[session.number] = current = session
+    for session in touched.values():
         await u.sessions.save(session)
         if session.status == "expired":
-            await u.enqueue(closed_event(session), at=at)
+            await u.enqueue(closed_event(session), at=event.at)
 
 
 def closed_event(session: Session) -> Publish:
