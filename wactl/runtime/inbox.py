@@ -11,6 +11,7 @@ ignores an event whose idempotency key it has committed.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -55,18 +56,34 @@ class InboxWorker:
     """Handles claimed inbox rows: statuses by `Conductor.status`, the rest as units."""
 
     def __init__(self, inbox: InboxStore, conductor: Conductor, clock: Clock, *,
-                 owner: str = "inbox", lease: timedelta = timedelta(seconds=60)) -> None:
+                 owner: str = "inbox", lease: timedelta = timedelta(seconds=60),
+                 parallel: int = 1) -> None:
         self.inbox, self.conductor, self.clock = inbox, conductor, clock
         self.owner, self.lease = owner, lease
+        self.parallel = parallel
+        """Rows handled at once: a claim holds one row per conversation, so rows of a
+        batch are of different conversations and may go side by side (1: in order)."""
 
     async def run_once(self, limit: int = 100) -> int:
         """Claim a batch and handle it; the number of rows handled."""
         rows = await self.inbox.claim(self.owner, now=self.clock.now(), lease=self.lease,
                                       limit=limit)
-        for row in rows:
-            if isinstance(row.event, StatusUpdate):
-                await self.conductor.status(row.shop_id, row.event)
-            else:
-                await self.conductor.handle(row.shop_id, row.event)
-            await self.inbox.done(row.id)
+        if self.parallel <= 1:
+            for row in rows:
+                await self._handle(row)
+            return len(rows)
+        gate = asyncio.Semaphore(self.parallel)
+
+        async def gated(row: InboxRow) -> None:
+            async with gate:
+                await self._handle(row)
+
+        await asyncio.gather(*(gated(row) for row in rows))
         return len(rows)
+
+    async def _handle(self, row: InboxRow) -> None:
+        if isinstance(row.event, StatusUpdate):
+            await self.conductor.status(row.shop_id, row.event)
+        else:
+            await self.conductor.handle(row.shop_id, row.event)
+        await self.inbox.done(row.id)

@@ -45,6 +45,10 @@ from wactl.service.webhook.signature import Refused, verify_handshake, verify_si
 
 log = logging.getLogger("wactl.service")
 
+PARALLEL = 8
+"""Conversations a worker handles, and sends a dispatcher makes, at once (each claim holds
+one row per conversation, so their order is kept; the pool has 10 connections)."""
+
 
 class LoggedEvents:
     """The event publisher until a broker is configured: one log line per event."""
@@ -116,8 +120,9 @@ async def build_service(config: ServiceConfig, program: Program, *,
     lease = timedelta(seconds=config.lease_seconds)
     owner = f"{socket.gethostname()}-{os.getpid()}"
     dispatcher = Dispatcher(store, conductor, Outside(channel, http, ai, LoggedEvents()), clock,
-                            owner=owner, lease=lease)
-    workers = Workers.of(conductor, inbox, dispatcher, clock, owner=owner, lease=lease)
+                            owner=owner, lease=lease, parallel=PARALLEL)
+    workers = Workers.of(conductor, inbox, dispatcher, clock, owner=owner, lease=lease,
+                         parallel=PARALLEL)
     retention = {} if config.retention_days is None else {
         shop_id: timedelta(days=config.retention_days)}
     workers.jobs = Jobs(store, [shop_id], routes, retention)
@@ -182,6 +187,7 @@ async def _ai(config: ServiceConfig, program: Program,
 
 
 SERVICE = web.AppKey("service", Service)
+
 
 
 def make_app(service: Service) -> web.Application:

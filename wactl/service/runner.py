@@ -51,10 +51,11 @@ class Workers:
 
     @classmethod
     def of(cls, conductor: Conductor, inbox: InboxStore | None, dispatcher: Dispatcher,
-           clock: Clock, *, owner: str, lease: timedelta = timedelta(seconds=60)) -> Workers:
+           clock: Clock, *, owner: str, lease: timedelta = timedelta(seconds=60),
+           parallel: int = 1) -> Workers:
         clockwork = Clockwork(conductor.store, conductor, clock, owner=owner, lease=lease)
         worker = None if inbox is None else InboxWorker(inbox, conductor, clock, owner=owner,
-                                                        lease=lease)
+                                                        lease=lease, parallel=parallel)
         return cls(conductor, worker, dispatcher, clockwork, clock, list(conductor.engines))
 
     async def round(self) -> int:

@@ -56,3 +56,28 @@ async def test_a_status_row_moves_the_message_without_a_unit() -> None:
         pass
     [_, asked] = await sb.shop.conversations.messages(WA)
     assert asked.status == "read"
+
+
+THREE = """
+flow: three
+trigger: {keyword: [hi]}
+steps:
+  - {id: one, send: "1"}
+  - {id: two, send: "2"}
+  - {id: three, send: "3"}
+"""
+
+
+async def test_side_by_side_workers_keep_each_conversations_order() -> None:
+    sb = Sandbox(Engine(compile_yaml(THREE)), clock=ManualClock(T0))
+    customers = [f"8490000{n:04d}" for n in range(20)]
+    body: list[tuple[str, Event]] = [(DEFAULT_SHOP, _say("hi", k, wa))
+                                     for k in range(3) for wa in customers]
+    await sb.store.inbox.put(body, at=T0)
+    worker = InboxWorker(sb.store.inbox, sb.conductor, sb.clock, parallel=8)
+    sb.dispatcher.parallel = 8
+    while await sb.store.inbox.pending() or sb.store.claimable(T0):
+        await worker.run_once()
+        await sb.dispatcher.run_once()
+    for wa in customers:
+        assert [getattr(m, "text", "") for m in sb.channel.sent(wa)] == ["1", "2", "3"] * 3

@@ -15,6 +15,7 @@ another dispatcher takes them again (docs/guarantees.md says what that means per
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -54,23 +55,32 @@ class Dispatcher:
     def __init__(self, store: Store, conductor: Conductor, outside: Outside, clock: Clock, *,
                  owner: str = "dispatcher", lease: timedelta = timedelta(seconds=60),
                  max_attempts: int = 5, backoff: timedelta = timedelta(seconds=5),
-                 faults: Faults = NO_FAULTS) -> None:
+                 faults: Faults = NO_FAULTS, parallel: int = 1) -> None:
         self.store, self.conductor, self.outside, self.clock = store, conductor, outside, clock
         self.owner, self.lease = owner, lease
         self.max_attempts, self.backoff = max_attempts, backoff
         self.faults = faults
+        self.parallel = parallel
+        """Entries carried out at once: a claim holds one entry per conversation, so the
+        entries of a batch may go side by side without breaking any conversation's order
+        (1: one after another, as tests and `wactl simulate` want)."""
 
     async def run_once(self, limit: int = 100) -> list[Handled]:
         """Claim a batch and carry it out; the events the answers made, in order."""
         now = self.clock.now()
         entries = await self.store.claim_outbox(self.owner, now=now, lease=self.lease,
                                                 limit=limit)
-        done: list[Handled] = []
-        for entry in entries:
-            handled = await self.dispatch(entry)
-            if handled is not None:
-                done.append(handled)
-        return done
+        if self.parallel <= 1:
+            found = [await self.dispatch(entry) for entry in entries]
+        else:
+            gate = asyncio.Semaphore(self.parallel)
+
+            async def gated(entry: OutboxEntry) -> Handled | None:
+                async with gate:
+                    return await self.dispatch(entry)
+
+            found = list(await asyncio.gather(*(gated(entry) for entry in entries)))
+        return [handled for handled in found if handled is not None]
 
     async def dispatch(self, entry: OutboxEntry) -> Handled | None:
         self.faults.reach("claimed")
