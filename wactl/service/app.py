@@ -23,8 +23,12 @@ import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from aiohttp import web
+
+if TYPE_CHECKING:
+    from wactl.service.whatsapp.client import GraphClient
 
 from wactl.compiler.egress import project_policy
 from wactl.compiler.ir import Program
@@ -39,6 +43,7 @@ from wactl.service.config import ServiceConfig
 from wactl.service.group_commit import GroupCommit
 from wactl.service.http_client import AiohttpHttpClient
 from wactl.service.jobs import Jobs, Routes
+from wactl.service.media import Fetch, MediaJob, MediaStore, MemoryMediaStore, wanted
 from wactl.service.runner import Workers
 from wactl.service.webhook.parse import Malformed, WebhookEvent, parse_webhook
 from wactl.service.webhook.signature import Refused, verify_handshake, verify_signature
@@ -72,6 +77,8 @@ class Service:
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     ready: Callable[[], Awaitable[str | None]] = field(default=lambda: _always_ready())
     """None when the service can take traffic, else why not (for `/readyz`)."""
+    media: MediaStore = field(default_factory=MemoryMediaStore)
+    """Inbound media to fetch and fetched (`wactl.service.media`)."""
     group: GroupCommit = field(init=False)
     """The webhook handlers' way into the inbox: concurrent bodies written together."""
 
@@ -80,8 +87,11 @@ class Service:
 
     async def keep(self, items: list[tuple[str, WebhookEvent]]) -> None:
         """Keep a body's events in the inbox before the 200 (with the bodies of
-        concurrent handlers: one write, each handler awaiting its commit)."""
-        await self.group.put(list(items), at=self.clock.now())
+        concurrent handlers: one write, each handler awaiting its commit), and note its
+        media for the media job."""
+        now = self.clock.now()
+        await self.group.put(list(items), at=now)
+        await self.media.want(wanted(list(items), now))
 
     async def close(self) -> None:
         for close in reversed(self.closers):
@@ -96,7 +106,10 @@ async def build_service(config: ServiceConfig, program: Program, *,
     (tests) replaces the stores `config` names."""
     clock = clock or SystemClock()
     closers: list[Callable[[], Awaitable[None]]] = []
-    store, inbox, ready = (*stores, _always_ready) if stores else await _store(config, closers)
+    if stores is None:
+        store, inbox, ready, media = await _store(config, closers)
+    else:
+        (store, inbox), ready, media = stores, _always_ready, MemoryMediaStore()
     shop_id = program.project.shop or "default"
     tier = None if config.tier == UNLIMITED else config.tier
     await store.accounts.put(Account(config.phone_number_id, shop_id, tier=tier))
@@ -104,13 +117,15 @@ async def build_service(config: ServiceConfig, program: Program, *,
     await routes.load(store)
     engine = await served_engine(store.shop(shop_id), program, config.secrets, clock.now())
     conductor = Conductor(store, {shop_id: engine}, tiers={shop_id: config.tier})
+    fetch = None
     if channel is None:
         from wactl.service.whatsapp.client import GraphClient
 
         graph = GraphClient(config.graph_api_base, config.access_token, config.phone_number_id,
-                            rate=config.send_rate, timeout=config.graph_timeout)
+                            rate=config.send_rate, timeout=config.graph_timeout,
+                            max_media=config.media_max_bytes)
         closers.append(graph.close)
-        channel = graph
+        channel, fetch = graph, _fetcher(graph)
     if http is None:
         egress = program.project.egress
         client = AiohttpHttpClient(project_policy(egress.allow_hosts, egress.allow_http))
@@ -125,8 +140,18 @@ async def build_service(config: ServiceConfig, program: Program, *,
                          parallel=PARALLEL)
     retention = {} if config.retention_days is None else {
         shop_id: timedelta(days=config.retention_days)}
-    workers.jobs = Jobs(store, [shop_id], routes, retention)
-    return Service(config, routes, store, conductor, inbox, workers, clock, closers, ready)
+    media_job = None if fetch is None else MediaJob(media, fetch, owner=owner)
+    workers.jobs = Jobs(store, [shop_id], routes, retention, media=media, media_job=media_job)
+    return Service(config, routes, store, conductor, inbox, workers, clock, closers, ready,
+                   media)
+
+
+def _fetcher(graph: GraphClient) -> Fetch:
+    async def fetch(media_id: str) -> tuple[bytes, str, str]:
+        found = await graph.media(media_id)
+        return found.content, found.mime_type, found.sha256
+
+    return fetch
 
 
 Readiness = Callable[[], Awaitable[str | None]]
@@ -151,14 +176,15 @@ async def _always_ready() -> str | None:
 
 
 async def _store(config: ServiceConfig, closers: list[Callable[[], Awaitable[None]]]
-                 ) -> tuple[Store, InboxStore, Readiness]:
+                 ) -> tuple[Store, InboxStore, Readiness, MediaStore]:
     if config.database_url is None:
         log.warning("no DATABASE_URL: running on in-memory stores, nothing survives a restart",
                     extra={"code": "not_durable"})
         memory = MemoryStore()
-        return memory, memory.inbox, _always_ready
+        return memory, memory.inbox, _always_ready, MemoryMediaStore()
     from wactl.service.postgres import PostgresStore, create_pool, migrate
     from wactl.service.postgres.inbox import PostgresInbox
+    from wactl.service.postgres.media import PostgresMediaStore
     from wactl.service.postgres.migrate import not_current
 
     pool = await create_pool(config.database_url)
@@ -168,7 +194,7 @@ async def _store(config: ServiceConfig, closers: list[Callable[[], Awaitable[Non
     async def ready() -> str | None:
         return await not_current(pool)
 
-    return PostgresStore(pool), PostgresInbox(pool), ready
+    return PostgresStore(pool), PostgresInbox(pool), ready, PostgresMediaStore(pool)
 
 
 async def _ai(config: ServiceConfig, program: Program,

@@ -7,7 +7,10 @@
   (`driver.sessions.expire`: each in its conversation's unit of work, which re-checks,
   so two replicas end a session once and publish one `ConversationClosed`).
 - **Retention**: every `RETENTION_EVERY`, when the shop has a retention period, the
-  bodies of messages older than it are emptied (an idempotent UPDATE; counts stay).
+  bodies of messages and the media files older than it are emptied (idempotent; counts
+  stay).
+- **Media**: every round, a few wanted inbound media files are downloaded
+  (`wactl.service.media.MediaJob`).
 Timers, schedules and outbox retries are the workers' own (`runner.Workers`).
 """
 
@@ -20,6 +23,7 @@ from datetime import datetime, timedelta
 
 from wactl.runtime.driver import sessions
 from wactl.runtime.ports import Account, Store
+from wactl.service.media import MediaJob, MediaStore
 
 log = logging.getLogger("wactl.service")
 
@@ -60,10 +64,13 @@ class Jobs:
     retention: Mapping[str, timedelta] = field(default_factory=dict)
     """Each shop's retention period (shops without one keep their messages)."""
     last: dict[str, datetime] = field(default_factory=dict)
+    media: MediaStore | None = None
+    media_job: MediaJob | None = None
+    """Fetches inbound media every round (None: no Graph API client to fetch with)."""
 
     async def run_due(self, now: datetime) -> int:
         """Run the jobs that are due; how much they did (sessions ended, bodies emptied)."""
-        done = 0
+        done = 0 if self.media_job is None else await self.media_job.run_once(now)
         if self._due("routes", now, ROUTES_EVERY):
             await self.routes.load(self.store)
         if self._due("expiry", now, EXPIRY_EVERY):
@@ -86,6 +93,8 @@ class Jobs:
         emptied = 0
         for shop, period in self.retention.items():
             count = await self.store.shop(shop).conversations.forget_bodies(now - period)
+            if self.media is not None:
+                count += await self.media.forget(shop, now - period)
             if count:
                 log.info("%d message bodies past retention emptied", count, extra={
                     "code": "retention", "shop": shop, "count": count})
