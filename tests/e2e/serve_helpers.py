@@ -69,6 +69,7 @@ async def start_service(root: Path, graph: FakeGraph, database_url: str | None =
                 "WACTL_ACCESS_TOKEN": graph.access_token,
                 "WACTL_PHONE_NUMBER_ID": PHONE_NUMBER_ID,
                 "WACTL_GRAPH_API_BASE": graph.base_url, "WACTL_PORT": str(port)})
+    env["WACTL_MARK_READ"] = "false"  # the tests of sends count posts; one test turns it on
     env.update(settings)
     if database_url is not None:
         env["DATABASE_URL"] = database_url

@@ -360,6 +360,14 @@ class Channel(Protocol):
         ...
 
 
+class ReadReceipts(Protocol):
+    """Blue ticks on WhatsApp (the Graph API client has them; tests may leave them out)."""
+
+    async def mark_read(self, message_id: str) -> None:
+        """Mark a customer's message read; raises `ChannelError` on a refusal."""
+        ...
+
+
 class HttpClient(Protocol):
     async def request(self, request: HttpRequest) -> HttpResult:
         """Carry out a `call` step's request; never raises.

@@ -116,8 +116,9 @@ async def build_service(config: ServiceConfig, program: Program, *,
     routes = Routes()
     await routes.load(store)
     engine = await served_engine(store.shop(shop_id), program, config.secrets, clock.now())
-    conductor = Conductor(store, {shop_id: engine}, tiers={shop_id: config.tier})
-    fetch = None
+    conductor = Conductor(store, {shop_id: engine}, tiers={shop_id: config.tier},
+                          mark_read=config.mark_read)
+    fetch, reads = None, None
     if channel is None:
         from wactl.service.whatsapp.client import GraphClient
 
@@ -125,7 +126,7 @@ async def build_service(config: ServiceConfig, program: Program, *,
                             rate=config.send_rate, timeout=config.graph_timeout,
                             max_media=config.media_max_bytes)
         closers.append(graph.close)
-        channel, fetch = graph, _fetcher(graph)
+        channel, fetch, reads = graph, _fetcher(graph), graph
     if http is None:
         egress = program.project.egress
         client = AiohttpHttpClient(project_policy(egress.allow_hosts, egress.allow_http))
@@ -134,8 +135,9 @@ async def build_service(config: ServiceConfig, program: Program, *,
     ai = ai or await _ai(config, program, closers)
     lease = timedelta(seconds=config.lease_seconds)
     owner = f"{socket.gethostname()}-{os.getpid()}"
-    dispatcher = Dispatcher(store, conductor, Outside(channel, http, ai, LoggedEvents()), clock,
-                            owner=owner, lease=lease, parallel=PARALLEL)
+    outside = Outside(channel, http, ai, LoggedEvents(), reads)
+    dispatcher = Dispatcher(store, conductor, outside, clock, owner=owner, lease=lease,
+                            parallel=PARALLEL)
     workers = Workers.of(conductor, inbox, dispatcher, clock, owner=owner, lease=lease,
                          parallel=PARALLEL)
     retention = {} if config.retention_days is None else {

@@ -34,7 +34,7 @@ from wactl.runtime.driver.writes import (
     write_outcome,
     write_profile,
 )
-from wactl.runtime.effects import Effect, Log
+from wactl.runtime.effects import Effect, Log, MarkRead
 from wactl.runtime.engine import Outcome
 from wactl.runtime.events import (
     AiResult,
@@ -80,11 +80,15 @@ class Conductor:
     """Handles events for every shop whose engine it holds; see the module docstring."""
 
     def __init__(self, store: Store, engines: Mapping[str, EngineLike], *,
-                 tiers: Mapping[str, int] | None = None, faults: Faults = NO_FAULTS) -> None:
+                 tiers: Mapping[str, int] | None = None, faults: Faults = NO_FAULTS,
+                 mark_read: bool = False) -> None:
         self.store, self.engines = store, engines
         self.tiers = dict(tiers or {})
         """Each shop's messaging tier: distinct customers reached per rolling 24 h."""
         self.faults = faults
+        self.mark_read = mark_read
+        """Put a `MarkRead` for each customer's message into the outbox, before the
+        replies (the service's blue ticks; off in tests and simulate)."""
 
     async def handle(self, shop_id: str, event: Event, *, key: str | None = None) -> Handled:
         """Handle `event` for `shop_id` in one unit of work; `key` overrides its own key."""
@@ -121,6 +125,8 @@ class Conductor:
         await sessions.track(u, event, outcome.effects)
         if isinstance(event, Inbound):
             await u.conversations.append_message(inbound_record(event))
+            if self.mark_read and event.id and event.kind != "system":
+                await u.enqueue(MarkRead(event.wa_id, event.id), at=event.at)
         await write_outcome(u, outcome.state, outcome.effects, event.at)
         await write_profile(u, outcome.state.customer, before)
         return Handled("handled", outcome.effects)

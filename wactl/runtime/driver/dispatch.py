@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from wactl.runtime.driver.conductor import Conductor, Handled
 from wactl.runtime.driver.faults import NO_FAULTS, Faults
 from wactl.runtime.driver.writes import SENDS, write_log
-from wactl.runtime.effects import AiRequest, HttpRequest, Log, Publish
+from wactl.runtime.effects import AiRequest, HttpRequest, Log, MarkRead, Publish
 from wactl.runtime.events import AiResult, HttpResult
 from wactl.runtime.ports import (
     AiClient,
@@ -32,6 +32,7 @@ from wactl.runtime.ports import (
     Clock,
     EventPublisher,
     HttpClient,
+    ReadReceipts,
     Store,
 )
 from wactl.runtime.records import OutboxEntry
@@ -47,6 +48,8 @@ class Outside:
     http: HttpClient
     ai: AiClient
     events: EventPublisher
+    reads: ReadReceipts | None = None
+    """Where `MarkRead` entries go (None: they are done without a call)."""
 
 
 class Dispatcher:
@@ -89,6 +92,9 @@ class Dispatcher:
             return await self._answer(entry, await self._http(entry, effect))
         if isinstance(effect, AiRequest):
             return await self._answer(entry, await self._ai(entry, effect))
+        if isinstance(effect, MarkRead):
+            await self._mark_read(entry, effect)
+            return None
         if isinstance(effect, Publish):
             await self.outside.events.publish(effect)
             self.faults.reach("carried_out")
@@ -96,6 +102,21 @@ class Dispatcher:
             self.faults.reach("recorded")
             return None
         return await self._send(entry)
+
+    async def _mark_read(self, entry: OutboxEntry, effect: MarkRead) -> None:
+        """Blue ticks, tried once (the client retries outages itself): a refusal is
+        logged and the entry ends, so a missing tick never holds the replies behind it."""
+        reads = self.outside.reads
+        try:
+            if reads is not None:
+                await reads.mark_read(effect.message_id)
+        except ChannelError as err:
+            write_log(entry.wa_id, Log("warning", "read_receipt",
+                                       f"message {effect.message_id} not marked read: "
+                                       f"{err.code}"), entry.shop_id)
+        self.faults.reach("carried_out")
+        await self.store.done(entry.id)
+        self.faults.reach("recorded")
 
     async def _send(self, entry: OutboxEntry) -> Handled | None:
         assert isinstance(entry.effect, SENDS)
