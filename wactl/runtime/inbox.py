@@ -5,8 +5,9 @@ answers WhatsApp, so a crash after the answer loses nothing.  Workers claim rows
 way dispatchers claim outbox entries: per conversation only its oldest row, and only
 when none of that conversation's is leased, so a conversation's events are handled
 one at a time in arrival order while other conversations go on in parallel.  A row
-ends when its event was handled; handling twice is harmless, since the unit of work
-ignores an event whose idempotency key it has committed.
+ends in the unit of work that handles its event (one commit: the effects and the row's
+end), so a crash never leaves a handled row behind; a status row ends after its
+update, and handling it twice is harmless (statuses only move forward).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Protocol
 
 from wactl.runtime.driver import Conductor
 from wactl.runtime.events import Event, StatusUpdate
-from wactl.runtime.ports import Clock
+from wactl.runtime.ports import Clock, UnitOfWork
 
 log = logging.getLogger("wactl.runtime")
 
@@ -45,6 +46,11 @@ class InboxStore(Protocol):
         ...
 
     async def done(self, row_id: int) -> None:
+        ...
+
+    async def done_in(self, unit: UnitOfWork, row_id: int) -> None:
+        """End the row inside `unit` (a unit of work of this inbox's store), so that it
+        ends if and only if the unit commits."""
         ...
 
     async def pending(self) -> int:
@@ -84,6 +90,12 @@ class InboxWorker:
     async def _handle(self, row: InboxRow) -> None:
         if isinstance(row.event, StatusUpdate):
             await self.conductor.status(row.shop_id, row.event)
-        else:
-            await self.conductor.handle(row.shop_id, row.event)
-        await self.inbox.done(row.id)
+            await self.inbox.done(row.id)
+            return
+
+        async def end(unit: UnitOfWork) -> None:
+            await self.inbox.done_in(unit, row.id)
+
+        handled = await self.conductor.handle(row.shop_id, row.event, also=end)
+        if handled.verdict == "unknown_shop":  # no unit was opened
+            await self.inbox.done(row.id)

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from wactl.runtime.events import Event
 from wactl.runtime.inbox import InboxRow, InboxStore
+from wactl.runtime.ports import UnitOfWork
 
 MAX_BATCH = 256
 """Bodies one write takes at most (the rest wait for the next)."""
@@ -62,6 +63,9 @@ class GroupCommit:
 
     async def done(self, row_id: int) -> None:
         await self.inner.done(row_id)
+
+    async def done_in(self, unit: UnitOfWork, row_id: int) -> None:
+        await self.inner.done_in(unit, row_id)
 
     async def pending(self) -> int:
         return await self.inner.pending()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from engine_harness import T0, WA, compile_yaml
 
+from wactl.runtime.driver import Faults, InjectedCrash
 from wactl.runtime.engine import Engine
 from wactl.runtime.events import Event, Inbound, StatusUpdate
 from wactl.runtime.inbox import InboxWorker
@@ -81,3 +83,22 @@ async def test_side_by_side_workers_keep_each_conversations_order() -> None:
         await sb.dispatcher.run_once()
     for wa in customers:
         assert [getattr(m, "text", "") for m in sb.channel.sent(wa)] == ["1", "2", "3"] * 3
+
+
+@pytest.mark.parametrize("point", ["written", "committed"])
+async def test_a_row_ends_in_the_unit_that_handles_it(point: str) -> None:
+    """A crash before the commit leaves the row and commits nothing; after it, the row
+    is gone with the effects: either way the reply goes out exactly once."""
+    faults = Faults(point)
+    sb = Sandbox(Engine(compile_yaml(THREE)), clock=ManualClock(T0), faults=faults)
+    await sb.store.inbox.put([(DEFAULT_SHOP, _say("hi", 1))], at=T0)
+    worker = InboxWorker(sb.store.inbox, sb.conductor, sb.clock)
+    with pytest.raises(InjectedCrash):
+        await worker.run_once()
+    assert await sb.store.inbox.pending() == (1 if point == "written" else 0)
+    faults.disarm()
+    sb.store.expire_leases()  # the crashed worker's claim runs out
+    await worker.run_once()
+    await sb.drain()
+    assert [getattr(m, "text", "") for m in sb.channel.sent(WA)] == ["1", "2", "3"]
+    assert await sb.store.inbox.pending() == 0

@@ -11,6 +11,7 @@ from wactl.compiler import compile_project
 from wactl.runtime.events import Event
 from wactl.runtime.inbox import InboxRow, InboxStore
 from wactl.runtime.memory import InMemoryChannel, UnavailableHttpClient
+from wactl.runtime.ports import UnitOfWork
 from wactl.service.app import build_service, make_app
 from wactl.service.config import load_config
 from wactl.service.webhook.signature import sign
@@ -36,6 +37,9 @@ class DownInbox:
 
     async def done(self, row_id: int) -> None:
         await self.inner.done(row_id)
+
+    async def done_in(self, unit: UnitOfWork, row_id: int) -> None:
+        await self.inner.done_in(unit, row_id)
 
     async def pending(self) -> int:
         return await self.inner.pending()

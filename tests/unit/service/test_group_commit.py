@@ -10,6 +10,7 @@ import pytest
 from wactl.runtime.events import Event, Inbound
 from wactl.runtime.inbox import InboxRow
 from wactl.runtime.memory import MemoryStore
+from wactl.runtime.ports import UnitOfWork
 from wactl.service.group_commit import GroupCommit
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -36,6 +37,9 @@ class Counting:
 
     async def done(self, row_id: int) -> None:
         await self.inner.done(row_id)
+
+    async def done_in(self, unit: UnitOfWork, row_id: int) -> None:
+        await self.inner.done_in(unit, row_id)
 
     async def pending(self) -> int:
         return await self.inner.pending()

@@ -20,6 +20,7 @@ from wactl.runtime.memory import (
     UnavailableAiClient,
     UnavailableHttpClient,
 )
+from wactl.runtime.ports import UnitOfWork
 from wactl.service import runner
 from wactl.service.runner import Workers
 
@@ -78,6 +79,9 @@ class FlakyInbox:
 
     async def done(self, row_id: int) -> None:
         await self.inner.done(row_id)
+
+    async def done_in(self, unit: UnitOfWork, row_id: int) -> None:
+        await self.inner.done_in(unit, row_id)
 
     async def pending(self) -> int:
         return await self.inner.pending()

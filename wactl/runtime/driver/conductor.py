@@ -17,7 +17,7 @@ messaging tier: a customer past the cap is left out, counted and logged.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
@@ -76,6 +76,10 @@ class Handled:
     effects: list[Effect] = field(default_factory=list)
 
 
+Also = Callable[[UnitOfWork], Awaitable[None]]
+"""More writes for an event's unit of work (see `Conductor.handle`)."""
+
+
 class Conductor:
     """Handles events for every shop whose engine it holds; see the module docstring."""
 
@@ -90,8 +94,11 @@ class Conductor:
         """Put a `MarkRead` for each customer's message into the outbox, before the
         replies (the service's blue ticks; off in tests and simulate)."""
 
-    async def handle(self, shop_id: str, event: Event, *, key: str | None = None) -> Handled:
-        """Handle `event` for `shop_id` in one unit of work; `key` overrides its own key."""
+    async def handle(self, shop_id: str, event: Event, *, key: str | None = None,
+                     also: Also | None = None) -> Handled:
+        """Handle `event` for `shop_id` in one unit of work; `key` overrides its own key;
+        `also` writes more in the same unit, whatever the verdict (the inbox ends the
+        event's row in it, so the row's end and the event's effects commit together)."""
         engine = self.engines.get(shop_id)
         if engine is None:
             write_log(event.wa_id, Log("warning", "unknown_shop",
@@ -104,6 +111,8 @@ class Conductor:
             handled = await self._in_unit(u, engine, shop_id, event, key)
             if key is not None:
                 await u.mark_handled(key)
+            if also is not None:
+                await also(u)
             self.faults.reach("written")
         self.faults.reach("committed")
         write_logs(event.wa_id, handled.effects, shop_id)

@@ -70,6 +70,11 @@ class Dispatcher:
 
     async def run_once(self, limit: int = 100) -> list[Handled]:
         """Claim a batch and carry it out; the events the answers made, in order."""
+        return (await self.run_batch(limit))[1]
+
+    async def run_batch(self, limit: int = 100) -> tuple[int, list[Handled]]:
+        """Claim a batch and carry it out: how many entries it held, and the events the
+        answers made, in order."""
         now = self.clock.now()
         entries = await self.store.claim_outbox(self.owner, now=now, lease=self.lease,
                                                 limit=limit)
@@ -83,7 +88,7 @@ class Dispatcher:
                     return await self.dispatch(entry)
 
             found = list(await asyncio.gather(*(gated(entry) for entry in entries)))
-        return [handled for handled in found if handled is not None]
+        return len(entries), [handled for handled in found if handled is not None]
 
     async def dispatch(self, entry: OutboxEntry) -> Handled | None:
         self.faults.reach("claimed")
