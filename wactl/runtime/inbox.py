@@ -58,6 +58,30 @@ class InboxStore(Protocol):
         ...
 
 
+class ForwardingInbox:
+    """An inbox handing every call to `inner`: a wrapper (group commit, a test's outage)
+    overrides only what it changes."""
+
+    def __init__(self, inner: InboxStore) -> None:
+        self.inner = inner
+
+    async def put(self, items: list[tuple[str, Event]], *, at: datetime) -> list[InboxRow]:
+        return await self.inner.put(items, at=at)
+
+    async def claim(self, owner: str, *, now: datetime, lease: timedelta,
+                    limit: int = 100) -> list[InboxRow]:
+        return await self.inner.claim(owner, now=now, lease=lease, limit=limit)
+
+    async def done(self, row_id: int) -> None:
+        await self.inner.done(row_id)
+
+    async def done_in(self, unit: UnitOfWork, row_id: int) -> None:
+        await self.inner.done_in(unit, row_id)
+
+    async def pending(self) -> int:
+        return await self.inner.pending()
+
+
 class InboxWorker:
     """Handles claimed inbox rows: statuses by `Conductor.status`, the rest as units."""
 
