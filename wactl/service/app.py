@@ -112,7 +112,7 @@ async def build_service(config: ServiceConfig, program: Program, *,
         (store, inbox), ready, media = stores, _always_ready, MemoryMediaStore()
     shop_id = program.project.shop or "default"
     tier = None if config.tier == UNLIMITED else config.tier
-    await store.accounts.put(Account(config.phone_number_id, shop_id, tier=tier))
+    await store.accounts.put(await _single_account(store, config.phone_number_id, shop_id, tier))
     routes = Routes()
     await routes.load(store)
     engine = await served_engine(store.shop(shop_id), program, config.secrets, clock.now())
@@ -146,6 +146,15 @@ async def build_service(config: ServiceConfig, program: Program, *,
     workers.jobs = Jobs(store, [shop_id], routes, retention, media=media, media_job=media_job)
     return Service(config, routes, store, conductor, inbox, workers, clock, closers, ready,
                    media)
+
+
+async def _single_account(store: Store, phone_number_id: str, shop_id: str,
+                          tier: int | None) -> Account:
+    """The single-shop number as this start configures it; a suspension made meanwhile
+    (by an operator, for this shop) stays in force across restarts."""
+    kept = await store.accounts.get(phone_number_id)
+    status = kept.status if kept is not None and kept.shop_id == shop_id else "active"
+    return Account(phone_number_id, shop_id, tier=tier, status=status)
 
 
 def _fetcher(graph: GraphClient) -> Fetch:

@@ -16,7 +16,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from fakes.webhooks import PHONE_NUMBER_ID, change, encode, envelope, message
 
 from wactl.compiler import compile_project
-from wactl.runtime.memory import InMemoryChannel, ManualClock, UnavailableHttpClient
+from wactl.runtime.memory import InMemoryChannel, ManualClock, MemoryStore, UnavailableHttpClient
 from wactl.runtime.records import Account
 from wactl.service.app import Service, build_service, make_app
 from wactl.service.config import load_config
@@ -29,15 +29,17 @@ T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 OTHER_NUMBER = "220000000000001"
 
 
-async def _service(clock: ManualClock, **env: str) -> tuple[Service, InMemoryChannel]:
+async def _service(clock: ManualClock, store: MemoryStore | None = None,
+                   **env: str) -> tuple[Service, InMemoryChannel]:
     program = compile_project({"flows/hi.yaml": FLOW}).program
     assert program is not None
     config = load_config({"WACTL_APP_SECRET": SECRET, "WACTL_VERIFY_TOKEN": "v",
                           "WACTL_ACCESS_TOKEN": "t", "WACTL_PHONE_NUMBER_ID": PHONE_NUMBER_ID,
                           **env})
     channel = InMemoryChannel()
+    stores = None if store is None else (store, store.inbox)
     service = await build_service(config, program, channel=channel,
-                                  http=UnavailableHttpClient(), clock=clock)
+                                  http=UnavailableHttpClient(), clock=clock, stores=stores)
     return service, channel
 
 
@@ -79,6 +81,23 @@ async def test_the_single_shop_number_is_registered_and_a_suspended_one_is_skipp
     await _drain(service)
     assert [m.to for _, m in channel.outbox] == ["84900000001"]
     await service.close()
+
+
+async def test_a_suspension_outlasts_a_restart() -> None:
+    store = MemoryStore()
+    clock = ManualClock(T0)
+    first, _ = await _service(clock, store=store)
+    await store.accounts.put(Account(PHONE_NUMBER_ID, next(iter(first.conductor.engines)),
+                                     status="suspended"))
+    await first.close()
+    second, channel = await _service(clock, store=store)
+    assert second.routes.shop(PHONE_NUMBER_ID) == (None, "suspended_number")
+    data, headers = _signed(_hi(PHONE_NUMBER_ID, "84900000001"))
+    async with TestClient(TestServer(make_app(second))) as client:
+        assert (await client.post("/webhooks", data=data, headers=headers)).status == 200
+    await _drain(second)
+    assert channel.outbox == []
+    await second.close()
 
 
 async def test_a_quiet_conversation_expires_and_its_closing_is_published(
