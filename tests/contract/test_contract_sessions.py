@@ -235,16 +235,3 @@ async def test_sessions_by_status_latest_message_first_within_the_shop(kit: Port
     assert [s.id for s in await kit.shop.sessions.by_status("expired")] == ["84931/1"]
     assert [s.id for s in await kit.other.sessions.by_status("active")] == ["84934/1"]
 
-
-async def test_registering_at_start_keeps_a_suspension(kit: PortKit) -> None:
-    accounts = kit.store.accounts
-    first = await accounts.register(Account("1001", SHOP, "+84 90 000 0001", 250))
-    assert first == Account("1001", SHOP, "+84 90 000 0001", 250)
-    await accounts.put(Account("1001", SHOP, "+84 90 000 0001", 250, status="suspended"))
-    again = await accounts.register(Account("1001", SHOP, tier=1000))  # a restart
-    assert again == Account("1001", SHOP, "+84 90 000 0001", 1000, status="suspended")
-    assert await accounts.get("1001") == again
-    both = await asyncio.gather(accounts.register(Account("1003", OTHER)),
-                                accounts.register(Account("1003", OTHER)))
-    assert both[0] == both[1] == Account("1003", OTHER)
-    assert [a.phone_number_id for a in await accounts.all()] == ["1001", "1003"]

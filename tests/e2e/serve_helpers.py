@@ -7,6 +7,7 @@ import io
 import os
 import socket
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,6 +70,7 @@ async def start_service(root: Path, graph: FakeGraph, database_url: str | None =
                 "WACTL_ACCESS_TOKEN": graph.access_token,
                 "WACTL_PHONE_NUMBER_ID": PHONE_NUMBER_ID,
                 "WACTL_GRAPH_API_BASE": graph.base_url, "WACTL_PORT": str(port)})
+    env["WACTL_MARK_READ"] = "false"  # the tests of sends count posts; one test turns it on
     env.update(settings)
     if database_url is not None:
         env["DATABASE_URL"] = database_url
@@ -108,5 +110,8 @@ async def delivered(graph: FakeGraph, count: int) -> list[str]:
     return texts(graph)
 
 
-def text_body(text: str, n: int) -> bytes:
-    return body(message("text", {"body": text}, id=f"wamid.serve{n}"))
+def text_body(text: str, n: int, *, now: bool = False) -> bytes:
+    """A text message body; with `now`, stamped with the current time (a flow's `wait`
+    counts from the message's time, so an old stamp would make it due at once)."""
+    stamp = {"timestamp": str(int(time.time()))} if now else {}
+    return body(message("text", {"body": text}, id=f"wamid.serve{n}", **stamp))

@@ -52,6 +52,23 @@ async def test_a_signed_message_is_answered_through_the_graph_api(
     assert len(graph.delivered()) == 2
 
 
+async def test_with_read_receipts_on_a_message_is_marked_read_before_the_reply(
+        tmp_path: Path) -> None:
+    write_project(tmp_path)
+    async with FakeGraph(phone_number_id=PHONE_NUMBER_ID) as graph:
+        served = await start_service(tmp_path, graph, WACTL_MARK_READ="true")
+        try:
+            first = text_body("hi", 1)
+            assert await post(served.url, first, signature=sign(SECRET, first)) == 200
+            assert await delivered(graph, 1) == ["Chào bạn! Bạn tên gì?"]
+        finally:
+            await served.stop()
+        bodies = [r.body or {} for r in graph.posts()]
+        assert bodies[0] == {"messaging_product": "whatsapp", "status": "read",
+                             "message_id": "wamid.serve1"}
+        assert bodies[1].get("type") == "text"
+
+
 async def test_bad_requests_get_their_status_and_nothing_is_answered(
         service: str, graph: FakeGraph) -> None:
     data = text_body("hi", 1)

@@ -249,7 +249,7 @@ flow: later
 trigger: {keyword: [hi]}
 steps:
   - {id: first, send: "Now"}
-  - {id: pause, wait: 3s}
+  - {id: pause, wait: 5s}
   - {id: second, send: "Later"}
 """
 
@@ -259,7 +259,7 @@ async def test_a_wait_timer_across_a_restart_fires_once(
     write_project(tmp_path, {"later.yaml": WAIT_FLOW})
     async with FakeGraph(phone_number_id=PHONE_NUMBER_ID) as graph:
         first = await start_service(tmp_path, graph, fresh_database, **FAST)
-        assert await _signed(first.url, text_body("hi", 1)) == 200
+        assert await _signed(first.url, text_body("hi", 1, now=True)) == 200
         assert await delivered(graph, 1) == ["Now"]
         await first.stop(kill=True)  # the timer is set; nobody runs
         second = await start_service(tmp_path, graph, fresh_database, **FAST)

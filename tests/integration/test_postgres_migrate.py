@@ -13,9 +13,7 @@ from wactl.service.postgres.migrate import MIGRATIONS_TABLE, applied, migrations
 
 TABLES = {"customers", "conversation_states", "messages", "active_runs", "runs", "run_steps",
           "timers", "outbox", "handled_keys", "schedule_cursors", "reach", "left_out", "inbox",
-          MIGRATIONS_TABLE}
-TABLES |= {"sessions", "accounts", "flow_versions"}  # 0003
-TABLES |= {"inbox_heads"}  # 0004
+          "sessions", "accounts", "flow_versions", "inbox_heads", "media", MIGRATIONS_TABLE}
 
 
 def test_the_migrations_ship_in_order_with_the_package() -> None:

@@ -169,6 +169,15 @@ class Publish:
 
 
 @dataclass(frozen=True, slots=True)
+class MarkRead:
+    """Blue ticks for a customer's message.  The driver adds it after handling the
+    message when the service is set to (`Conductor(mark_read=True)`); no flow emits it."""
+
+    wa_id: str
+    message_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class Log:
     """Something an operator should be able to find: why a run failed, a message dropped."""
 
@@ -181,4 +190,4 @@ class Log:
 
 Effect = (SendText | SendMedia | SendInteractive | SendTemplate | HttpRequest | AiRequest
           | TagsChanged | FieldsChanged | ConsentChanged | Handoff | ScheduleTimer
-          | CancelTimer | Publish | Log)
+          | CancelTimer | Publish | MarkRead | Log)

@@ -57,4 +57,5 @@ LOG_CODES: Mapping[str, str] = MappingProxyType({
     "schedule_missed": "a schedule time missed by more than the catch-up window: skipped",
     "send_retry": "WhatsApp refused a send for now (rate limit, outage): tried again later",
     "fallback_sent": "a message failed outside the 24h window: its fallback template went instead",
+    "read_receipt": "WhatsApp refused to mark a customer's message read: the tick is dropped",
 })

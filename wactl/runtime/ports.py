@@ -309,13 +309,6 @@ class AccountStore(Protocol):
         """Connect the number, or replace what is kept of it (its shop, tier, status)."""
         ...
 
-    async def register(self, account: Account) -> Account:
-        """Connect the number as a service starting on it does: a new one as given; a
-        known one takes the shop, tier and (when given) display number but keeps its
-        status, so a number suspended stays suspended across restarts.  Returns what
-        is kept now."""
-        ...
-
     async def all(self) -> list[Account]:
         """Every connected number, by phone_number_id: what routing loads."""
         ...
@@ -372,6 +365,14 @@ class Channel(Protocol):
 
     async def send(self, message: SendEffect) -> str:
         """Send a message; returns the message id WhatsApp gave it, or raises `ChannelError`."""
+        ...
+
+
+class ReadReceipts(Protocol):
+    """Blue ticks on WhatsApp (the Graph API client has them; tests may leave them out)."""
+
+    async def mark_read(self, message_id: str) -> None:
+        """Mark a customer's message read; raises `ChannelError` on a refusal."""
         ...
 
 

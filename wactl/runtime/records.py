@@ -17,6 +17,7 @@ from wactl.runtime.effects import (
     ConsentChanged,
     FieldsChanged,
     HttpRequest,
+    MarkRead,
     Publish,
     SendEffect,
     SendTemplate,
@@ -30,7 +31,7 @@ DEFAULT_SHOP = "default"
 CustomerChange = TagsChanged | FieldsChanged | ConsentChanged
 """The customer changes the engine reports as effects, applied one at a time."""
 
-OutboxEffect = SendEffect | HttpRequest | AiRequest | Publish
+OutboxEffect = SendEffect | HttpRequest | AiRequest | Publish | MarkRead
 """What leaves the process, and so goes through the outbox."""
 
 MessageStatus = Literal["", "queued", "sent", "delivered", "read", "failed"]

@@ -23,8 +23,12 @@ import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from aiohttp import web
+
+if TYPE_CHECKING:
+    from wactl.service.whatsapp.client import GraphClient
 
 from wactl.compiler.egress import project_policy
 from wactl.compiler.ir import Program
@@ -39,11 +43,16 @@ from wactl.service.config import ServiceConfig
 from wactl.service.group_commit import GroupCommit
 from wactl.service.http_client import AiohttpHttpClient
 from wactl.service.jobs import Jobs, Routes
+from wactl.service.media import Fetch, MediaJob, MediaStore, MemoryMediaStore, wanted
 from wactl.service.runner import Workers
 from wactl.service.webhook.parse import Malformed, WebhookEvent, parse_webhook
 from wactl.service.webhook.signature import Refused, verify_handshake, verify_signature
 
 log = logging.getLogger("wactl.service")
+
+PARALLEL = 8
+"""Conversations a worker handles, and sends a dispatcher makes, at once (each claim holds
+one row per conversation, so their order is kept; the pool has 10 connections)."""
 
 
 class LoggedEvents:
@@ -68,6 +77,8 @@ class Service:
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     ready: Callable[[], Awaitable[str | None]] = field(default=lambda: _always_ready())
     """None when the service can take traffic, else why not (for `/readyz`)."""
+    media: MediaStore = field(default_factory=MemoryMediaStore)
+    """Inbound media to fetch and fetched (`wactl.service.media`)."""
     group: GroupCommit = field(init=False)
     """The webhook handlers' way into the inbox: concurrent bodies written together."""
 
@@ -76,8 +87,11 @@ class Service:
 
     async def keep(self, items: list[tuple[str, WebhookEvent]]) -> None:
         """Keep a body's events in the inbox before the 200 (with the bodies of
-        concurrent handlers: one write, each handler awaiting its commit)."""
-        await self.group.put(list(items), at=self.clock.now())
+        concurrent handlers: one write, each handler awaiting its commit), and note its
+        media for the media job."""
+        now = self.clock.now()
+        await self.group.put(list(items), at=now)
+        await self.media.want(wanted(list(items), now))
 
     async def close(self) -> None:
         for close in reversed(self.closers):
@@ -92,21 +106,27 @@ async def build_service(config: ServiceConfig, program: Program, *,
     (tests) replaces the stores `config` names."""
     clock = clock or SystemClock()
     closers: list[Callable[[], Awaitable[None]]] = []
-    store, inbox, ready = (*stores, _always_ready) if stores else await _store(config, closers)
+    if stores is None:
+        store, inbox, ready, media = await _store(config, closers)
+    else:
+        (store, inbox), ready, media = stores, _always_ready, MemoryMediaStore()
     shop_id = program.project.shop or "default"
     tier = None if config.tier == UNLIMITED else config.tier
-    await store.accounts.register(Account(config.phone_number_id, shop_id, tier=tier))
+    await store.accounts.put(await _single_account(store, config.phone_number_id, shop_id, tier))
     routes = Routes()
     await routes.load(store)
     engine = await served_engine(store.shop(shop_id), program, config.secrets, clock.now())
-    conductor = Conductor(store, {shop_id: engine}, tiers={shop_id: config.tier})
+    conductor = Conductor(store, {shop_id: engine}, tiers={shop_id: config.tier},
+                          mark_read=config.mark_read)
+    fetch, reads = None, None
     if channel is None:
         from wactl.service.whatsapp.client import GraphClient
 
         graph = GraphClient(config.graph_api_base, config.access_token, config.phone_number_id,
-                            rate=config.send_rate, timeout=config.graph_timeout)
+                            rate=config.send_rate, timeout=config.graph_timeout,
+                            max_media=config.media_max_bytes)
         closers.append(graph.close)
-        channel = graph
+        channel, fetch, reads = graph, _fetcher(graph), graph
     if http is None:
         egress = program.project.egress
         client = AiohttpHttpClient(project_policy(egress.allow_hosts, egress.allow_http))
@@ -115,13 +135,34 @@ async def build_service(config: ServiceConfig, program: Program, *,
     ai = ai or await _ai(config, program, closers)
     lease = timedelta(seconds=config.lease_seconds)
     owner = f"{socket.gethostname()}-{os.getpid()}"
-    dispatcher = Dispatcher(store, conductor, Outside(channel, http, ai, LoggedEvents()), clock,
-                            owner=owner, lease=lease)
-    workers = Workers.of(conductor, inbox, dispatcher, clock, owner=owner, lease=lease)
+    outside = Outside(channel, http, ai, LoggedEvents(), reads)
+    dispatcher = Dispatcher(store, conductor, outside, clock, owner=owner, lease=lease,
+                            parallel=PARALLEL)
+    workers = Workers.of(conductor, inbox, dispatcher, clock, owner=owner, lease=lease,
+                         parallel=PARALLEL)
     retention = {} if config.retention_days is None else {
         shop_id: timedelta(days=config.retention_days)}
-    workers.jobs = Jobs(store, [shop_id], routes, retention)
-    return Service(config, routes, store, conductor, inbox, workers, clock, closers, ready)
+    media_job = None if fetch is None else MediaJob(media, fetch, owner=owner)
+    workers.jobs = Jobs(store, [shop_id], routes, retention, media=media, media_job=media_job)
+    return Service(config, routes, store, conductor, inbox, workers, clock, closers, ready,
+                   media)
+
+
+async def _single_account(store: Store, phone_number_id: str, shop_id: str,
+                          tier: int | None) -> Account:
+    """The single-shop number as this start configures it; a suspension made meanwhile
+    (by an operator, for this shop) stays in force across restarts."""
+    kept = await store.accounts.get(phone_number_id)
+    status = kept.status if kept is not None and kept.shop_id == shop_id else "active"
+    return Account(phone_number_id, shop_id, tier=tier, status=status)
+
+
+def _fetcher(graph: GraphClient) -> Fetch:
+    async def fetch(media_id: str) -> tuple[bytes, str, str]:
+        found = await graph.media(media_id)
+        return found.content, found.mime_type, found.sha256
+
+    return fetch
 
 
 Readiness = Callable[[], Awaitable[str | None]]
@@ -146,14 +187,15 @@ async def _always_ready() -> str | None:
 
 
 async def _store(config: ServiceConfig, closers: list[Callable[[], Awaitable[None]]]
-                 ) -> tuple[Store, InboxStore, Readiness]:
+                 ) -> tuple[Store, InboxStore, Readiness, MediaStore]:
     if config.database_url is None:
         log.warning("no DATABASE_URL: running on in-memory stores, nothing survives a restart",
                     extra={"code": "not_durable"})
         memory = MemoryStore()
-        return memory, memory.inbox, _always_ready
+        return memory, memory.inbox, _always_ready, MemoryMediaStore()
     from wactl.service.postgres import PostgresStore, create_pool, migrate
     from wactl.service.postgres.inbox import PostgresInbox
+    from wactl.service.postgres.media import PostgresMediaStore
     from wactl.service.postgres.migrate import not_current
 
     pool = await create_pool(config.database_url)
@@ -163,7 +205,7 @@ async def _store(config: ServiceConfig, closers: list[Callable[[], Awaitable[Non
     async def ready() -> str | None:
         return await not_current(pool)
 
-    return PostgresStore(pool), PostgresInbox(pool), ready
+    return PostgresStore(pool), PostgresInbox(pool), ready, PostgresMediaStore(pool)
 
 
 async def _ai(config: ServiceConfig, program: Program,
@@ -182,6 +224,7 @@ async def _ai(config: ServiceConfig, program: Program,
 
 
 SERVICE = web.AppKey("service", Service)
+
 
 
 def make_app(service: Service) -> web.Application:

@@ -27,7 +27,8 @@ KNOWN = (
     "DATABASE_URL", "WACTL_APP_SECRET", "WACTL_VERIFY_TOKEN", "WACTL_GRAPH_API_BASE",
     "WACTL_ACCESS_TOKEN", "WACTL_PHONE_NUMBER_ID", "OPENAI_API_KEY", "OPENAI_BASE_URL",
     "WACTL_HOST", "WACTL_PORT", "WACTL_TIER", "WACTL_BODY_LIMIT", "WACTL_RETENTION_DAYS",
-    "WACTL_LEASE_SECONDS", "WACTL_SEND_RATE", "WACTL_GRAPH_TIMEOUT",
+    "WACTL_LEASE_SECONDS", "WACTL_SEND_RATE", "WACTL_GRAPH_TIMEOUT", "WACTL_MEDIA_MAX_BYTES",
+    "WACTL_MARK_READ",
 )
 REQUIRED = ("WACTL_APP_SECRET", "WACTL_VERIFY_TOKEN", "WACTL_ACCESS_TOKEN",
             "WACTL_PHONE_NUMBER_ID")
@@ -57,6 +58,10 @@ class ServiceConfig:
     send_rate: float = 80.0
     """Messages a second the number may send (WhatsApp's default throughput is 80)."""
     graph_timeout: float = 10.0
+    media_max_bytes: int = 16 << 20
+    """The largest inbound media file fetched and kept (larger ones are kept as failed)."""
+    mark_read: bool = True
+    """Blue ticks: each customer's message is marked read once handled."""
     """How long a worker holds what it claimed (inbox rows, outbox entries, timers): after
     a crash, another process takes them again once this has passed."""
 
@@ -93,6 +98,9 @@ def load_config(env: Mapping[str, str], file: Path | None = None) -> ServiceConf
     rate = _number("WACTL_SEND_RATE", values.get("WACTL_SEND_RATE", "80"), 10_000, problems)
     timeout = _number("WACTL_GRAPH_TIMEOUT", values.get("WACTL_GRAPH_TIMEOUT", "10"), 120,
                       problems)
+    mark_read = _flag("WACTL_MARK_READ", values.get("WACTL_MARK_READ", "true"), problems)
+    media = _whole("WACTL_MEDIA_MAX_BYTES", values.get("WACTL_MEDIA_MAX_BYTES", str(16 << 20)),
+                   1024, 100 << 20, problems)
     graph = values.get("WACTL_GRAPH_API_BASE", DEFAULT_GRAPH_API).rstrip("/")
     _url("WACTL_GRAPH_API_BASE", graph, ("https", "http"), problems)
     database = values.get("DATABASE_URL") or None
@@ -112,7 +120,7 @@ def load_config(env: Mapping[str, str], file: Path | None = None) -> ServiceConf
         values["WACTL_PHONE_NUMBER_ID"].strip(), database, graph,
         values.get("OPENAI_API_KEY") or None, openai_base,
         values.get("WACTL_HOST", "127.0.0.1"), port, tier, limit, secrets, retention, lease,
-        rate, timeout)
+        rate, timeout, media, mark_read)
 
 
 def _read_file(file: Path | None, problems: list[str]) -> dict[str, str]:
@@ -174,6 +182,16 @@ def _whole(name: str, text: str, low: int, high: int, problems: list[str]) -> in
         return int(text)
     problems.append(f"{name} must be a whole number from {low} to {high}, got {text!r}")
     return low
+
+
+def _flag(name: str, text: str, problems: list[str]) -> bool:
+    value = text.strip().lower()
+    if value in ("true", "yes", "on", "1"):
+        return True
+    if value in ("false", "no", "off", "0"):
+        return False
+    problems.append(f"{name} must be true or false, got {text!r}")
+    return False
 
 
 def _number(name: str, text: str, high: float, problems: list[str]) -> float:

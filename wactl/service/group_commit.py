@@ -12,10 +12,10 @@ acknowledged that is not stored, and a failed write fails every handler of its b
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from wactl.runtime.events import Event
-from wactl.runtime.inbox import InboxRow, InboxStore
+from wactl.runtime.inbox import ForwardingInbox, InboxRow, InboxStore
 
 MAX_BATCH = 256
 """Bodies one write takes at most (the rest wait for the next)."""
@@ -23,45 +23,37 @@ MAX_BATCH = 256
 Items = list[tuple[str, Event]]
 
 
-class GroupCommit:
+class GroupCommit(ForwardingInbox):
     """An `InboxStore` whose `put`s are batched; claims and the rest go straight through."""
 
     def __init__(self, inner: InboxStore, *, max_batch: int = MAX_BATCH) -> None:
-        self.inner, self.max_batch = inner, max_batch
-        self._queue: list[tuple[Items, asyncio.Future[list[InboxRow]]]] = []
+        super().__init__(inner)
+        self.max_batch = max_batch
+        self._queue: list[tuple[Items, datetime, asyncio.Future[list[InboxRow]]]] = []
         self._writer: asyncio.Task[None] | None = None
 
     async def put(self, items: Items, *, at: datetime) -> list[InboxRow]:
         if not items:
             return []
         done: asyncio.Future[list[InboxRow]] = asyncio.get_running_loop().create_future()
-        self._queue.append((items, done))
+        self._queue.append((items, at, done))
         if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write(at))
+            self._writer = asyncio.create_task(self._write())
         return await done
 
-    async def _write(self, at: datetime) -> None:
+    async def _write(self) -> None:
         while self._queue:
             batch, self._queue = self._queue[:self.max_batch], self._queue[self.max_batch:]
+            at = max(when for _, when, _ in batch)  # when the last of them arrived
             try:
-                rows = await self.inner.put([i for items, _ in batch for i in items], at=at)
+                rows = await self.inner.put([i for items, _, _ in batch for i in items], at=at)
             except Exception as exc:  # every waiter of the batch hears of it
-                for _, done in batch:
+                for _, _, done in batch:
                     if not done.done():
                         done.set_exception(exc)
                 continue
             start = 0
-            for items, done in batch:
+            for items, _, done in batch:
                 if not done.done():
                     done.set_result(rows[start:start + len(items)])
                 start += len(items)
-
-    async def claim(self, owner: str, *, now: datetime, lease: timedelta,
-                    limit: int = 100) -> list[InboxRow]:
-        return await self.inner.claim(owner, now=now, lease=lease, limit=limit)
-
-    async def done(self, row_id: int) -> None:
-        await self.inner.done(row_id)
-
-    async def pending(self) -> int:
-        return await self.inner.pending()

@@ -10,7 +10,9 @@
   (`WACTL_RETENTION_DAYS`, the one shop's setting in single-shop mode), the bodies of
   messages older than it are emptied, `RETENTION_BATCH` at a time (`FOR UPDATE SKIP
   LOCKED`: replicas share the work, no body is emptied twice; the messages and so
-  their counts stay).
+  their counts stay), and the media files older than it too.
+- **Media**: every round, a few wanted inbound media files are downloaded
+  (`wactl.service.media.MediaJob`).
 A pass that filled its batch runs again at the next round until the backlog is gone.
 Timers, schedules and outbox retries are the workers' own (`runner.Workers`): a retry
 waits out its back-off (`not_before`), and an entry whose lease ran out (its worker
@@ -26,6 +28,7 @@ from datetime import datetime, timedelta
 
 from wactl.runtime.driver import sessions
 from wactl.runtime.ports import Account, Store
+from wactl.service.media import MediaJob, MediaStore
 
 log = logging.getLogger("wactl.service")
 
@@ -70,6 +73,9 @@ class Jobs:
     last: dict[str, datetime] = field(default_factory=dict)
     expiry_batch: int = EXPIRY_BATCH
     retention_batch: int = RETENTION_BATCH
+    media: MediaStore | None = None
+    media_job: MediaJob | None = None
+    """Fetches inbound media every round (None: no Graph API client to fetch with)."""
 
     async def run_due(self, now: datetime) -> int:
         """Run the jobs that are due; how much they did (sessions ended, bodies emptied).
@@ -77,7 +83,7 @@ class Jobs:
         A job that filled its batch is due again at the next round rather than after its
         period, so a backlog (a replica down for a day) drains batch by batch between the
         rounds' other work instead of one batch an hour."""
-        done = 0
+        done = 0 if self.media_job is None else await self.media_job.run_once(now)
         if self._due("routes", now, ROUTES_EVERY):
             await self.routes.load(self.store)
         if self._due("expiry", now, EXPIRY_EVERY):
@@ -105,13 +111,16 @@ class Jobs:
         per shop (`forget_bodies` with a limit), never one transaction over a year."""
         emptied, more = 0, False
         for shop, period in self.retention.items():
-            count = await self.store.shop(shop).conversations.forget_bodies(
+            bodies = await self.store.shop(shop).conversations.forget_bodies(
                 now - period, limit=self.retention_batch)
+            more = more or bodies >= self.retention_batch
+            count = bodies
+            if self.media is not None:
+                count += await self.media.forget(shop, now - period)
             if count:
                 log.info("%d message bodies past retention emptied", count, extra={
                     "code": "retention", "shop": shop, "count": count})
             emptied += count
-            more = more or count >= self.retention_batch
         return emptied, more
 
     def _again(self, job: str, done: int, more: bool) -> int:

@@ -51,16 +51,17 @@ class Workers:
 
     @classmethod
     def of(cls, conductor: Conductor, inbox: InboxStore | None, dispatcher: Dispatcher,
-           clock: Clock, *, owner: str, lease: timedelta = timedelta(seconds=60)) -> Workers:
+           clock: Clock, *, owner: str, lease: timedelta = timedelta(seconds=60),
+           parallel: int = 1) -> Workers:
         clockwork = Clockwork(conductor.store, conductor, clock, owner=owner, lease=lease)
         worker = None if inbox is None else InboxWorker(inbox, conductor, clock, owner=owner,
-                                                        lease=lease)
+                                                        lease=lease, parallel=parallel)
         return cls(conductor, worker, dispatcher, clockwork, clock, list(conductor.engines))
 
     async def round(self) -> int:
         """One round over every queue; how much work it found."""
         found = 0 if self.inbox is None else await self.inbox.run_once()
-        found += len(await self.dispatcher.run_once())
+        found += (await self.dispatcher.run_batch())[0]  # entries carried out, not answers
         now = self.clock.now()
         found += len(await self.clockwork.fire_timers(now))
         for shop in self.shops:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from aiohttp.test_utils import TestClient, TestServer
 from fakes.webhooks import PHONE_NUMBER_ID, body, message
 
 from wactl.compiler import compile_project
 from wactl.runtime.events import Event
-from wactl.runtime.inbox import InboxRow, InboxStore
+from wactl.runtime.inbox import ForwardingInbox, InboxRow, InboxStore
 from wactl.runtime.memory import InMemoryChannel, UnavailableHttpClient
 from wactl.service.app import build_service, make_app
 from wactl.service.config import load_config
@@ -19,26 +19,17 @@ SECRET = "s3cret"
 FLOW = "flow: hi\ntrigger: {keyword: [hi]}\nsteps:\n  - {id: s, send: Hello}\n"
 
 
-class DownInbox:
+class DownInbox(ForwardingInbox):
     """The database is gone while `down` is set."""
 
     def __init__(self, inner: InboxStore) -> None:
-        self.inner, self.down = inner, True
+        super().__init__(inner)
+        self.down = True
 
     async def put(self, items: list[tuple[str, Event]], *, at: datetime) -> list[InboxRow]:
         if self.down:
             raise ConnectionError("connection refused")
         return await self.inner.put(items, at=at)
-
-    async def claim(self, owner: str, *, now: datetime, lease: timedelta,
-                    limit: int = 100) -> list[InboxRow]:
-        return await self.inner.claim(owner, now=now, lease=lease, limit=limit)
-
-    async def done(self, row_id: int) -> None:
-        await self.inner.done(row_id)
-
-    async def pending(self) -> int:
-        return await self.inner.pending()
 
 
 async def test_a_store_outage_answers_503_and_the_redelivery_is_answered() -> None:

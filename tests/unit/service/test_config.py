@@ -60,6 +60,14 @@ def test_client_settings_are_read() -> None:
     assert (default.send_rate, default.graph_timeout, default.lease_seconds) == (80.0, 10.0, 60)
 
 
+def test_read_receipts_are_on_unless_turned_off() -> None:
+    assert load_config(GOOD).mark_read is True
+    assert load_config({**GOOD, "WACTL_MARK_READ": "off"}).mark_read is False
+    with pytest.raises(ConfigProblems) as caught:
+        load_config({**GOOD, "WACTL_MARK_READ": "sometimes"})
+    assert [p for p in caught.value.problems if "WACTL_MARK_READ" in p]
+
+
 def test_retention_is_off_unless_set() -> None:
     assert load_config(GOOD).retention_days is None
     assert load_config({**GOOD, "WACTL_RETENTION_DAYS": " 90 "}).retention_days == 90

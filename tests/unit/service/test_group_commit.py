@@ -8,18 +8,18 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from wactl.runtime.events import Event, Inbound
-from wactl.runtime.inbox import InboxRow
+from wactl.runtime.inbox import ForwardingInbox, InboxRow
 from wactl.runtime.memory import MemoryStore
 from wactl.service.group_commit import GroupCommit
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
-class Counting:
+class Counting(ForwardingInbox):
     """The in-memory inbox, counting writes (and failing them while `down`)."""
 
     def __init__(self) -> None:
-        self.inner = MemoryStore().inbox
+        super().__init__(MemoryStore().inbox)
         self.writes: list[int] = []
         self.down = False
 
@@ -29,16 +29,6 @@ class Counting:
             raise ConnectionError("database gone")
         self.writes.append(len(items))
         return await self.inner.put(items, at=at)
-
-    async def claim(self, owner: str, *, now: datetime, lease: timedelta,
-                    limit: int = 100) -> list[InboxRow]:
-        return await self.inner.claim(owner, now=now, lease=lease, limit=limit)
-
-    async def done(self, row_id: int) -> None:
-        await self.inner.done(row_id)
-
-    async def pending(self) -> int:
-        return await self.inner.pending()
 
 
 def _body(n: int, events: int = 1) -> list[tuple[str, Event]]:

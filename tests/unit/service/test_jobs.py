@@ -16,12 +16,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from fakes.webhooks import PHONE_NUMBER_ID, change, encode, envelope, message
 
 from wactl.compiler import compile_project
-from wactl.runtime.memory import (
-    InMemoryChannel,
-    ManualClock,
-    MemoryStore,
-    UnavailableHttpClient,
-)
+from wactl.runtime.memory import InMemoryChannel, ManualClock, MemoryStore, UnavailableHttpClient
 from wactl.runtime.records import Account, MessageRecord
 from wactl.runtime.sessions import Session
 from wactl.service.app import Service, build_service, make_app
@@ -99,6 +94,23 @@ async def test_the_single_shop_number_is_registered_and_a_suspended_one_is_skipp
     await service.close()
 
 
+async def test_a_suspension_outlasts_a_restart() -> None:
+    store = MemoryStore()
+    clock = ManualClock(T0)
+    first, _ = await _service(clock, store=store)
+    await store.accounts.put(Account(PHONE_NUMBER_ID, next(iter(first.conductor.engines)),
+                                     status="suspended"))
+    await first.close()
+    second, channel = await _service(clock, store=store)
+    assert second.routes.shop(PHONE_NUMBER_ID) == (None, "suspended_number")
+    data, headers = _signed(_hi(PHONE_NUMBER_ID, "84900000001"))
+    async with TestClient(TestServer(make_app(second))) as client:
+        assert (await client.post("/webhooks", data=data, headers=headers)).status == 200
+    await _drain(second)
+    assert channel.outbox == []
+    await second.close()
+
+
 async def test_a_quiet_conversation_expires_and_its_closing_is_published(
         caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="wactl.service")
@@ -157,19 +169,3 @@ async def test_a_backlog_drains_a_batch_per_round_not_a_batch_per_period() -> No
     assert [s.status for n in range(3)
             for s in await shop.sessions.history(f"8490000000{n}")] == ["expired"] * 3
 
-
-async def test_a_suspended_number_stays_suspended_when_the_service_restarts() -> None:
-    store, clock = MemoryStore(), ManualClock(T0)
-    service, _ = await _service(clock, store)
-    [account] = await store.accounts.all()
-    await store.accounts.put(Account(account.phone_number_id, account.shop_id,
-                                     status="suspended"))
-    await service.close()
-    restarted, channel = await _service(clock, store)  # registers its number again
-    assert [a.status for a in await store.accounts.all()] == ["suspended"]
-    data, headers = _signed(_hi(PHONE_NUMBER_ID, "84900000001"))
-    async with TestClient(TestServer(make_app(restarted))) as client:
-        assert (await client.post("/webhooks", data=data, headers=headers)).status == 200
-    await _drain(restarted)
-    assert channel.outbox == []
-    await restarted.close()

@@ -10,8 +10,8 @@ import pytest
 from wactl.compiler import compile_project
 from wactl.runtime.driver import Conductor, Dispatcher, Outside
 from wactl.runtime.engine import Engine
-from wactl.runtime.events import Event, Inbound
-from wactl.runtime.inbox import InboxRow, InboxStore
+from wactl.runtime.events import Inbound
+from wactl.runtime.inbox import ForwardingInbox, InboxRow, InboxStore
 from wactl.runtime.memory import (
     InMemoryChannel,
     InMemoryEventPublisher,
@@ -60,14 +60,12 @@ async def test_rounds_turn_inbox_rows_into_replies_and_fire_timers() -> None:
     assert [getattr(m, "text", "") for _, m in channel.outbox] == ["Napping.", "Awake."]
 
 
-class FlakyInbox:
+class FlakyInbox(ForwardingInbox):
     """An inbox whose store is down for the first two claims."""
 
     def __init__(self, inner: InboxStore) -> None:
-        self.inner, self.failures = inner, 2
-
-    async def put(self, items: list[tuple[str, Event]], *, at: datetime) -> list[InboxRow]:
-        return await self.inner.put(items, at=at)
+        super().__init__(inner)
+        self.failures = 2
 
     async def claim(self, owner: str, *, now: datetime, lease: timedelta,
                     limit: int = 100) -> list[InboxRow]:
@@ -75,12 +73,6 @@ class FlakyInbox:
             self.failures -= 1
             raise ConnectionError("database restarting")
         return await self.inner.claim(owner, now=now, lease=lease, limit=limit)
-
-    async def done(self, row_id: int) -> None:
-        await self.inner.done(row_id)
-
-    async def pending(self) -> int:
-        return await self.inner.pending()
 
 
 async def test_the_loop_survives_a_failing_round_and_stops_when_told(

@@ -17,7 +17,7 @@ messaging tier: a customer past the cap is left out, counted and logged.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
@@ -34,7 +34,7 @@ from wactl.runtime.driver.writes import (
     write_outcome,
     write_profile,
 )
-from wactl.runtime.effects import Effect, Log
+from wactl.runtime.effects import Effect, Log, MarkRead
 from wactl.runtime.engine import Outcome
 from wactl.runtime.events import (
     AiResult,
@@ -76,18 +76,29 @@ class Handled:
     effects: list[Effect] = field(default_factory=list)
 
 
+Also = Callable[[UnitOfWork], Awaitable[None]]
+"""More writes for an event's unit of work (see `Conductor.handle`)."""
+
+
 class Conductor:
     """Handles events for every shop whose engine it holds; see the module docstring."""
 
     def __init__(self, store: Store, engines: Mapping[str, EngineLike], *,
-                 tiers: Mapping[str, int] | None = None, faults: Faults = NO_FAULTS) -> None:
+                 tiers: Mapping[str, int] | None = None, faults: Faults = NO_FAULTS,
+                 mark_read: bool = False) -> None:
         self.store, self.engines = store, engines
         self.tiers = dict(tiers or {})
         """Each shop's messaging tier: distinct customers reached per rolling 24 h."""
         self.faults = faults
+        self.mark_read = mark_read
+        """Put a `MarkRead` for each customer's message into the outbox, before the
+        replies (the service's blue ticks; off in tests and simulate)."""
 
-    async def handle(self, shop_id: str, event: Event, *, key: str | None = None) -> Handled:
-        """Handle `event` for `shop_id` in one unit of work; `key` overrides its own key."""
+    async def handle(self, shop_id: str, event: Event, *, key: str | None = None,
+                     also: Also | None = None) -> Handled:
+        """Handle `event` for `shop_id` in one unit of work; `key` overrides its own key;
+        `also` writes more in the same unit, whatever the verdict (the inbox ends the
+        event's row in it, so the row's end and the event's effects commit together)."""
         engine = self.engines.get(shop_id)
         if engine is None:
             write_log(event.wa_id, Log("warning", "unknown_shop",
@@ -100,6 +111,8 @@ class Conductor:
             handled = await self._in_unit(u, engine, shop_id, event, key)
             if key is not None:
                 await u.mark_handled(key)
+            if also is not None:
+                await also(u)
             self.faults.reach("written")
         self.faults.reach("committed")
         write_logs(event.wa_id, handled.effects, shop_id)
@@ -121,6 +134,8 @@ class Conductor:
         await sessions.track(u, event, outcome.effects)
         if isinstance(event, Inbound):
             await u.conversations.append_message(inbound_record(event))
+            if self.mark_read and event.id and event.kind != "system":
+                await u.enqueue(MarkRead(event.wa_id, event.id), at=event.at)
         await write_outcome(u, outcome.state, outcome.effects, event.at)
         await write_profile(u, outcome.state.customer, before)
         return Handled("handled", outcome.effects)

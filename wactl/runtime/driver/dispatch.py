@@ -15,6 +15,7 @@ another dispatcher takes them again (docs/guarantees.md says what that means per
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -22,7 +23,7 @@ from datetime import datetime, timedelta
 from wactl.runtime.driver.conductor import Conductor, Handled
 from wactl.runtime.driver.faults import NO_FAULTS, Faults
 from wactl.runtime.driver.writes import SENDS, write_log
-from wactl.runtime.effects import AiRequest, HttpRequest, Log, Publish
+from wactl.runtime.effects import AiRequest, HttpRequest, Log, MarkRead, Publish
 from wactl.runtime.events import AiResult, HttpResult
 from wactl.runtime.ports import (
     AiClient,
@@ -31,6 +32,7 @@ from wactl.runtime.ports import (
     Clock,
     EventPublisher,
     HttpClient,
+    ReadReceipts,
     Store,
 )
 from wactl.runtime.records import OutboxEntry
@@ -46,6 +48,8 @@ class Outside:
     http: HttpClient
     ai: AiClient
     events: EventPublisher
+    reads: ReadReceipts | None = None
+    """Where `MarkRead` entries go (None: they are done without a call)."""
 
 
 class Dispatcher:
@@ -54,23 +58,37 @@ class Dispatcher:
     def __init__(self, store: Store, conductor: Conductor, outside: Outside, clock: Clock, *,
                  owner: str = "dispatcher", lease: timedelta = timedelta(seconds=60),
                  max_attempts: int = 5, backoff: timedelta = timedelta(seconds=5),
-                 faults: Faults = NO_FAULTS) -> None:
+                 faults: Faults = NO_FAULTS, parallel: int = 1) -> None:
         self.store, self.conductor, self.outside, self.clock = store, conductor, outside, clock
         self.owner, self.lease = owner, lease
         self.max_attempts, self.backoff = max_attempts, backoff
         self.faults = faults
+        self.parallel = parallel
+        """Entries carried out at once: a claim holds one entry per conversation, so the
+        entries of a batch may go side by side without breaking any conversation's order
+        (1: one after another, as tests and `wactl simulate` want)."""
 
     async def run_once(self, limit: int = 100) -> list[Handled]:
         """Claim a batch and carry it out; the events the answers made, in order."""
+        return (await self.run_batch(limit))[1]
+
+    async def run_batch(self, limit: int = 100) -> tuple[int, list[Handled]]:
+        """Claim a batch and carry it out: how many entries it held, and the events the
+        answers made, in order."""
         now = self.clock.now()
         entries = await self.store.claim_outbox(self.owner, now=now, lease=self.lease,
                                                 limit=limit)
-        done: list[Handled] = []
-        for entry in entries:
-            handled = await self.dispatch(entry)
-            if handled is not None:
-                done.append(handled)
-        return done
+        if self.parallel <= 1:
+            found = [await self.dispatch(entry) for entry in entries]
+        else:
+            gate = asyncio.Semaphore(self.parallel)
+
+            async def gated(entry: OutboxEntry) -> Handled | None:
+                async with gate:
+                    return await self.dispatch(entry)
+
+            found = list(await asyncio.gather(*(gated(entry) for entry in entries)))
+        return len(entries), [handled for handled in found if handled is not None]
 
     async def dispatch(self, entry: OutboxEntry) -> Handled | None:
         self.faults.reach("claimed")
@@ -79,6 +97,9 @@ class Dispatcher:
             return await self._answer(entry, await self._http(entry, effect))
         if isinstance(effect, AiRequest):
             return await self._answer(entry, await self._ai(entry, effect))
+        if isinstance(effect, MarkRead):
+            await self._mark_read(entry, effect)
+            return None
         if isinstance(effect, Publish):
             await self.outside.events.publish(effect)
             self.faults.reach("carried_out")
@@ -86,6 +107,21 @@ class Dispatcher:
             self.faults.reach("recorded")
             return None
         return await self._send(entry)
+
+    async def _mark_read(self, entry: OutboxEntry, effect: MarkRead) -> None:
+        """Blue ticks, tried once (the client retries outages itself): a refusal is
+        logged and the entry ends, so a missing tick never holds the replies behind it."""
+        reads = self.outside.reads
+        try:
+            if reads is not None:
+                await reads.mark_read(effect.message_id)
+        except ChannelError as err:
+            write_log(entry.wa_id, Log("warning", "read_receipt",
+                                       f"message {effect.message_id} not marked read: "
+                                       f"{err.code}"), entry.shop_id)
+        self.faults.reach("carried_out")
+        await self.store.done(entry.id)
+        self.faults.reach("recorded")
 
     async def _send(self, entry: OutboxEntry) -> Handled | None:
         assert isinstance(entry.effect, SENDS)

@@ -31,6 +31,7 @@ from wactl.runtime.memory.stores import (
     index_new_customers,
 )
 from wactl.runtime.memory.tables import Tables, Tx
+from wactl.runtime.ports import UnitOfWork
 from wactl.runtime.records import Account, ClaimedTimer, OutboxEffect, OutboxEntry
 
 
@@ -219,14 +220,6 @@ class MemoryAccountStore:
     async def put(self, account: Account) -> None:
         self.tables.kv["accounts"][account.phone_number_id] = account
 
-    async def register(self, account: Account) -> Account:
-        known: Account | None = self.tables.kv["accounts"].get(account.phone_number_id)
-        if known is not None:
-            account = replace(account, status=known.status,
-                              display_phone=account.display_phone or known.display_phone)
-        self.tables.kv["accounts"][account.phone_number_id] = account
-        return account
-
     async def all(self) -> list[Account]:
         accounts = self.tables.kv["accounts"]
         return [accounts[k] for k in sorted(accounts)]
@@ -260,15 +253,24 @@ class MemoryInbox:
 
     async def done(self, row_id: int) -> None:
         tx = self.store.tables.begin()
-        row: InboxRow | None = tx.get("inbox", row_id)
-        if row is not None:
-            leave_queue(tx, "inbox_queues", (row.shop_id, row.event.wa_id), row_id)
-            tx.delete("inbox", row_id)
-            tx.delete("inbox_leases", row_id)
+        _end_row(tx, row_id)
         tx.commit()
+
+    async def done_in(self, unit: UnitOfWork, row_id: int) -> None:
+        if not isinstance(unit, MemoryUnit) or unit.store is not self.store:
+            raise TypeError("a unit of work of this inbox's store is needed")
+        _end_row(unit.tx, row_id)
 
     async def pending(self) -> int:
         return len(self.store.tables.kv["inbox"])
+
+
+def _end_row(tx: Tx, row_id: int) -> None:
+    row: InboxRow | None = tx.get("inbox", row_id)
+    if row is not None:
+        leave_queue(tx, "inbox_queues", (row.shop_id, row.event.wa_id), row_id)
+        tx.delete("inbox", row_id)
+        tx.delete("inbox_leases", row_id)
 
 
 class MemoryShop:

@@ -12,13 +12,19 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import asyncpg
 
 from wactl.runtime.effect_codec import event_from_data, event_to_data
 from wactl.runtime.events import Event
 from wactl.runtime.inbox import InboxRow
+from wactl.runtime.ports import UnitOfWork
+from wactl.service.postgres.store import PostgresUnit
 from wactl.service.postgres.text import dec, enc
+
+if TYPE_CHECKING:
+    from wactl.service.postgres.db import Connection
 
 _PUT = """
 WITH new AS (
@@ -64,6 +70,12 @@ WHERE shop_id = $1 AND wa_id = $2"""
 """A new statement, so a new snapshot: it sees every row committed meanwhile."""
 
 
+async def _end_row(conn: Connection, row_id: int) -> None:
+    taken = await conn.fetchrow(_TAKE, row_id)
+    if taken is not None:
+        await conn.execute(_NEXT, taken["shop_id"], taken["wa_id"])
+
+
 class PostgresInbox:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
@@ -87,9 +99,12 @@ class PostgresInbox:
 
     async def done(self, row_id: int) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
-            taken = await conn.fetchrow(_TAKE, row_id)
-            if taken is not None:
-                await conn.execute(_NEXT, taken["shop_id"], taken["wa_id"])
+            await _end_row(conn, row_id)
+
+    async def done_in(self, unit: UnitOfWork, row_id: int) -> None:
+        if not isinstance(unit, PostgresUnit) or unit.db.conn is None:
+            raise TypeError("a unit of work of a PostgreSQL store is needed")
+        await _end_row(unit.db.conn, row_id)
 
     async def pending(self) -> int:
         count = await self.pool.fetchval("SELECT count(*) FROM inbox")

@@ -193,28 +193,12 @@ class PostgresAccountStore:
             "status = EXCLUDED.status",
             enc(a.phone_number_id), enc(a.shop_id), enc(a.display_phone), a.tier, a.status)
 
-    async def register(self, account: Account) -> Account:
-        a = account
-        row = await self.pool.fetchrow(REGISTER, enc(a.phone_number_id), enc(a.shop_id),
-                                       enc(a.display_phone), a.tier, a.status)
-        if row is None:  # an upsert with RETURNING always returns its row
-            raise RuntimeError(f"account {a.phone_number_id} not registered")
-        return _account(row)
-
     async def all(self) -> list[Account]:
         rows = await self.pool.fetch(f"SELECT {_ACCOUNT} FROM accounts ORDER BY phone_number_id")
         return [_account(r) for r in rows]
 
 
 _ACCOUNT = "phone_number_id, shop_id, display_phone, tier, status"
-REGISTER = f"""
-INSERT INTO accounts ({_ACCOUNT}) VALUES ($1, $2, $3, $4, $5)
-ON CONFLICT (phone_number_id) DO UPDATE SET shop_id = EXCLUDED.shop_id, tier = EXCLUDED.tier,
-    display_phone = CASE WHEN EXCLUDED.display_phone = '' THEN accounts.display_phone
-                         ELSE EXCLUDED.display_phone END
-RETURNING {_ACCOUNT}"""
-"""One statement, so two replicas starting at once register the number once; the
-status is left as it is (a suspension outlives restarts)."""
 
 
 def _account(row: asyncpg.Record) -> Account:
