@@ -65,6 +65,7 @@ STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "ScheduleTimer": st.builds(e.ScheduleTimer, wa, texts, moments),
     "CancelTimer": st.builds(e.CancelTimer, wa, texts),
     "Publish": st.builds(e.Publish, texts, payloads),
+    "MarkRead": st.builds(e.MarkRead, wa, texts),
     "Log": st.builds(e.Log, st.sampled_from(["info", "warning", "error"]), texts, texts,
                      opt_texts, opt_texts),
 }
