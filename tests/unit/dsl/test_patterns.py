@@ -146,6 +146,14 @@ _PIECES = st.sampled_from([
     "[^a]", "[\\w-]", "[\\d.]", "[a-zđ]", "^", "\\.", "\\\\",
 ])
 _QUANT = st.sampled_from(["", "", "", "*", "+", "?", "{1,3}", "*?", "+?", "{2}", "{,2}"])
+_ONCE = st.sampled_from(["", "?"])
+
+
+def _matches_empty(pattern: str) -> bool:
+    try:
+        return re.fullmatch(pattern, "") is not None
+    except re.error:
+        return False
 
 
 @st.composite
@@ -153,13 +161,19 @@ def composed(draw: st.DrawFn, depth: int = 0) -> str:
     """A pattern built from pieces both engines read the same way."""
     parts = []
     for _ in range(draw(st.integers(1, 4))):
+        quantifier = _QUANT
         if depth < 2 and draw(st.booleans()):
             inner = [draw(composed(depth + 1)) for _ in range(draw(st.integers(1, 3)))]
             prefix = draw(st.sampled_from(["(", "(?:", "(?i:"]))
             piece = prefix + "|".join(inner) + ")"
+            if any(_matches_empty(alternative) for alternative in inner):
+                # Python's `re` ends a loop at an iteration that matched nothing, where
+                # RE2 tries the next alternative ((\w|(a*|.))* on "1\\": (0, 1) against
+                # (0, 2)): a known difference of the engines, not a pattern both read alike
+                quantifier = _ONCE
         else:
             piece = draw(_PIECES)
-        parts.append(piece + draw(_QUANT))
+        parts.append(piece + draw(quantifier))
     return "".join(parts)
 
 
