@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -244,6 +245,13 @@ async def test_statuses_out_of_order_leave_the_message_read(
             await served.stop()
 
 
+GREETING = """\
+flow: hello
+trigger: {keyword: [hi]}
+steps:
+  - {id: hello, send: "Hello"}
+"""
+
 WAIT_FLOW = """
 flow: later
 trigger: {keyword: [hi]}
@@ -296,3 +304,49 @@ async def test_with_postgresql_down_webhooks_get_503_and_are_answered_after(
         finally:
             await served.stop()
         assert texts(graph) == [ASKED, GREETED]
+
+
+def _sent(graph: FakeGraph) -> list[str]:
+    """Each delivered message's text, or its template's name."""
+    return [str(d["text"]["body"]) if d["type"] == "text" else str(d["template"]["name"])
+            for d in graph.delivered()]
+
+
+def _schedule_flow(moment: datetime) -> str:
+    """A flow scheduled daily at `moment`'s minute (UTC), which is already past."""
+    return f"""\
+flow: nightly
+trigger:
+  schedule: {{cron: "{moment.minute} {moment.hour} * * *"}}
+steps:
+  - {{id: tick, template: {{name: nightly_tick}}}}
+"""
+
+
+async def test_a_schedule_time_missed_while_down_ticks_once_across_restarts(
+        tmp_path: Path, fresh_database: str) -> None:
+    due = datetime.now(UTC) - timedelta(minutes=2)
+    write_project(tmp_path, {"hello.yaml": GREETING, "nightly.yaml": _schedule_flow(due)},
+                  project="shop: test_shop\ntimezone: UTC\n")
+    async with FakeGraph(phone_number_id=PHONE_NUMBER_ID) as graph:
+        first = await start_service(tmp_path, graph, fresh_database, **FAST)
+        assert await _signed(first.url, text_body("hi", 1, now=True)) == 200
+        assert await delivered(graph, 1) == ["Hello"]  # the customer exists; no tick yet
+        await first.stop(kill=True)
+        # the service was down from before the schedule time: its cursor is older
+        await _rows(fresh_database, "UPDATE schedule_cursors SET at = now() - interval "
+                                    "'5 minutes' WHERE flow = 'nightly' RETURNING at")
+        two = [await start_service(tmp_path, graph, fresh_database, **FAST) for _ in "ab"]
+        try:
+            await delivered(graph, 2)
+            assert _sent(graph) == ["Hello", "nightly_tick"]
+            await two[0].stop(kill=True)
+            await asyncio.sleep(1.5)  # past the killed replica's leases: still once
+        finally:
+            await two[1].stop()
+        third = await start_service(tmp_path, graph, fresh_database, **FAST)
+        await asyncio.sleep(1.0)
+        await third.stop()
+        assert _sent(graph) == ["Hello", "nightly_tick"]
+    cursor = await _rows(fresh_database, "SELECT at FROM schedule_cursors")
+    assert cursor[0]["at"] == due.replace(second=0, microsecond=0)
