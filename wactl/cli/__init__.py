@@ -31,6 +31,8 @@ COMMANDS = {
     "test": "wactl.cli.commands.test",
     "db": "wactl.cli.commands.db",
     "serve": "wactl.cli.commands.serve",
+    "shops": "wactl.cli.commands.shops",
+    "keys": "wactl.cli.commands.keys",
 }
 """Command name -> module; each module defines `command`, a typer-annotated function."""
 

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 if TYPE_CHECKING:
+    from wactl.service.api.context import ApiContext
     from wactl.service.whatsapp.client import GraphClient
 
 from wactl.compiler.egress import project_policy
@@ -79,6 +80,8 @@ class Service:
     """None when the service can take traffic, else why not (for `/readyz`)."""
     media: MediaStore = field(default_factory=MemoryMediaStore)
     """Inbound media to fetch and fetched (`wactl.service.media`)."""
+    api: ApiContext | None = None
+    """The management API's database and keys (on PostgreSQL only), served at `/api`."""
     group: GroupCommit = field(init=False)
     """The webhook handlers' way into the inbox: concurrent bodies written together."""
 
@@ -106,8 +109,10 @@ async def build_service(config: ServiceConfig, program: Program, *,
     (tests) replaces the stores `config` names."""
     clock = clock or SystemClock()
     closers: list[Callable[[], Awaitable[None]]] = []
+    api = None
     if stores is None:
         store, inbox, ready, media = await _store(config, closers)
+        api = _api_context(config, store)
     else:
         (store, inbox), ready, media = stores, _always_ready, MemoryMediaStore()
     shop_id = program.project.shop or "default"
@@ -145,7 +150,19 @@ async def build_service(config: ServiceConfig, program: Program, *,
     media_job = None if fetch is None else MediaJob(media, fetch, owner=owner)
     workers.jobs = Jobs(store, [shop_id], routes, retention, media=media, media_job=media_job)
     return Service(config, routes, store, conductor, inbox, workers, clock, closers, ready,
-                   media)
+                   media, api)
+
+
+def _api_context(config: ServiceConfig, store: Store) -> ApiContext | None:
+    """The management API's context when the store is PostgreSQL's (its pool)."""
+    pool = getattr(store, "pool", None)
+    if pool is None:
+        return None
+    from wactl.service.api.context import ApiContext
+    from wactl.service.api.cursor import Cursors
+    from wactl.service.postgres.management import Management
+
+    return ApiContext(pool, Management(pool), Cursors(config.app_secret.encode()))
 
 
 async def _single_account(store: Store, phone_number_id: str, shop_id: str,
@@ -234,6 +251,10 @@ def make_app(service: Service) -> web.Application:
     app.router.add_post("/webhooks", _webhook)
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
+    if service.api is not None:
+        from wactl.service.api import make_api
+
+        app.add_subapp("/api", make_api(service.api))
     return app
 
 

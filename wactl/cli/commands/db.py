@@ -10,14 +10,12 @@ with the reason, the password never printed.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
-from urllib.parse import urlsplit
 
 import asyncpg
 import typer
 
-from wactl.cli._common import finish
+from wactl.cli.commands._database import DatabaseUrl, run_on_database, usage
 from wactl.cli.exit_codes import ExitCode
 
 ACTIONS = ("migrate", "status")
@@ -26,38 +24,16 @@ ACTIONS = ("migrate", "status")
 def command(
     action: Annotated[str, typer.Argument(help="migrate: apply pending migrations; "
                                                 "status: list applied and pending ones.")],
-    database_url: Annotated[str | None, typer.Option(
-        "--database-url", envvar="DATABASE_URL", show_envvar=True,
-        help="PostgreSQL URL (default: $DATABASE_URL).")] = None,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """The service's PostgreSQL schema: apply or list the shipped migrations."""
     if action not in ACTIONS:
-        typer.echo(f"error: unknown action {action!r}: use one of {', '.join(ACTIONS)}",
-                   err=True)
-        finish(ExitCode.USAGE)
-    if not database_url:
-        typer.echo("error: no database: set DATABASE_URL or pass --database-url", err=True)
-        finish(ExitCode.USAGE)
-    try:
-        lines, code = asyncio.run(_run(action, database_url))
-    except OSError as error:  # refused, unreachable, timed out
-        typer.echo(f"error: cannot reach PostgreSQL at {_where(database_url)}: {error}",
-                   err=True)
-        finish(ExitCode.INVALID)
-    except asyncpg.PostgresError as error:  # a wrong password, no such database, ...
-        typer.echo(f"error: PostgreSQL at {_where(database_url)}: {error}", err=True)
-        finish(ExitCode.INVALID)
-    for line in lines:
-        typer.echo(line)
-    finish(code)
+        usage(f"unknown action {action!r}: use one of {', '.join(ACTIONS)}")
 
+    async def work(pool: asyncpg.Pool) -> tuple[list[str], ExitCode]:
+        from wactl.service.postgres import migrate, pending
+        from wactl.service.postgres.migrate import applied
 
-async def _run(action: str, url: str) -> tuple[list[str], ExitCode]:
-    from wactl.service.postgres import create_pool, migrate, pending
-    from wactl.service.postgres.migrate import applied
-
-    pool = await create_pool(url, max_size=2)
-    try:
         if action == "migrate":
             done = await migrate(pool)
             return ([f"applied {name}" for name in done] or ["schema is current"]), ExitCode.OK
@@ -65,13 +41,5 @@ async def _run(action: str, url: str) -> tuple[list[str], ExitCode]:
         lines = [f"applied {name}" for name in await applied(pool)]
         lines += [f"pending {name}" for name in waiting]
         return lines, ExitCode.INVALID if waiting else ExitCode.OK
-    finally:
-        await pool.close()
 
-
-def _where(url: str) -> str:
-    """Host, port and database of `url`, without user or password."""
-    parts = urlsplit(url)
-    host = parts.hostname or "localhost"
-    port = f":{parts.port}" if parts.port else ""
-    return f"{host}{port}{parts.path}"
+    run_on_database(database_url, work)

@@ -1,0 +1,57 @@
+"""The management API on a fresh PostgreSQL schema, with two shops and a key each."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from contract.postgres_kit import fresh_schema
+
+from wactl.service.api import make_api
+from wactl.service.api.context import ApiContext
+from wactl.service.api.cursor import Cursors
+from wactl.service.postgres.management import Management
+
+
+@dataclass
+class Api:
+    client: TestClient[web.Request, web.Application]
+    pool: asyncpg.Pool
+    management: Management
+    keys: dict[str, str]
+    """shop id → its key."""
+
+    def auth(self, shop: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.keys[shop]}"}
+
+    async def call(self, method: str, path: str, shop: str = "alpha", *,
+                   json: Any = None, data: bytes | None = None,
+                   headers: dict[str, str] | None = None,
+                   params: dict[str, str] | None = None) -> tuple[int, Any]:
+        answer = await self.client.request(method, f"/api{path}", json=json,
+                                           data=None if data is None else io.BytesIO(data),
+                                           params=params,
+                                           headers=headers if headers is not None
+                                           else self.auth(shop))
+        body = await answer.json() if answer.status != 204 else None
+        return answer.status, body
+
+
+@asynccontextmanager
+async def api_on_postgres(shops: tuple[str, ...] = ("alpha", "beta")) -> AsyncIterator[Api]:
+    async with fresh_schema() as pool:
+        management = Management(pool)
+        keys = {}
+        for shop in shops:
+            await management.create_shop(shop, shop.title())
+            keys[shop] = (await management.create_key(shop, "tests"))[1]
+        root = web.Application()
+        root.add_subapp("/api", make_api(ApiContext(pool, management, Cursors(b"secret"))))
+        async with TestClient(TestServer(root)) as client:
+            yield Api(client, pool, management, keys)

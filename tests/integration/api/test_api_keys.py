@@ -1,0 +1,77 @@
+"""Keys: a shop's key sees its own shop only; a revoked, malformed or missing key is 401."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.api.api_kit import api_on_postgres
+from wactl.service.api.app import ENDPOINTS
+
+pytestmark = pytest.mark.service
+
+SAMPLE = {"wa_id": "84900000001"}
+
+
+def _path(template: str) -> str:
+    return template.replace("{wa_id}", SAMPLE["wa_id"])
+
+
+def _body(method: str, path: str) -> dict[str, object] | None:
+    if method == "POST" and path == "/customers":
+        return {"wa_id": SAMPLE["wa_id"], "name": "Intruder"}
+    bodies = {"/tags": {"add": ["x"]}, "/fields": {"set": {"a": 1}},
+              "/consent": {"status": "opted_out", "source": "x"}}
+    for suffix, body in bodies.items():
+        if path.endswith(suffix):
+            return body
+    return {} if method in ("POST", "PATCH", "PUT") else None
+
+
+async def test_every_endpoint_with_another_shops_key_sees_and_changes_nothing_of_it() -> None:
+    async with api_on_postgres() as api:
+        assert (await api.call("POST", "/customers", "alpha",
+                               json={**SAMPLE, "name": "Mai", "tags": ["vip"]}))[0] == 201
+        before = await api.pool.fetch("SELECT * FROM customers ORDER BY shop_id, wa_id")
+        assert ENDPOINTS, "the API has endpoints"
+        for e in ENDPOINTS:
+            if e.method == "POST" and e.path == "/customers":
+                continue  # creating is the other shop's own customer: checked below
+            status, body = await api.call(e.method, _path(e.path), "beta",
+                                          json=_body(e.method, e.path))
+            if e.path == "/shop":
+                assert body["shop_id"] == "beta"
+            elif e.method == "GET" and e.path == "/customers":
+                assert body["items"] == []
+            else:
+                assert status == 404, (e.method, e.path, status, body)
+        assert await api.pool.fetch("SELECT * FROM customers ORDER BY shop_id, wa_id") == before
+        status, made = await api.call("POST", "/customers", "beta",
+                                      json=_body("POST", "/customers"))
+        assert status == 201 and made["tags"] == []
+        _, mine = await api.call("GET", _path("/customers/{wa_id}"), "alpha")
+        assert mine["name"] == "Mai" and mine["tags"] == ["vip"]
+
+
+async def test_missing_malformed_wrong_and_revoked_keys_are_401() -> None:
+    async with api_on_postgres() as api:
+        good = api.keys["alpha"]
+        key_id = good.split("_")[1]
+        wrong_secret = good[:-4] + ("AAAA" if not good.endswith("AAAA") else "BBBB")
+        for headers in ({}, {"Authorization": good}, {"Authorization": "Bearer "},
+                        {"Authorization": f"Basic {good}"},
+                        {"Authorization": f"Bearer {wrong_secret}"},
+                        {"Authorization": "Bearer wak_'; DROP TABLE api_keys; --"}):
+            status, error = await api.call("GET", "/shop", headers=headers)
+            assert status == 401 and error["error"]["code"] == "unauthorized", headers
+        assert (await api.call("GET", "/shop"))[0] == 200
+        assert await api.management.revoke_key(key_id)
+        assert (await api.call("GET", "/shop"))[0] == 401
+        assert not await api.management.revoke_key(key_id)
+
+
+async def test_only_a_hash_of_the_key_is_stored() -> None:
+    async with api_on_postgres() as api:
+        secret = api.keys["alpha"].split("_", 2)[2]
+        rows = await api.pool.fetch("SELECT * FROM api_keys")
+        assert rows and all(secret.encode() not in bytes(r["hash"]) and
+                            secret not in str(dict(r)) for r in rows)
