@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-
-from tests.integration.api.api_kit import Api, api_on_postgres
+from api_kit import Api, api_on_postgres
 
 pytestmark = pytest.mark.service
 

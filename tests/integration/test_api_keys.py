@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from api_kit import api_on_postgres
 
-from tests.integration.api.api_kit import api_on_postgres
 from wactl.service.api.app import ENDPOINTS
 
 pytestmark = pytest.mark.service
@@ -19,7 +19,7 @@ def _path(template: str) -> str:
 def _body(method: str, path: str) -> dict[str, object] | None:
     if method == "POST" and path == "/customers":
         return {"wa_id": SAMPLE["wa_id"], "name": "Intruder"}
-    bodies = {"/tags": {"add": ["x"]}, "/fields": {"set": {"a": 1}},
+    bodies: dict[str, dict[str, object]] = {"/tags": {"add": ["x"]}, "/fields": {"set": {"a": 1}},
               "/consent": {"status": "opted_out", "source": "x"}}
     for suffix, body in bodies.items():
         if path.endswith(suffix):
