@@ -65,7 +65,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if e.status < 400:
             raise
         code = _HTTP_CODES.get(e.status, "error")
-        return error_response(e.status, code, e.reason or code)
+        answer = error_response(e.status, code, e.reason or code)
+        if "Allow" in e.headers:  # a 405 names the methods there are (RFC 9110)
+            answer.headers["Allow"] = e.headers["Allow"]
+        return answer
     except Exception:
         log.exception("api request failed", extra={"code": "api_error",
                                                    "path": request.path})

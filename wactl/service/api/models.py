@@ -13,6 +13,8 @@ Tag = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^\S(.*\S)?$")]
 FieldName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 Consent = Literal["opted_in", "opted_out"]
 Limit = Annotated[int, Field(ge=1, le=200)]
+PageCursor = Annotated[str, Field(max_length=500, pattern=r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$",
+                                  description="The `next` of the page before.")]
 
 
 class Strict(BaseModel):
@@ -45,7 +47,7 @@ class CustomerQuery(Strict):
     q: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(
         None, description="A part of the name or wa_id, case-insensitive.")
     limit: Limit = 50
-    cursor: Annotated[str, Field(max_length=2000)] | None = None
+    cursor: PageCursor | None = None
 
 
 class CustomerCreate(Strict):

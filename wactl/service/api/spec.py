@@ -66,8 +66,10 @@ def _wrap(endpoint: Endpoint) -> Callable[[web.Request], Awaitable[web.StreamRes
             query = endpoint.query.model_validate(dict(request.query))
         if endpoint.body is not None:
             raw = await request.read()
+            if not raw.strip():
+                raise ApiError(422, "invalid", "the request needs a JSON body")
             try:
-                body = endpoint.body.model_validate_json(raw or b"{}")
+                body = endpoint.body.model_validate_json(raw)
             except ValidationError as e:
                 if any(err["type"] == "json_invalid" for err in e.errors()):
                     raise ApiError(400, "malformed_json", "the body is not JSON") from e
