@@ -14,6 +14,7 @@ import asyncio
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 import schemathesis
@@ -63,6 +64,6 @@ def running() -> Iterator[Running]:
 @schema.parametrize()
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 def test_generated_requests_get_documented_answers_and_never_a_500(
-        case: Case, running: Running) -> None:
+        case: Case[Any], running: Running) -> None:
     case.call_and_validate(base_url=running.base_url, headers=running.headers,
                            excluded_checks=[positive_data_acceptance])
