@@ -6,6 +6,7 @@ import io
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -13,9 +14,14 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from contract.postgres_kit import fresh_schema
 
+from wactl.compiler.project import compile_project
+from wactl.runtime.driver import Conductor
+from wactl.runtime.engine import Engine
+from wactl.runtime.events import Inbound
 from wactl.service.api import make_api
 from wactl.service.api.context import ApiContext
 from wactl.service.api.cursor import Cursors
+from wactl.service.postgres import PostgresStore
 from wactl.service.postgres.management import Management
 
 
@@ -43,6 +49,26 @@ class Api:
         return answer.status, body
 
 
+HELLO = {"flows/hello.yaml": """
+flow: hello
+trigger: {keyword: [hi]}
+steps:
+  - {id: ask, ask: "Tên bạn là gì?", save: name}
+  - {id: greet, send: "Chào {{ name }}."}
+"""}
+
+
+async def converse(pool: asyncpg.Pool, shop: str, wa_id: str, text: str, *,
+                   at: datetime | None = None, n: int = 1) -> None:
+    """The runtime handles a customer's message to `shop` (the `hello` flow), as the
+    service's worker would: the customer, a session, the messages, the state."""
+    program = compile_project(HELLO).program
+    assert program is not None
+    conductor = Conductor(PostgresStore(pool), {shop: Engine(program)})
+    await conductor.handle(shop, Inbound(wa_id, at or datetime.now(UTC), "text",
+                                         id=f"wamid.{wa_id}.{n}", text=text))
+
+
 @asynccontextmanager
 async def api_on_postgres(shops: tuple[str, ...] = ("alpha", "beta")) -> AsyncIterator[Api]:
     async with fresh_schema() as pool:
@@ -52,6 +78,7 @@ async def api_on_postgres(shops: tuple[str, ...] = ("alpha", "beta")) -> AsyncIt
             await management.create_shop(shop, shop.title())
             keys[shop] = (await management.create_key(shop, "tests"))[1]
         root = web.Application()
-        root.add_subapp("/api", make_api(ApiContext(pool, management, Cursors(b"secret"))))
+        root.add_subapp("/api", make_api(ApiContext(pool, management, Cursors(b"secret"),
+                                                    PostgresStore(pool))))
         async with TestClient(TestServer(root)) as client:
             yield Api(client, pool, management, keys)

@@ -162,7 +162,7 @@ def _api_context(config: ServiceConfig, store: Store) -> ApiContext | None:
     from wactl.service.api.cursor import Cursors
     from wactl.service.postgres.management import Management
 
-    return ApiContext(pool, Management(pool), Cursors(config.app_secret.encode()))
+    return ApiContext(pool, Management(pool), Cursors(config.app_secret.encode()), store)
 
 
 async def _single_account(store: Store, phone_number_id: str, shop_id: str,

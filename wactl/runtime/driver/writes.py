@@ -40,8 +40,9 @@ SENDS = (SendText, SendMedia, SendInteractive, SendTemplate)
 CUSTOMER_CHANGES = (TagsChanged, FieldsChanged, ConsentChanged)
 
 
-async def write_effect(u: UnitOfWork, effect: Effect, at: datetime) -> None:
-    """One effect's writes (see the module docstring); `Log`/`Handoff` write nothing."""
+async def write_effect(u: UnitOfWork, effect: Effect, at: datetime) -> str | None:
+    """One effect's writes (see the module docstring); `Log`/`Handoff` write nothing.
+    A send returns our message id (the one its statuses will be recorded against)."""
     if isinstance(effect, SENDS):
         entry = await u.enqueue(effect, at=at)
         kind, text = outbound_text(effect)
@@ -49,7 +50,8 @@ async def write_effect(u: UnitOfWork, effect: Effect, at: datetime) -> None:
         await u.conversations.append_message(MessageRecord(
             effect.to, "out", kind, text, entry.created_at, entry.message_id,
             status="queued", fallback=fallback))
-    elif isinstance(effect, HttpRequest | AiRequest | Publish):
+        return entry.message_id
+    if isinstance(effect, HttpRequest | AiRequest | Publish):
         await u.enqueue(effect, at=at)
     elif isinstance(effect, CUSTOMER_CHANGES):
         await u.customers.apply(effect)
@@ -57,6 +59,7 @@ async def write_effect(u: UnitOfWork, effect: Effect, at: datetime) -> None:
         await u.timers.schedule(TimerRecord(effect.wa_id, effect.timer_id, effect.at))
     elif isinstance(effect, CancelTimer):
         await u.timers.cancel(effect.wa_id, effect.timer_id)
+    return None
 
 
 async def write_outcome(u: UnitOfWork, state: ConversationState, effects: list[Effect],

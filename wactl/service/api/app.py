@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from wactl.service.api import customers
+from wactl.service.api import conversations, customers
 from wactl.service.api.context import CONTEXT, ApiContext, context
 from wactl.service.api.errors import ApiError, Handler, error_middleware
 from wactl.service.api.models import ShopOut
@@ -27,6 +27,7 @@ async def me(call: Call) -> ShopOut:
 ENDPOINTS: list[Endpoint] = [
     Endpoint("GET", "/shop", me, "The shop of this key", ShopOut),
     *customers.ENDPOINTS,
+    *conversations.ENDPOINTS,
 ]
 PUBLIC = {"/api/openapi.json"}
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import asyncpg
 from aiohttp import web
 
+from wactl.runtime.ports import Store
 from wactl.service.api.cursor import Cursors
 from wactl.service.postgres.crm import Crm
 from wactl.service.postgres.management import Management
@@ -17,6 +18,8 @@ class ApiContext:
     pool: asyncpg.Pool
     management: Management
     cursors: Cursors
+    store: Store
+    """The runtime's stores: a person's action is a unit of work like a webhook's event."""
 
     def crm(self, shop: str) -> Crm:
         return Crm(self.pool, shop)

@@ -99,3 +99,93 @@ class ShopOut(BaseModel):
     shop_id: str
     name: str
     created_at: datetime
+
+
+SessionStatus = Literal["active", "expired", "closed"]
+
+
+class ConversationOut(BaseModel):
+    """One conversation (session) of a customer with the shop."""
+
+    wa_id: str
+    number: int
+    status: SessionStatus
+    opened_at: datetime
+    last_message_at: datetime
+    last_inbound_at: datetime | None
+    closed_at: datetime | None
+    closed_by: str | None
+    assigned_to: str | None
+    tags: list[str]
+
+
+class ConversationPage(BaseModel):
+    items: list[ConversationOut]
+    next: str | None
+
+
+class ConversationList(BaseModel):
+    items: list[ConversationOut]
+
+
+class ConversationQuery(Strict):
+    status: SessionStatus | None = "active"
+    assigned_to: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    limit: Limit = 50
+    cursor: PageCursor | None = None
+
+
+class MessageOut(BaseModel):
+    id: int
+    direction: Literal["in", "out"]
+    kind: str
+    body: str
+    at: datetime
+    status: str
+    error: str | None
+
+
+class ConversationWithMessages(BaseModel):
+    conversation: ConversationOut
+    messages: list[MessageOut] = Field(description="Newest first.")
+    next: str | None
+
+
+class PageQuery(Strict):
+    limit: Limit = 50
+    cursor: PageCursor | None = None
+
+
+class Assign(Strict):
+    to: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(
+        description="Who takes the conversation; null: nobody.")
+
+
+class TemplateMessage(Strict):
+    name: Annotated[str, Field(pattern=r"^[a-z0-9_]{1,512}$")]
+    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")]
+    params: Annotated[list[Annotated[str, Field(min_length=1, max_length=1024)]],
+                      Field(max_length=20)] = []
+
+
+class OutgoingMessage(Strict):
+    """Exactly one of `text` (inside the 24 h window) and `template` (any time)."""
+
+    text: Annotated[str, Field(min_length=1, max_length=4096)] | None = None
+    template: TemplateMessage | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> OutgoingMessage:
+        if (self.text is None) == (self.template is None):
+            raise ValueError("give exactly one of `text` and `template`")
+        return self
+
+
+class Queued(BaseModel):
+    message_id: str = Field(description="Our id of the message; its statuses follow it.")
+    status: Literal["queued"] = "queued"
+
+
+class HandedBack(BaseModel):
+    wa_id: str
+    handed_off: bool

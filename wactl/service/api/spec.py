@@ -54,6 +54,22 @@ class Endpoint:
 
 PATH_PARAM = re.compile(r"\{(\w+)\}")
 _PATH_MAX = 200
+PATH_PATTERNS = {"number": r"[0-9]{1,9}"}
+"""Path parameters of a fixed shape: matched by the router, stated in the document (so
+`/conversations/{wa_id}/messages` is not taken for conversation number "messages")."""
+
+
+def _route(path: str) -> str:
+    def one(m: re.Match[str]) -> str:
+        return f"{{{m[1]}:{PATH_PATTERNS[m[1]]}}}" if m[1] in PATH_PATTERNS else m[0]
+
+    return PATH_PARAM.sub(one, path)
+
+
+def _param_schema(name: str) -> dict[str, Any]:
+    if name in PATH_PATTERNS:
+        return {"type": "string", "pattern": f"^{PATH_PATTERNS[name]}$"}
+    return {"type": "string", "minLength": 1, "maxLength": _PATH_MAX}
 
 
 def _wrap(endpoint: Endpoint) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
@@ -84,7 +100,7 @@ def _wrap(endpoint: Endpoint) -> Callable[[web.Request], Awaitable[web.StreamRes
 
 def register(app: web.Application, endpoints: list[Endpoint]) -> None:
     for e in endpoints:
-        app.router.add_route(e.method, e.path, _wrap(e))
+        app.router.add_route(e.method, _route(e.path), _wrap(e))
 
 
 def openapi(endpoints: list[Endpoint], *, prefix: str = "/api") -> dict[str, Any]:
@@ -115,8 +131,7 @@ def _ref(model: type[BaseModel]) -> dict[str, Any]:
 
 def _operation(e: Endpoint) -> dict[str, Any]:
     params: list[dict[str, Any]] = [
-        {"name": name, "in": "path", "required": True,
-         "schema": {"type": "string", "minLength": 1, "maxLength": _PATH_MAX}}
+        {"name": name, "in": "path", "required": True, "schema": _param_schema(name)}
         for name in PATH_PARAM.findall(e.path)]
     if e.query is not None:
         schema = e.query.model_json_schema()
@@ -127,7 +142,8 @@ def _operation(e: Endpoint) -> dict[str, Any]:
                 "required", []), "schema": prop})
     ok = {"description": "done"} if e.answer is None else {"description": "done", **_ref(e.answer)}
     responses: dict[str, Any] = {str(e.status if e.answer else 204): ok}
-    for status in sorted({400, 401, 413, 422, *e.errors}):
+    missing = (404,) if PATH_PARAM.search(e.path) else ()
+    for status in sorted({400, 401, 413, 422, *missing, *e.errors}):
         responses[str(status)] = {"description": "a JSON error", **_ref(ErrorAnswer)}
     op: dict[str, Any] = {"summary": e.summary, "operationId": _operation_id(e),
                           "parameters": params, "responses": responses}
