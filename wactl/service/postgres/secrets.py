@@ -156,7 +156,7 @@ class PostgresSecrets:
                 rows = await conn.fetch(sealed.select + lock, last, prefix, batch)
                 if not rows:
                     return done
-                updates = [u for u in map(lambda r: self._reseal(sealed, r), rows) if u]
+                updates = [u for row in rows if (u := self._reseal(sealed, row))]
                 await conn.executemany(sealed.update, updates)
             done += len(updates)
             last = [rows[-1][k] for k in sealed.keys]
