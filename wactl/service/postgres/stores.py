@@ -172,11 +172,12 @@ class PostgresConversationStore(Bound):
 
     async def _move(self, by: str, key: str, status: MessageStatus,
                     error: str | None) -> StatusChange:
-        """Move one outbound message's status forward, under its row lock."""
+        """Move one outbound message's status forward, under its row lock (the newest row
+        of an id logged twice, as the memory store keeps the last)."""
         async with self.db.tx() as conn:
             row = await conn.fetchrow(
                 f"SELECT id, {_MESSAGE} FROM messages WHERE shop_id = $1 AND {by} = $2 "
-                "AND direction = 'out' ORDER BY id LIMIT 1 FOR UPDATE", self.shop, key)
+                "AND direction = 'out' ORDER BY id DESC LIMIT 1 FOR UPDATE", self.shop, key)
             if row is None:
                 return StatusChange(None, False)
             if not moves_forward(row["status"], status):
