@@ -21,8 +21,10 @@ from wactl.runtime.events import Inbound
 from wactl.service.api import make_api
 from wactl.service.api.context import ApiContext
 from wactl.service.api.cursor import Cursors
+from wactl.service.crypto import Keyring
 from wactl.service.postgres import PostgresStore
 from wactl.service.postgres.management import Management
+from wactl.service.postgres.secrets import PostgresSecrets
 
 
 @dataclass
@@ -49,6 +51,8 @@ class Api:
         return answer.status, body
 
 
+KEYRING = Keyring.from_env(Keyring.generate_line("k1"))
+
 HELLO = {"flows/hello.yaml": """
 flow: hello
 trigger: {keyword: [hi]}
@@ -70,7 +74,8 @@ async def converse(pool: asyncpg.Pool, shop: str, wa_id: str, text: str, *,
 
 
 @asynccontextmanager
-async def api_on_postgres(shops: tuple[str, ...] = ("alpha", "beta")) -> AsyncIterator[Api]:
+async def api_on_postgres(shops: tuple[str, ...] = ("alpha", "beta"), *,
+                          encrypted: bool = True) -> AsyncIterator[Api]:
     async with fresh_schema() as pool:
         management = Management(pool)
         keys = {}
@@ -78,7 +83,8 @@ async def api_on_postgres(shops: tuple[str, ...] = ("alpha", "beta")) -> AsyncIt
             await management.create_shop(shop, shop.title())
             keys[shop] = (await management.create_key(shop, "tests"))[1]
         root = web.Application()
-        root.add_subapp("/api", make_api(ApiContext(pool, management, Cursors(b"secret"),
-                                                    PostgresStore(pool))))
+        root.add_subapp("/api", make_api(ApiContext(
+            pool, management, Cursors(b"secret"), PostgresStore(pool),
+            PostgresSecrets(pool, KEYRING) if encrypted else None)))
         async with TestClient(TestServer(root)) as client:
             yield Api(client, pool, management, keys)

@@ -3,25 +3,37 @@
 from __future__ import annotations
 
 import pytest
-from api_kit import api_on_postgres, converse
+from api_kit import KEYRING, api_on_postgres, converse
 
 from wactl.service.api.app import ENDPOINTS
+from wactl.service.postgres.secrets import PostgresSecrets
 
 pytestmark = pytest.mark.service
 
 SAMPLE = {"wa_id": "84900000001"}
 
 
-TABLES = ("customers", "sessions", "messages", "outbox", "conversation_states")
+TABLES = ("customers", "sessions", "messages", "outbox", "conversation_states", "accounts",
+          "shop_secrets")
+NUMBER = "106540352242922"
+CREATES = {("POST", "/customers"), ("PUT", "/secrets/{name}")}
+"""Made in the caller's own shop: checked apart."""
 
 
 def _path(template: str) -> str:
-    return template.replace("{wa_id}", SAMPLE["wa_id"]).replace("{number}", "1")
+    return (template.replace("{wa_id}", SAMPLE["wa_id"]).replace("{number}", "1")
+            .replace("{phone_number_id}", NUMBER).replace("{name}", "SHOP_TOKEN"))
 
 
 def _body(method: str, path: str) -> dict[str, object] | None:
     if method == "POST" and path == "/customers":
         return {"wa_id": SAMPLE["wa_id"], "name": "Intruder"}
+    if method == "POST" and path == "/accounts":
+        return {"phone_number_id": NUMBER, "access_token": "EAAG-intruder"}
+    if method == "PATCH" and path.startswith("/accounts"):
+        return {"display_phone": "+1", "access_token": "EAAG-intruder"}
+    if method == "PUT" and path.startswith("/secrets"):
+        return {"value": "intruder"}
     bodies: dict[str, dict[str, object]] = {
         "/tags": {"add": ["x"]}, "/fields": {"set": {"a": 1}}, "/assign": {"to": "x"},
         "/consent": {"status": "opted_out", "source": "x"}, "/messages": {"text": "x"}}
@@ -38,12 +50,16 @@ async def test_every_endpoint_with_another_shops_key_sees_and_changes_nothing_of
                                json={"name": "Mai"}))[0] == 200
         assert (await api.call("POST", _path("/customers/{wa_id}/tags"), "alpha",
                                json={"add": ["vip"]}))[0] == 200
+        assert (await api.call("POST", "/accounts", "alpha", json={
+            "phone_number_id": NUMBER, "access_token": "EAAG-alpha-token"}))[0] == 201
+        assert (await api.call("PUT", "/secrets/SHOP_TOKEN", "alpha",
+                               json={"value": "alpha"}))[0] == 204
         before = [await api.pool.fetch(f"SELECT * FROM {t} ORDER BY 1, 2") for t in TABLES]
         assert all(before), "alpha has rows in every table"
         assert ENDPOINTS, "the API has endpoints"
         for e in ENDPOINTS:
-            if e.method == "POST" and e.path == "/customers":
-                continue  # creating is the other shop's own customer: checked below
+            if (e.method, e.path) in CREATES:
+                continue  # what it makes is the other shop's own: checked below
             status, body = await api.call(e.method, _path(e.path), "beta",
                                           json=_body(e.method, e.path))
             if e.path == "/shop":
@@ -57,6 +73,9 @@ async def test_every_endpoint_with_another_shops_key_sees_and_changes_nothing_of
         status, made = await api.call("POST", "/customers", "beta",
                                       json=_body("POST", "/customers"))
         assert status == 201 and made["tags"] == []
+        assert (await api.call("PUT", "/secrets/SHOP_TOKEN", "beta",
+                               json={"value": "beta"}))[0] == 204
+        assert await PostgresSecrets(api.pool, KEYRING).secrets("alpha") == {"SHOP_TOKEN": "alpha"}
         _, mine = await api.call("GET", _path("/customers/{wa_id}"), "alpha")
         assert mine["name"] == "Mai" and mine["tags"] == ["vip"]
 

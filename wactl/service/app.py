@@ -161,8 +161,17 @@ def _api_context(config: ServiceConfig, store: Store) -> ApiContext | None:
     from wactl.service.api.context import ApiContext
     from wactl.service.api.cursor import Cursors
     from wactl.service.postgres.management import Management
+    from wactl.service.postgres.secrets import PostgresSecrets
 
-    return ApiContext(pool, Management(pool), Cursors(config.app_secret.encode()), store)
+    if config.keyring is None:
+        log.warning("no WACTL_ENCRYPTION_KEY_FILE: the API cannot keep access tokens or "
+                    "flow secrets", extra={"code": "no_encryption_key"})
+    elif config.keyring_from_env:
+        log.warning("the encryption key comes from WACTL_ENCRYPTION_KEY: for development "
+                    "only, use WACTL_ENCRYPTION_KEY_FILE", extra={"code": "key_in_env"})
+    secrets = None if config.keyring is None else PostgresSecrets(pool, config.keyring)
+    return ApiContext(pool, Management(pool), Cursors(config.app_secret.encode()), store,
+                      secrets)
 
 
 async def _single_account(store: Store, phone_number_id: str, shop_id: str,

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from wactl.runtime.tiers import TIERS, UNLIMITED
+from wactl.service.crypto import Keyring, KeyringError
 
 DEFAULT_GRAPH_API = "https://graph.facebook.com/v21.0"
 SECRET_PREFIX = "WACTL_SECRET_"
@@ -28,7 +29,7 @@ KNOWN = (
     "WACTL_ACCESS_TOKEN", "WACTL_PHONE_NUMBER_ID", "OPENAI_API_KEY", "OPENAI_BASE_URL",
     "WACTL_HOST", "WACTL_PORT", "WACTL_TIER", "WACTL_BODY_LIMIT", "WACTL_RETENTION_DAYS",
     "WACTL_LEASE_SECONDS", "WACTL_SEND_RATE", "WACTL_GRAPH_TIMEOUT", "WACTL_MEDIA_MAX_BYTES",
-    "WACTL_MARK_READ",
+    "WACTL_MARK_READ", "WACTL_ENCRYPTION_KEY_FILE", "WACTL_ENCRYPTION_KEY",
 )
 REQUIRED = ("WACTL_APP_SECRET", "WACTL_VERIFY_TOKEN", "WACTL_ACCESS_TOKEN",
             "WACTL_PHONE_NUMBER_ID")
@@ -62,6 +63,10 @@ class ServiceConfig:
     """The largest inbound media file fetched and kept (larger ones are kept as failed)."""
     mark_read: bool = True
     """Blue ticks: each customer's message is marked read once handled."""
+    keyring: Keyring | None = field(default=None, repr=False)
+    """The keys that encrypt access tokens and flow secrets at rest (`WACTL_ENCRYPTION_KEY_FILE`,
+    or `WACTL_ENCRYPTION_KEY` in development); None: the API cannot store them."""
+    keyring_from_env: bool = False
     """How long a worker holds what it claimed (inbox rows, outbox entries, timers): after
     a crash, another process takes them again once this has passed."""
 
@@ -113,6 +118,7 @@ def load_config(env: Mapping[str, str], file: Path | None = None) -> ServiceConf
                if k.startswith(SECRET_PREFIX)}
     problems += [f"{SECRET_PREFIX}{name} has an empty name or value"
                  for name, v in secrets.items() if not name or not v]
+    keyring = _keyring(values, problems)
     if problems:
         raise ConfigProblems(tuple(problems))
     return ServiceConfig(
@@ -120,7 +126,22 @@ def load_config(env: Mapping[str, str], file: Path | None = None) -> ServiceConf
         values["WACTL_PHONE_NUMBER_ID"].strip(), database, graph,
         values.get("OPENAI_API_KEY") or None, openai_base,
         values.get("WACTL_HOST", "127.0.0.1"), port, tier, limit, secrets, retention, lease,
-        rate, timeout, media, mark_read)
+        rate, timeout, media, mark_read, keyring,
+        keyring is not None and not values.get("WACTL_ENCRYPTION_KEY_FILE"))
+
+
+def _keyring(values: Mapping[str, str], problems: list[str]) -> Keyring | None:
+    """The keyring of the file (a mounted secret), else of the variable (development)."""
+    path, inline = values.get("WACTL_ENCRYPTION_KEY_FILE"), values.get("WACTL_ENCRYPTION_KEY")
+    try:
+        if path:
+            return Keyring.from_file(path)
+        if inline:
+            return Keyring.from_env(inline)
+    except KeyringError as error:  # its message names the line, never the key
+        name = "WACTL_ENCRYPTION_KEY_FILE" if path else "WACTL_ENCRYPTION_KEY"
+        problems.append(f"{name}: {error}")
+    return None
 
 
 def _read_file(file: Path | None, problems: list[str]) -> dict[str, str]:

@@ -11,6 +11,7 @@ from wactl.runtime.ports import Store
 from wactl.service.api.cursor import Cursors
 from wactl.service.postgres.crm import Crm
 from wactl.service.postgres.management import Management
+from wactl.service.postgres.secrets import PostgresSecrets
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +21,8 @@ class ApiContext:
     cursors: Cursors
     store: Store
     """The runtime's stores: a person's action is a unit of work like a webhook's event."""
+    secrets: PostgresSecrets | None = None
+    """Tokens and flow secrets, encrypted; None without an encryption key."""
 
     def crm(self, shop: str) -> Crm:
         return Crm(self.pool, shop)

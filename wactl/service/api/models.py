@@ -189,3 +189,46 @@ class Queued(BaseModel):
 class HandedBack(BaseModel):
     wa_id: str
     handed_off: bool
+
+
+PhoneNumberId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[0-9]+$")]
+AccessToken = Annotated[str, Field(min_length=8, max_length=4096, pattern=r"^[A-Za-z0-9_\-.]+$")]
+SecretName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Z][A-Z0-9_]*$")]
+Tier = Annotated[int, Field(ge=1)]
+
+
+class AccountOut(BaseModel):
+    """A connected WhatsApp number; its access token is never shown."""
+
+    phone_number_id: str
+    display_phone: str
+    tier: int | None = Field(description="Distinct customers reached per 24 h; null: unlimited.")
+    status: Literal["active", "suspended"]
+    webhook_url: str | None
+    has_token: bool
+
+
+class AccountList(BaseModel):
+    items: list[AccountOut]
+
+
+class AccountConnect(Strict):
+    phone_number_id: PhoneNumberId
+    access_token: AccessToken
+    display_phone: Annotated[str, Field(max_length=32)] = ""
+    tier: Tier | None = None
+    webhook_url: Annotated[str, Field(max_length=2000, pattern=r"^https://")] | None = None
+
+
+class AccountChange(Strict):
+    access_token: AccessToken | None = None
+    display_phone: Annotated[str, Field(max_length=32)] | None = None
+    webhook_url: Annotated[str, Field(max_length=2000, pattern=r"^https://")] | None = None
+
+
+class SecretNames(BaseModel):
+    names: list[str]
+
+
+class SecretValue(Strict):
+    value: Annotated[str, Field(min_length=1, max_length=4096)]
