@@ -2,7 +2,8 @@
 -- English alike, accents folded: `don hang` finds `Đơn hàng`.
 --
 -- `wactl_fold` lower-cases ASCII and maps every accented Latin letter (each Vietnamese
--- vowel with each tone mark, đ/Đ, Latin-1 and Latin Extended) to its base letter, and
+-- vowel with each tone mark, đ/Đ, Latin-1 and Latin Extended) to its base letter (Æ Œ Þ Ŋ
+-- to æ œ þ ŋ), and
 -- deletes combining marks (text typed decomposed, as some keyboards do).  It is built on
 -- `translate()`, not the `unaccent` extension, which a production role may not be allowed
 -- to create.  It does not depend on the database's locale (`lower` under COLLATE "C"
@@ -46,7 +47,9 @@ BEGIN
           ('w', 'ŴŵẀẁẂẃẄẅẆẇẈẉẘ'),
           ('x', 'ẊẋẌẍ'),
           ('y', 'ÝýÿŶŷŸȲȳẎẏẙỲỳỴỵỶỷỸỹ'),
-          ('z', 'ŹźŻżŽžẐẑẒẓẔẕ')
+          ('z', 'ŹźŻżŽžẐẑẒẓẔẕ'),
+          -- Letters of their own, lower-cased only.
+          ('æ', 'Æ'), ('œ', 'Œ'), ('þ', 'Þ'), ('ŋ', 'Ŋ')
       ) AS folds (base, chars);
     -- Combining marks: Combining Diacritical Marks (and Extended, and Supplement), for
     -- Symbols, and the Half Marks.  Past the end of `bases`, so `translate` deletes them.
