@@ -35,9 +35,15 @@ T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 WA = "84900000001"
 VOWELS = {"a": "aăâ", "e": "eê", "i": "i", "o": "oôơ", "u": "uư", "y": "y"}
 TONES = ("", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323")  # huyền sắc hỏi ngã nặng
-SQL_LIKE = ["'; DROP TABLE messages; --", "%", "_", "\\", "'", '"', "''", "&|!():*",
-            "don' & hang", "don | hang", "!don", "don:*", "(don", "\\x00", "%don%", "d_n",
-            "$1", "E'\\\\'", "messages WHERE 1=1 --", "\x00", "don\x00hang"]
+SQL_LIKE = {  # query -> which of the three messages it finds (their words, no syntax)
+    "'; DROP TABLE messages; --": {"drop"}, "%": set(), "_": set(), "\\": set(), "'": set(),
+    '"': set(), "''": set(), "&|!():*": set(), "don' & hang": {"order"}, "don | hang": {"order"},
+    "!don": {"order"}, "don:*": {"order"}, "(don": {"order"}, "%don%": {"order"},
+    "d_n": set(), "\\x00": set(), "$1": set(), "E'\\\\'": set(), "\x00": set(),
+    "messages WHERE 1=1 --": set(), "messages --": {"drop"}, "don\x00hang": {"order"},
+    "100%": {"percent"}, "chắc_chắn%": {"percent"},
+    "do:*": set(), "hang | nothing": set(), "!nothing": set(),  # no prefix, no or, no not
+}
 
 
 @pytest.fixture
@@ -183,22 +189,15 @@ async def test_another_shops_messages_are_never_found(pool: asyncpg.Pool) -> Non
 
 
 async def test_sql_like_queries_are_only_words(pool: asyncpg.Pool) -> None:
-    drop = await _log(pool, "please '; DROP TABLE messages; -- thanks")
-    percent = await _log(pool, "100% chắc chắn", at=T0 + timedelta(minutes=1))
-    await _log(pool, "đơn hàng", at=T0 + timedelta(minutes=2))
-    for query in SQL_LIKE:
-        hits = await search_messages(pool, "s", query)
-        assert isinstance(hits, list), query
-        ids = {hit.id for hit in hits}
-        if query.startswith("'; DROP"):
-            assert ids == {drop}
-        elif query in ("%", "_", "\\", "'", '"', "''", "&|!():*", "\x00"):
-            assert ids == set(), query  # no words: nothing, and no wildcard either
+    rows = {"drop": await _log(pool, "please '; DROP TABLE messages; -- thanks"),
+            "percent": await _log(pool, "100% chắc chắn", at=T0 + timedelta(minutes=1)),
+            "order": await _log(pool, "đơn hàng", at=T0 + timedelta(minutes=2))}
+    for query, expected in SQL_LIKE.items():
+        hits = await _hits(pool, query)
+        assert {hit.id for hit in hits} == {rows[name] for name in expected}, repr(query)
     assert await pool.fetchval("SELECT count(*) FROM messages") == 3
-    assert await _found(pool, "100%") == ["100% chắc chắn"]
-    hits = await search_messages(pool, "s", "don' & hang")
-    assert not isinstance(hits, SearchError) and len(hits) == 1  # `&` is no operator here
-    assert {hit.id for hit in await _hits(pool, "chac")} == {percent}
+    assert await pool.fetchval("SELECT count(*) FROM pg_tables WHERE schemaname = "
+                               "current_schema()") > 10  # every table still there
 
 
 async def test_empty_and_punctuation_queries_find_nothing(pool: asyncpg.Pool) -> None:
@@ -226,7 +225,7 @@ async def test_pages_newest_first_hold_each_hit_once(pool: asyncpg.Pool) -> None
     await _log(pool, "something else", at=T0 + timedelta(minutes=5))
     pages: list[list[MessageHit]] = []
     before: tuple[datetime, int] | None = None
-    while True:
+    for _ in range(10):  # bounded: a cursor that does not move must fail, not hang
         page = await _hits(pool, "don hang", limit=3, before=before)
         if not page:
             break
