@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 from wactl.runtime.records import MessageRecord
 from wactl.service.postgres import PostgresStore
 from wactl.service.postgres.search import (
-    _SEARCH,
     MARK_RANGES,
     MAX_QUERY,
+    SEARCH_SQL,
     MessageHit,
     SearchError,
     fold,
@@ -262,7 +262,7 @@ async def test_the_plan_can_use_the_gin_index(pool: asyncpg.Pool) -> None:
         for before in (None, (T0 + timedelta(minutes=10), 600)):
             at, row_id = before if before is not None else (None, None)
             plan = "\n".join(r[0] for r in await conn.fetch(
-                "EXPLAIN " + _SEARCH, "shop1", "don hang", at, row_id, 50))
+                "EXPLAIN " + SEARCH_SQL, "shop1", "don hang", at, row_id, 50))
             assert "Bitmap Index Scan on messages_search" in plan, plan[:2000]
             index_cond = plan.split("Bitmap Index Scan on messages_search")[1]
             assert "ARRAY[shop_id] @> '{shop1}'" in index_cond and "@@" in index_cond

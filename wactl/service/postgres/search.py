@@ -109,7 +109,7 @@ class SearchError:
     message: str
 
 
-_SEARCH = f"""
+SEARCH_SQL = f"""
 SELECT id, wa_id, conversation, direction, kind, body, at FROM messages
  WHERE ARRAY[shop_id] @> ARRAY[$1::text] AND shop_id = $1
    AND to_tsvector('simple', wactl_fold(left(body, {INDEXED_PREFIX})))
@@ -138,7 +138,7 @@ async def search_messages(pool: asyncpg.Pool, shop_id: str, query: str, *, limit
     if not query.strip():
         return []
     at, row_id = before if before is not None else (None, None)
-    rows = await pool.fetch(_SEARCH, shop_id, enc(query), at, row_id, limit)
+    rows = await pool.fetch(SEARCH_SQL, shop_id, enc(query), at, row_id, limit)
     return [_hit(row) for row in rows]
 
 
