@@ -194,7 +194,8 @@ class HandedBack(BaseModel):
 PhoneNumberId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[0-9]+$")]
 AccessToken = Annotated[str, Field(min_length=8, max_length=4096, pattern=r"^[A-Za-z0-9_\-.]+$")]
 SecretName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Z][A-Z0-9_]*$")]
-Tier = Annotated[int, Field(ge=1)]
+Tier = Literal[250, 1_000, 2_000, 10_000, 100_000]
+"""WhatsApp's messaging tiers (null: unlimited)."""
 
 
 class AccountOut(BaseModel):
