@@ -96,3 +96,24 @@ async def test_hand_back_to_the_bot_ends_a_handoff(api: Api) -> None:
         state = await u.conversations.load(WA)
         assert state is not None and not state.handed_off and not state.needs_human
     assert (await api.call("POST", "/conversations/84999999999/handback"))[0] == 404
+
+
+async def test_search_folds_accents_pages_and_keeps_to_the_shop(api: Api) -> None:
+    await converse(api.pool, "alpha", WA, "Đơn hàng 123 của tôi đâu?", n=2)
+    await converse(api.pool, "beta", WA, "đơn hàng của shop khác", n=3)
+    status, page = await api.call("GET", "/messages/search", params={"q": "don hang"})
+    assert status == 200 and [(h["direction"], h["body"]) for h in page["items"]] == [
+        ("out", "Chào Đơn hàng 123 của tôi đâu?."), ("in", "Đơn hàng 123 của tôi đâu?")]
+    _, same = await api.call("GET", "/messages/search", params={"q": "ĐƠN HÀNG"})
+    assert same["items"] == page["items"]
+    for text in ("'; DROP TABLE messages; --", "%", "a & b | !c", "\\"):
+        status, found = await api.call("GET", "/messages/search", params={"q": text})
+        assert status == 200 and found["items"] == [], text
+    assert await api.pool.fetchval("SELECT count(*) FROM messages") > 0
+    _, first = await api.call("GET", "/messages/search", params={"q": "hi", "limit": "1"})
+    _, rest = await api.call("GET", "/messages/search",
+                             params={"q": "hi", "limit": "1", "cursor": first["next"]})
+    assert len(first["items"]) == 1 and len(rest["items"]) == 1
+    assert first["items"][0]["wa_id"] != rest["items"][0]["wa_id"]
+    status, error = await api.call("GET", "/messages/search", params={"q": "x" * 201})
+    assert status == 422

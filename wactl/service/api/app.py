@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from wactl.service.api import accounts, conversations, customers
+from wactl.service.api import accounts, conversations, customers, search
 from wactl.service.api.context import CONTEXT, ApiContext, context
 from wactl.service.api.errors import ApiError, Handler, error_middleware
 from wactl.service.api.models import ShopOut
@@ -29,6 +29,7 @@ ENDPOINTS: list[Endpoint] = [
     *customers.ENDPOINTS,
     *conversations.ENDPOINTS,
     *accounts.ENDPOINTS,
+    *search.ENDPOINTS,
 ]
 PUBLIC = {"/api/openapi.json"}
 

@@ -233,3 +233,25 @@ class SecretNames(BaseModel):
 
 class SecretValue(Strict):
     value: Annotated[str, Field(min_length=1, max_length=4096)]
+
+
+class SearchQuery(Strict):
+    q: Annotated[str, Field(min_length=1, max_length=200, description=(
+        "Words every message found holds; accents folded, so `don hang` finds `đơn hàng`."))]
+    limit: Limit = 50
+    cursor: PageCursor | None = None
+
+
+class SearchHit(BaseModel):
+    id: int
+    wa_id: str
+    conversation: int
+    direction: Literal["in", "out"]
+    kind: str
+    body: str
+    at: datetime
+
+
+class SearchPage(BaseModel):
+    items: list[SearchHit] = Field(description="Newest first.")
+    next: str | None
