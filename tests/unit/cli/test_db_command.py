@@ -2,37 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import uuid
-from collections.abc import Iterator
-
-import asyncpg
-import pytest
 from contract.postgres_kit import database_url
 from typer.testing import CliRunner
 
 from wactl.cli import ExitCode, app
 from wactl.service.postgres.migrate import migrations
-
-
-async def _sql(url: str, sql: str) -> None:
-    conn = await asyncpg.connect(url)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
-@pytest.fixture
-def schema_url() -> Iterator[str]:
-    """A URL whose connections work in a new, empty schema (dropped after)."""
-    url = database_url()
-    schema = f"test_cli_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_sql(url, f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{url}?search_path={schema}"
-    finally:
-        asyncio.run(_sql(url, f"DROP SCHEMA {schema} CASCADE"))
 
 
 def test_migrate_applies_once_and_status_follows(schema_url: str) -> None:
