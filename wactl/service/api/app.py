@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from wactl.service.api import accounts, conversations, customers, search
+from wactl.service.api import accounts, conversations, customers, flows, search
 from wactl.service.api.context import CONTEXT, ApiContext, context
 from wactl.service.api.errors import ApiError, Handler, error_middleware
 from wactl.service.api.models import ShopOut
@@ -30,6 +30,7 @@ ENDPOINTS: list[Endpoint] = [
     *conversations.ENDPOINTS,
     *accounts.ENDPOINTS,
     *search.ENDPOINTS,
+    *flows.ENDPOINTS,
 ]
 PUBLIC = {"/api/openapi.json"}
 

@@ -255,3 +255,46 @@ class SearchHit(BaseModel):
 class SearchPage(BaseModel):
     items: list[SearchHit] = Field(description="Newest first.")
     next: str | None
+
+
+class FlowVersionOut(BaseModel):
+    flow: str
+    number: int = Field(description="1 for the flow's first deployed version, then 2, 3, ...")
+    version: str = Field(description="The version's content hash.")
+    deployed_at: datetime
+    active: bool
+
+
+class FlowList(BaseModel):
+    items: list[FlowVersionOut] = Field(description="The active version of each flow.")
+
+
+class FlowVersions(BaseModel):
+    flow: str
+    versions: list[FlowVersionOut]
+    runs_in_progress: dict[str, int] = Field(description="Unfinished runs by version.")
+
+
+class Rollback(Strict):
+    to: Annotated[int, Field(ge=1, le=1_000_000)]
+
+
+class DeployRequest(Strict):
+    bundle: dict[str, JsonValue] = Field(description="The output of `wactl compile`.")
+    dry_run: bool = True
+
+
+class PlanEntry(BaseModel):
+    flow: str
+    action: Literal["add", "change", "remove", "keep"]
+    old_version: str | None
+    new_version: str | None
+    runs_in_progress: int = Field(description="Runs on the old version: they finish on it.")
+
+
+class DeployPlan(BaseModel):
+    shop_id: str
+    bundle_hash: str
+    entries: list[PlanEntry]
+    changes: int
+    applied: bool

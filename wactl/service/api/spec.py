@@ -55,7 +55,7 @@ class Endpoint:
 PATH_PARAM = re.compile(r"\{(\w+)\}")
 _PATH_MAX = 200
 PATH_PATTERNS = {"number": r"[0-9]{1,9}", "phone_number_id": r"[0-9]{1,64}",
-                 "name": r"[A-Z][A-Z0-9_]{0,63}"}
+                 "name": r"[A-Z][A-Z0-9_]{0,63}", "flow": r"[a-z][a-z0-9_]{0,127}"}
 """Path parameters of a fixed shape: matched by the router, stated in the document (so
 `/conversations/{wa_id}/messages` is not taken for conversation number "messages")."""
 
