@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
@@ -41,3 +42,17 @@ def schema_url() -> Iterator[str]:
         yield f"{url}?search_path={schema}"
     finally:
         asyncio.run(_sql(url, f"DROP SCHEMA {schema} CASCADE"))
+
+
+@pytest.fixture
+async def fresh_database() -> AsyncIterator[str]:
+    """A new database on the test server, dropped at the end."""
+    server = database_url()
+    name = f"serve_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(server)
+    try:
+        await admin.execute(f"CREATE DATABASE {name}")
+        yield urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
+    finally:
+        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await admin.close()

@@ -8,12 +8,10 @@ is lost, nothing is answered twice.
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 import asyncpg
@@ -39,20 +37,6 @@ pytestmark = pytest.mark.service
 ASKED, GREETED = "Chào bạn! Bạn tên gì?", "Rất vui được gặp Mai."
 FAST = {"WACTL_LEASE_SECONDS": "1"}
 """A crashed process's claims are taken again after a second, not a minute."""
-
-
-@pytest.fixture
-async def fresh_database() -> AsyncIterator[str]:
-    """A new database on the test server, dropped at the end."""
-    server = database_url()
-    name = f"serve_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(server)
-    try:
-        await admin.execute(f"CREATE DATABASE {name}")
-        yield urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
-    finally:
-        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        await admin.close()
 
 
 @pytest.fixture

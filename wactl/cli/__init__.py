@@ -33,6 +33,9 @@ COMMANDS = {
     "serve": "wactl.cli.commands.serve",
     "shops": "wactl.cli.commands.shops",
     "keys": "wactl.cli.commands.keys",
+    "deploy": "wactl.cli.commands.deploy",
+    "rollback": "wactl.cli.commands.rollback",
+    "status": "wactl.cli.commands.status",
 }
 """Command name -> module; each module defines `command`, a typer-annotated function."""
 

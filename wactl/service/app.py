@@ -41,10 +41,12 @@ from wactl.runtime.memory import MemoryStore, SystemClock, UnavailableAiClient
 from wactl.runtime.ports import Account, AiClient, Channel, Clock, HttpClient, ShopStore, Store
 from wactl.runtime.tiers import UNLIMITED
 from wactl.service.config import ServiceConfig
+from wactl.service.deploys import Reloader
 from wactl.service.group_commit import GroupCommit
 from wactl.service.http_client import AiohttpHttpClient
 from wactl.service.jobs import Jobs, Routes
 from wactl.service.media import Fetch, MediaJob, MediaStore, MemoryMediaStore, wanted
+from wactl.service.postgres.management import SHOP_ID
 from wactl.service.runner import Workers
 from wactl.service.webhook.parse import Malformed, WebhookEvent, parse_webhook
 from wactl.service.webhook.signature import Refused, verify_handshake, verify_signature
@@ -118,6 +120,8 @@ async def build_service(config: ServiceConfig, program: Program, *,
     shop_id = program.project.shop or "default"
     tier = None if config.tier == UNLIMITED else config.tier
     await store.accounts.put(await _single_account(store, config.phone_number_id, shop_id, tier))
+    if api is not None and SHOP_ID.fullmatch(shop_id):
+        await api.management.create_shop(shop_id)  # so its keys can be made (`wactl keys`)
     routes = Routes()
     await routes.load(store)
     engine = await served_engine(store.shop(shop_id), program, config.secrets, clock.now())
@@ -148,7 +152,9 @@ async def build_service(config: ServiceConfig, program: Program, *,
     retention = {} if config.retention_days is None else {
         shop_id: timedelta(days=config.retention_days)}
     media_job = None if fetch is None else MediaJob(media, fetch, owner=owner)
-    workers.jobs = Jobs(store, [shop_id], routes, retention, media=media, media_job=media_job)
+    reloader = Reloader(store, conductor, {shop_id: program}, config.secrets)
+    workers.jobs = Jobs(store, [shop_id], routes, retention, media=media, media_job=media_job,
+                        reloader=reloader)
     return Service(config, routes, store, conductor, inbox, workers, clock, closers, ready,
                    media, api)
 

@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 
 from wactl.runtime.driver import sessions
 from wactl.runtime.ports import Account, Store
+from wactl.service.deploys import Reloader
 from wactl.service.media import MediaJob, MediaStore
 
 log = logging.getLogger("wactl.service")
@@ -76,6 +77,8 @@ class Jobs:
     media: MediaStore | None = None
     media_job: MediaJob | None = None
     """Fetches inbound media every round (None: no Graph API client to fetch with)."""
+    reloader: Reloader | None = None
+    """Rebuilds a shop's engine after a deploy through the API (`wactl.service.deploys`)."""
 
     async def run_due(self, now: datetime) -> int:
         """Run the jobs that are due; how much they did (sessions ended, bodies emptied).
@@ -84,6 +87,8 @@ class Jobs:
         period, so a backlog (a replica down for a day) drains batch by batch between the
         rounds' other work instead of one batch an hour."""
         done = 0 if self.media_job is None else await self.media_job.run_once(now)
+        if self.reloader is not None:
+            done += await self.reloader.run_due(now)
         if self._due("routes", now, ROUTES_EVERY):
             await self.routes.load(self.store)
         if self._due("expiry", now, EXPIRY_EVERY):
