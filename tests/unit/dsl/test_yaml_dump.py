@@ -6,10 +6,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wactl.dsl import ast
+from wactl.dsl.yaml._emit import scalar
 from wactl.dsl.yaml.dump import dump_yaml
 from wactl.dsl.yaml.loader import load_yaml
 
@@ -274,3 +276,9 @@ def test_min_confidence_is_written_beside_intent() -> None:
                     steps=[ast.EndStep(id="e")])
     text = dump_yaml(ast.SourceFile(path="f.yaml", spelling="yaml", flows=[flow]))
     assert "trigger:\n  intent: buy\n  min_confidence: 0.8\n" in text
+
+
+def test_a_question_mark_in_a_flow_list_is_quoted() -> None:
+    """PyYAML ends a plain scalar at `?` inside `[...]`: `[0?]` does not parse."""
+    for value in ("0?", "a?b", "bạn?"):
+        assert yaml.safe_load(f"x: [{scalar(value, flow=True)}]") == {"x": [value]}

@@ -21,7 +21,9 @@ from yaml.resolver import Resolver
 
 _STR_TAG = "tag:yaml.org,2002:str"
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
-_FLOW_UNSAFE = frozenset(",[]{}:")
+_FLOW_UNSAFE = frozenset(",[]{}:?")
+"""Characters that end a plain scalar inside `[...]` for PyYAML (`?` among them: `[a?b]`
+fails to parse)."""
 _ESCAPE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff]")
 _resolve: Callable[[type[Node], str, tuple[bool, bool]], str] = Resolver().resolve
 FLOW_WIDTH = 72
