@@ -117,3 +117,21 @@ async def test_search_folds_accents_pages_and_keeps_to_the_shop(api: Api) -> Non
     assert first["items"][0]["wa_id"] != rest["items"][0]["wa_id"]
     status, error = await api.call("GET", "/messages/search", params={"q": "x" * 201})
     assert status == 422
+
+
+async def test_runs_in_progress_their_trace_volume_and_the_funnel(api: Api) -> None:
+    status, runs = await api.call("GET", "/runs", params={"flow": "hello"})
+    assert status == 200 and sorted(r["wa_id"] for r in runs["items"]) == [WA, OLD]
+    assert {r["step"] for r in runs["items"]} == {"ask"}
+    mine = next(r for r in runs["items"] if r["wa_id"] == WA)
+    status, trace = await api.call("GET", f"/customers/{WA}/runs/{mine['run_id']}")
+    assert status == 200 and [s["step"] for s in trace["steps"]][:1] == ["ask"]
+    assert (await api.call("GET", f"/customers/{WA}/runs/{mine['run_id']}", "beta"))[0] == 404
+    _, volume = await api.call("GET", "/analytics/messages", params={"days": "2"})
+    counts = {(v["direction"]): v["messages"] for v in volume["items"]
+              if v["day"] == datetime.now(UTC).date().isoformat()}
+    assert counts.get("in", 0) >= 1 and counts.get("out", 0) >= 1
+    _, funnel = await api.call("GET", "/analytics/funnels/hello")
+    assert [(s["step"], s["runs"]) for s in funnel["steps"]] == [("ask", 2)]
+    _, nothing = await api.call("GET", "/analytics/funnels/hello", "beta")
+    assert nothing["steps"] == []

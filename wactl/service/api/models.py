@@ -3,7 +3,7 @@ OpenAPI document is generated from them (`spec.openapi`), so the two cannot drif
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
@@ -298,3 +298,66 @@ class DeployPlan(BaseModel):
     entries: list[PlanEntry]
     changes: int
     applied: bool
+
+
+class StepOut(BaseModel):
+    flow: str
+    version: str
+    step: str
+    kind: str
+    outcome: str
+    at: datetime
+
+
+class RunTrace(BaseModel):
+    run_id: str
+    wa_id: str
+    steps: list[StepOut] = Field(description="Every step the run took, in order.")
+
+
+class RunOut(BaseModel):
+    run_id: str
+    wa_id: str
+    flow: str
+    version: str
+    step: str = Field(description="Where the run is now.")
+
+
+class RunPage(BaseModel):
+    items: list[RunOut]
+    next: str | None
+
+
+class RunQuery(Strict):
+    flow: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,127}$")] | None = None
+    limit: Limit = 50
+    cursor: PageCursor | None = None
+
+
+class VolumeQuery(Strict):
+    days: Annotated[int, Field(ge=1, le=366)] = 30
+
+
+class VolumeOut(BaseModel):
+    day: date
+    direction: Literal["in", "out"]
+    messages: int
+
+
+class Volume(BaseModel):
+    items: list[VolumeOut]
+
+
+class FunnelQuery(Strict):
+    version: Annotated[str, Field(min_length=1, max_length=128)] | None = None
+
+
+class FunnelStep(BaseModel):
+    step: str
+    version: str
+    runs: int = Field(description="Runs that reached the step.")
+
+
+class Funnel(BaseModel):
+    flow: str
+    steps: list[FunnelStep]

@@ -80,6 +80,8 @@ def _wrap(endpoint: Endpoint) -> Callable[[web.Request], Awaitable[web.StreamRes
             raise ApiError(404, "not_found", "no such resource")
         query = body = None
         if endpoint.query is not None:
+            if len(request.query) != len(set(request.query)):
+                raise ApiError(422, "invalid", "a query parameter is given more than once")
             query = endpoint.query.model_validate(dict(request.query))
         if endpoint.body is not None:
             raw = await request.read()
@@ -137,8 +139,7 @@ def _operation(e: Endpoint) -> dict[str, Any]:
     if e.query is not None:
         schema = e.query.model_json_schema()
         for name, prop in schema.get("properties", {}).items():
-            prop = dict(prop)
-            prop.pop("title", None)
+            prop = _not_null(dict(prop))
             params.append({"name": name, "in": "query", "required": name in schema.get(
                 "required", []), "schema": prop})
     ok = {"description": "done"} if e.answer is None else {"description": "done", **_ref(e.answer)}
@@ -151,6 +152,18 @@ def _operation(e: Endpoint) -> dict[str, Any]:
     if e.body is not None:
         op["requestBody"] = {"required": True, **_ref(e.body)}
     return op
+
+
+def _not_null(prop: dict[str, Any]) -> dict[str, Any]:
+    """A query parameter's schema without pydantic's `null` branch (an optional
+    parameter is left out, never sent as null) and without its title."""
+    prop.pop("title", None)
+    branches = [b for b in prop.get("anyOf", []) if b.get("type") != "null"]
+    if len(branches) == 1:
+        del prop["anyOf"]
+        prop.update(branches[0])
+        prop.pop("default", None)
+    return prop
 
 
 def _operation_id(e: Endpoint) -> str:
