@@ -36,6 +36,7 @@ COMMANDS = {
     "deploy": "wactl.cli.commands.deploy",
     "rollback": "wactl.cli.commands.rollback",
     "status": "wactl.cli.commands.status",
+    "stats": "wactl.cli.commands.stats",
 }
 """Command name -> module; each module defines `command`, a typer-annotated function."""
 

@@ -1,0 +1,21 @@
+"""`wactl stats`' funnel chart: bars in proportion, per version, steps in order."""
+
+from __future__ import annotations
+
+from wactl.cli.commands.stats import WIDTH, render_funnel
+
+
+def test_bars_are_in_proportion_per_version() -> None:
+    text = render_funnel({"flow": "order", "steps": [
+        {"step": "ask", "version": "v1aaaaaaaaaaaaa", "runs": 10},
+        {"step": "lookup", "version": "v1aaaaaaaaaaaaa", "runs": 5},
+        {"step": "ask", "version": "v2bbbbbbbbbbbbb", "runs": 3}]})
+    lines = text.splitlines()
+    assert lines[0] == "order @ v1aaaaaaaaaa"
+    assert lines[1].count("█") == WIDTH and lines[1].endswith(" 10")
+    assert lines[2].count("█") == WIDTH // 2 and lines[2].strip().startswith("lookup")
+    assert lines[3] == "order @ v2bbbbbbbbbb" and lines[4].count("█") == WIDTH
+
+
+def test_a_flow_no_run_reached_says_so() -> None:
+    assert render_funnel({"flow": "x", "steps": []}) == "x: no run has reached a step yet\n"
