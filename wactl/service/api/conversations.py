@@ -15,7 +15,7 @@ from wactl.runtime.driver.sessions import close as close_session
 from wactl.runtime.driver.writes import write_effect
 from wactl.runtime.effects import SendTemplate, SendText
 from wactl.runtime.sessions import WINDOW
-from wactl.service.api.context import ApiContext, context
+from wactl.service.api.context import context
 from wactl.service.api.errors import ApiError
 from wactl.service.api.models import (
     Assign,
@@ -44,21 +44,10 @@ def _read(call: Call) -> ConversationsRead:
     return ConversationsRead(context(call.request).pool, call.shop)
 
 
-def _position(ctx: ApiContext, scope: str, cursor: str | None, kinds: tuple[type, ...]
-              ) -> list[object] | None:
-    if cursor is None:
-        return None
-    position = ctx.cursors.decode(scope, cursor)
-    if len(position) != len(kinds) or not all(isinstance(v, k) for v, k in zip(position, kinds,
-                                                                               strict=True)):
-        raise ApiError(400, "bad_cursor", "the page cursor is not one this list gave")
-    return position
-
-
 async def list_conversations(call: Call) -> ConversationPage:
     q: ConversationQuery = call.query
     ctx, scope = context(call.request), f"conversations:{call.shop}:{q.status}:{q.assigned_to}"
-    position = _position(ctx, scope, q.cursor, (str, str, int))
+    position = ctx.cursors.position(scope, q.cursor, (str, str, int))
     after = None if position is None else (
         datetime.fromisoformat(str(position[0])), str(position[1]), int(str(position[2])))
     rows = await _read(call).page(q.status, q.assigned_to, after=after, limit=q.limit + 1)
@@ -88,7 +77,7 @@ async def get_conversation(call: Call) -> ConversationWithMessages:
     if found is None:
         raise _NONE
     scope = f"messages:{call.shop}:{wa_id}:{number}"
-    position = _position(ctx, scope, q.cursor, (int,))
+    position = ctx.cursors.position(scope, q.cursor, (int,))
     before = None if position is None else int(str(position[0]))
     rows = await _read(call).messages(wa_id, number, before=before, limit=q.limit + 1)
     more, rows = len(rows) > q.limit, rows[:q.limit]

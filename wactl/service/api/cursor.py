@@ -47,3 +47,15 @@ class Cursors:
         if not isinstance(position, list):
             raise ApiError(400, "bad_cursor", "the page cursor is not one this list gave")
         return position
+
+    def position(self, scope: str, cursor: str | None, kinds: tuple[type, ...]
+                 ) -> list[Any] | None:
+        """The decoded position of `cursor` (None for the first page), its values of
+        `kinds` one by one; a 400 `bad_cursor` otherwise."""
+        if cursor is None:
+            return None
+        position = self.decode(scope, cursor)
+        if len(position) != len(kinds) or not all(
+                isinstance(v, k) for v, k in zip(position, kinds, strict=True)):
+            raise ApiError(400, "bad_cursor", "the page cursor is not one this list gave")
+        return position

@@ -34,12 +34,8 @@ def _out(c: CustomerRow | None) -> CustomerOut:
 async def list_customers(call: Call) -> CustomerPage:
     q: CustomerQuery = call.query
     ctx = context(call.request)
-    after = None
-    if q.cursor is not None:
-        position = ctx.cursors.decode(f"customers:{call.shop}", q.cursor)
-        if len(position) != 1 or not isinstance(position[0], str):
-            raise ApiError(400, "bad_cursor", "the page cursor is not one this list gave")
-        after = position[0]
+    position = ctx.cursors.position(f"customers:{call.shop}", q.cursor, (str,))
+    after = None if position is None else str(position[0])
     rows = await ctx.crm(call.shop).customers(CustomerFilter(q.tag, q.consent, q.q),
                                               after=after, limit=q.limit + 1)
     more = len(rows) > q.limit

@@ -40,12 +40,8 @@ async def trace(call: Call) -> RunTrace:
 async def in_progress(call: Call) -> RunPage:
     q: RunQuery = call.query
     ctx, scope = context(call.request), f"runs:{call.shop}:{q.flow}"
-    after = None
-    if q.cursor is not None:
-        position = ctx.cursors.decode(scope, q.cursor)
-        if len(position) != 1 or not isinstance(position[0], str):
-            raise ApiError(400, "bad_cursor", "the page cursor is not one this list gave")
-        after = position[0]
+    position = ctx.cursors.position(scope, q.cursor, (str,))
+    after = None if position is None else str(position[0])
     rows = await _insights(call).in_progress(q.flow, after=after, limit=q.limit + 1)
     more, rows = len(rows) > q.limit, rows[:q.limit]
     cursor = ctx.cursors.encode(scope, [rows[-1].wa_id]) if more and rows else None

@@ -14,13 +14,9 @@ from wactl.service.postgres.search import SearchError, search_messages
 async def search(call: Call) -> SearchPage:
     q: SearchQuery = call.query
     ctx, scope = context(call.request), f"search:{call.shop}:{q.q}"
-    before = None
-    if q.cursor is not None:
-        position = ctx.cursors.decode(scope, q.cursor)
-        if len(position) != 2 or not isinstance(position[0], str) \
-                or not isinstance(position[1], int):
-            raise ApiError(400, "bad_cursor", "the page cursor is not one this list gave")
-        before = (datetime.fromisoformat(position[0]), position[1])
+    position = ctx.cursors.position(scope, q.cursor, (str, int))
+    before = None if position is None else (datetime.fromisoformat(str(position[0])),
+                                            int(position[1]))
     hits = await search_messages(ctx.pool, call.shop, q.q, limit=q.limit + 1, before=before)
     if isinstance(hits, SearchError):
         raise ApiError(422, hits.code, hits.message)
