@@ -115,7 +115,7 @@ async def test_bad_bodies_get_json_errors_and_change_nothing(api: Api) -> None:
              (b'{"wa_id": "849", "nme": "typo"}', 422, "invalid"),
              (b'{"wa_id": "84 9"}', 422, "invalid"),
              (b'{"wa_id": "849", "tags": [""]}', 422, "invalid"),
-             (b"x" * (2 << 20), 413, "too_large")]
+             (b"x" * (10 << 20), 413, "too_large")]
     for data, status, code in cases:
         got, error = await api.call("POST", "/customers", data=data,
                                     headers={**api.auth("alpha"),
