@@ -32,6 +32,11 @@ class Reloader:
     seen: dict[str, frozenset[str]] = field(default_factory=dict)
     last: datetime | None = None
 
+    def __post_init__(self) -> None:
+        # What each engine runs now: a deploy made at any moment after start differs.
+        for shop, program in self.base.items():
+            self.seen.setdefault(shop, frozenset(f.hash for f in program.flows))
+
     async def run_due(self, now: datetime) -> int:
         if self.last is not None and now - self.last < EVERY:
             return 0
@@ -44,10 +49,7 @@ class Reloader:
         active = frozenset((await versions.active()).values())
         if self.seen.get(shop_id) == active:
             return 0
-        first = shop_id not in self.seen
         self.seen[shop_id] = active
-        if first:
-            return 0  # the engine the service started with runs these
         every = await versions.versions()
         program = self.base[shop_id].model_copy(update={
             "flows": sorted((f for f in every if f.hash in active), key=lambda f: f.id)})
