@@ -28,25 +28,27 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 if TYPE_CHECKING:
-    from wactl.service.api.context import ApiContext
-    from wactl.service.whatsapp.client import GraphClient
+    import asyncpg
 
-from wactl.compiler.egress import project_policy
+    from wactl.service.api.context import ApiContext
+    from wactl.service.postgres.secrets import PostgresSecrets
+
+from wactl.compiler.egress import EgressPolicy, project_policy
 from wactl.compiler.ir import Program
-from wactl.runtime.driver import Conductor, Dispatcher, Outside
+from wactl.runtime.driver import Conductor, Dispatcher
 from wactl.runtime.effects import Publish
-from wactl.runtime.engine import Engine
 from wactl.runtime.inbox import InboxStore
 from wactl.runtime.memory import MemoryStore, SystemClock, UnavailableAiClient
-from wactl.runtime.ports import Account, AiClient, Channel, Clock, HttpClient, ShopStore, Store
+from wactl.runtime.ports import Account, AiClient, Channel, Clock, HttpClient, Store
 from wactl.runtime.tiers import UNLIMITED
 from wactl.service.config import ServiceConfig
-from wactl.service.deploys import Reloader
+from wactl.service.deploys import Deploys, Reloader, StoreDeploys
+from wactl.service.fleet import Fleet
 from wactl.service.group_commit import GroupCommit
 from wactl.service.http_client import AiohttpHttpClient
-from wactl.service.jobs import Jobs, Routes
-from wactl.service.media import Fetch, MediaJob, MediaStore, MemoryMediaStore, wanted
-from wactl.service.postgres.management import SHOP_ID
+from wactl.service.jobs import Jobs, Periodic, Routes
+from wactl.service.keywatch import KeyFileWatch
+from wactl.service.media import MediaJob, MediaStore, MemoryMediaStore, wanted
 from wactl.service.runner import Workers
 from wactl.service.webhook.parse import Malformed, WebhookEvent, parse_webhook
 from wactl.service.webhook.signature import Refused, verify_handshake, verify_signature
@@ -107,59 +109,111 @@ async def build_service(config: ServiceConfig, program: Program, *,
                         channel: Channel | None = None, http: HttpClient | None = None,
                         ai: AiClient | None = None, clock: Clock | None = None,
                         stores: tuple[Store, InboxStore] | None = None) -> Service:
-    """The service for `program`, as one shop on `config.phone_number_id`; `stores`
-    (tests) replaces the stores `config` names."""
+    """The service for every shop the store holds a deploy of, and for `program` (the
+    files it was started with) as the shop on `config.phone_number_id`; `stores`
+    (tests) replaces the stores `config` names; `channel`, `http` and `ai` (tests)
+    replace every shop's own."""
     clock = clock or SystemClock()
     closers: list[Callable[[], Awaitable[None]]] = []
-    api = None
     if stores is None:
         store, inbox, ready, media = await _store(config, closers)
-        api = _api_context(config, store)
     else:
         (store, inbox), ready, media = stores, _always_ready, MemoryMediaStore()
+    pool = getattr(store, "pool", None)
     shop_id = program.project.shop or "default"
     tier = None if config.tier == UNLIMITED else config.tier
     await store.accounts.put(await _single_account(store, config.phone_number_id, shop_id, tier))
-    if api is not None and SHOP_ID.fullmatch(shop_id):
-        await api.management.create_shop(shop_id)  # so its keys can be made (`wactl keys`)
+    secrets = _secrets(config, pool)
+    api = _api_context(config, store, secrets) if stores is None else None
+    deploys = await _deploy_files(store, program, clock.now(), api)
     routes = Routes()
     await routes.load(store)
-    engine = await served_engine(store.shop(shop_id), program, config.secrets, clock.now())
-    conductor = Conductor(store, {shop_id: engine}, tiers={shop_id: config.tier},
-                          mark_read=config.mark_read)
-    fetch, reads = None, None
-    if channel is None:
-        from wactl.service.whatsapp.client import GraphClient
-
-        graph = GraphClient(config.graph_api_base, config.access_token, config.phone_number_id,
-                            rate=config.send_rate, timeout=config.graph_timeout,
-                            max_media=config.media_max_bytes)
-        closers.append(graph.close)
-        channel, fetch, reads = graph, _fetcher(graph), graph
-    if http is None:
-        egress = program.project.egress
-        client = AiohttpHttpClient(project_policy(egress.allow_hosts, egress.allow_http))
-        closers.append(client.close)
-        http = client
+    conductor = Conductor(store, {}, tiers=routes.tiers(), mark_read=config.mark_read)
+    reloader = Reloader(conductor, deploys, {shop_id: program}, config.secrets, secrets)
+    await reloader.run_due(clock.now())  # every shop's engine, before the first webhook
+    if http is None and channel is not None:  # tests: one client, the start program's egress
+        http = AiohttpHttpClient(_policy(program))
+        closers.append(http.close)
     ai = ai or await _ai(config, program, closers)
+    fleet = Fleet(config, routes, lambda: conductor.engines, LoggedEvents(), ai,
+                  tokens=secrets, channel=channel, http=http)
+    closers.append(fleet.close)
     lease = timedelta(seconds=config.lease_seconds)
     owner = f"{socket.gethostname()}-{os.getpid()}"
-    outside = Outside(channel, http, ai, LoggedEvents(), reads)
-    dispatcher = Dispatcher(store, conductor, outside, clock, owner=owner, lease=lease,
+    dispatcher = Dispatcher(store, conductor, fleet, clock, owner=owner, lease=lease,
                             parallel=PARALLEL)
     workers = Workers.of(conductor, inbox, dispatcher, clock, owner=owner, lease=lease,
                          parallel=PARALLEL)
-    retention = {} if config.retention_days is None else {
-        shop_id: timedelta(days=config.retention_days)}
-    media_job = None if fetch is None else MediaJob(media, fetch, owner=owner)
-    reloader = Reloader(store, conductor, {shop_id: program}, config.secrets)
-    workers.jobs = Jobs(store, [shop_id], routes, retention, media=media, media_job=media_job,
-                        reloader=reloader)
+    media_job = None if channel is not None else MediaJob(media, fleet.fetch, owner=owner)
+    workers.jobs = Jobs(
+        store, lambda: list(conductor.engines), routes, media=media, media_job=media_job,
+        reloader=reloader, tiers=conductor.tiers,
+        every_shop_retention=None if config.retention_days is None
+        else timedelta(days=config.retention_days),
+        extra=await _watches(config, pool, reloader, secrets, closers))
     return Service(config, routes, store, conductor, inbox, workers, clock, closers, ready,
                    media, api)
 
 
-def _api_context(config: ServiceConfig, store: Store) -> ApiContext | None:
+def _policy(program: Program) -> EgressPolicy:
+    egress = program.project.egress
+    return project_policy(egress.allow_hosts, egress.allow_http)
+
+
+def _secrets(config: ServiceConfig, pool: asyncpg.Pool | None) -> PostgresSecrets | None:
+    """Access tokens and flow secrets at rest: on PostgreSQL, with a keyring."""
+    if pool is None or config.keyring is None:
+        return None
+    from wactl.service.postgres.secrets import PostgresSecrets
+
+    return PostgresSecrets(pool, config.keyring)
+
+
+async def _deploy_files(store: Store, program: Program, at: datetime,
+                        api: ApiContext | None) -> Deploys:
+    """Deploy the files the service started with (on PostgreSQL, only when they changed
+    since it last deployed them: a deploy through the API since then stays), and where
+    every shop's deploys are read from."""
+    shop_id = program.project.shop or "default"
+    pool = getattr(store, "pool", None)
+    if pool is None:
+        fresh = await store.shop(shop_id).flow_versions.keep(list(program.flows), at=at)
+        _deployed(shop_id, len(fresh))
+        return StoreDeploys(store, {shop_id: program})
+    from wactl.service.postgres.management import SHOP_ID
+    from wactl.service.postgres.programs import Programs
+
+    if api is not None and SHOP_ID.fullmatch(shop_id):
+        await api.management.create_shop(shop_id)  # so its keys can be made (`wactl keys`)
+    programs = Programs(pool)
+    _deployed(shop_id, int(await programs.deploy_files(program, at)))
+    return programs
+
+
+def _deployed(shop_id: str, count: int) -> None:
+    if count:
+        log.info("the files started with are deployed", extra={
+            "code": "flows_deployed", "shop": shop_id})
+
+
+async def _watches(config: ServiceConfig, pool: asyncpg.Pool | None, reloader: Reloader,
+                   secrets: PostgresSecrets | None,
+                   closers: list[Callable[[], Awaitable[None]]]) -> list[Periodic]:
+    """LISTEN for deploys and watch the key file (on PostgreSQL)."""
+    jobs: list[Periodic] = []
+    if pool is not None and config.database_url is not None:
+        from wactl.service.postgres.listen import DeployListener
+
+        listener = DeployListener(config.database_url, reloader)
+        closers.append(listener.close)
+        jobs.append(listener)
+    if secrets is not None and config.keyring_file is not None:
+        jobs.append(KeyFileWatch(config.keyring_file, [secrets]))
+    return jobs
+
+
+def _api_context(config: ServiceConfig, store: Store,
+                 secrets: PostgresSecrets | None) -> ApiContext | None:
     """The management API's context when the store is PostgreSQL's (its pool)."""
     pool = getattr(store, "pool", None)
     if pool is None:
@@ -167,7 +221,6 @@ def _api_context(config: ServiceConfig, store: Store) -> ApiContext | None:
     from wactl.service.api.context import ApiContext
     from wactl.service.api.cursor import Cursors
     from wactl.service.postgres.management import Management
-    from wactl.service.postgres.secrets import PostgresSecrets
 
     if config.keyring is None:
         log.warning("no WACTL_ENCRYPTION_KEY_FILE: the API cannot keep access tokens or "
@@ -175,7 +228,6 @@ def _api_context(config: ServiceConfig, store: Store) -> ApiContext | None:
     elif config.keyring_from_env:
         log.warning("the encryption key comes from WACTL_ENCRYPTION_KEY: for development "
                     "only, use WACTL_ENCRYPTION_KEY_FILE", extra={"code": "key_in_env"})
-    secrets = None if config.keyring is None else PostgresSecrets(pool, config.keyring)
     return ApiContext(pool, Management(pool), Cursors(config.app_secret.encode()), store,
                       secrets)
 
@@ -189,29 +241,7 @@ async def _single_account(store: Store, phone_number_id: str, shop_id: str,
     return Account(phone_number_id, shop_id, tier=tier, status=status)
 
 
-def _fetcher(graph: GraphClient) -> Fetch:
-    async def fetch(media_id: str) -> tuple[bytes, str, str]:
-        found = await graph.media(media_id)
-        return found.content, found.mime_type, found.sha256
-
-    return fetch
-
-
 Readiness = Callable[[], Awaitable[str | None]]
-
-
-async def served_engine(shop: ShopStore, program: Program, secrets: dict[str, str],
-                        at: datetime) -> Engine:
-    """The engine for `program`, knowing every version the shop served before: its
-    flows' versions are kept (and made the active ones), and stored runs pinned to an
-    older version finish on it after a redeploy or a restart."""
-    fresh = await shop.flow_versions.keep(list(program.flows), at=at)
-    if fresh:
-        log.info("%d new flow version(s) deployed", len(fresh), extra={
-            "code": "flows_deployed", "shop": shop.shop_id, "versions": fresh})
-    current = {f.hash for f in program.flows}
-    older = [f for f in await shop.flow_versions.versions() if f.hash not in current]
-    return Engine(program, secrets=secrets, versions=older)
 
 
 async def _always_ready() -> str | None:

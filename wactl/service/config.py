@@ -56,6 +56,8 @@ class ServiceConfig:
     retention_days: int | None = None
     """Message bodies older than this many days are emptied (None: kept for ever)."""
     lease_seconds: int = 60
+    """How long a worker holds what it claimed (inbox rows, outbox entries, timers): after
+    a crash, another process takes them again once this has passed."""
     send_rate: float = 80.0
     """Messages a second the number may send (WhatsApp's default throughput is 80)."""
     graph_timeout: float = 10.0
@@ -67,8 +69,8 @@ class ServiceConfig:
     """The keys that encrypt access tokens and flow secrets at rest (`WACTL_ENCRYPTION_KEY_FILE`,
     or `WACTL_ENCRYPTION_KEY` in development); None: the API cannot store them."""
     keyring_from_env: bool = False
-    """How long a worker holds what it claimed (inbox rows, outbox entries, timers): after
-    a crash, another process takes them again once this has passed."""
+    keyring_file: str | None = None
+    """`WACTL_ENCRYPTION_KEY_FILE`: read again when it changes (a key added for rotation)."""
 
     @property
     def durable(self) -> bool:
@@ -127,7 +129,8 @@ def load_config(env: Mapping[str, str], file: Path | None = None) -> ServiceConf
         values.get("OPENAI_API_KEY") or None, openai_base,
         values.get("WACTL_HOST", "127.0.0.1"), port, tier, limit, secrets, retention, lease,
         rate, timeout, media, mark_read, keyring,
-        keyring is not None and not values.get("WACTL_ENCRYPTION_KEY_FILE"))
+        keyring is not None and not values.get("WACTL_ENCRYPTION_KEY_FILE"),
+        values.get("WACTL_ENCRYPTION_KEY_FILE") or None)
 
 
 def _keyring(values: Mapping[str, str], problems: list[str]) -> Keyring | None:

@@ -22,16 +22,22 @@ died) is simply claimed again by the next claim, so no job re-issues leases.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from wactl.runtime.driver import sessions
 from wactl.runtime.ports import Account, Store
+from wactl.runtime.tiers import UNLIMITED
 from wactl.service.deploys import Reloader
 from wactl.service.media import MediaJob, MediaStore
 
 log = logging.getLogger("wactl.service")
+
+
+class Periodic(Protocol):
+    async def run_due(self, now: datetime) -> int: ...
 
 ROUTES_EVERY = timedelta(seconds=10)
 EXPIRY_EVERY = timedelta(seconds=60)
@@ -61,13 +67,27 @@ class Routes:
     async def load(self, store: Store) -> None:
         self.accounts = {a.phone_number_id: a for a in await store.accounts.all()}
 
+    def tiers(self) -> dict[str, int]:
+        """Each shop's messaging tier: the lowest of its active numbers' (a number
+        without one is unlimited)."""
+        tiers: dict[str, int] = {}
+        for a in self.accounts.values():
+            if a.status != "active":
+                continue
+            kept = tiers.setdefault(a.shop_id, UNLIMITED)
+            if a.tier is not None and a.tier != UNLIMITED and (kept == UNLIMITED
+                                                               or a.tier < kept):
+                tiers[a.shop_id] = a.tier
+        return tiers
+
 
 @dataclass
 class Jobs:
     """When each job last ran; `run_due` runs those whose time has come."""
 
     store: Store
-    shops: Sequence[str]
+    shops: Callable[[], Iterable[str]]
+    """The shops served now (a shop deployed for the first time joins at once)."""
     routes: Routes
     retention: Mapping[str, timedelta] = field(default_factory=dict)
     """Each shop's retention period (shops without one keep their messages)."""
@@ -79,6 +99,12 @@ class Jobs:
     """Fetches inbound media every round (None: no Graph API client to fetch with)."""
     reloader: Reloader | None = None
     """Rebuilds a shop's engine after a deploy through the API (`wactl.service.deploys`)."""
+    every_shop_retention: timedelta | None = None
+    """The retention period of a shop without its own (`WACTL_RETENTION_DAYS`)."""
+    tiers: dict[str, int] | None = None
+    """The conductor's tiers, kept as the numbers' (refreshed with the routes)."""
+    extra: Sequence[Periodic] = ()
+    """More jobs that keep their own time (the key file watch)."""
 
     async def run_due(self, now: datetime) -> int:
         """Run the jobs that are due; how much they did (sessions ended, bodies emptied).
@@ -89,12 +115,18 @@ class Jobs:
         done = 0 if self.media_job is None else await self.media_job.run_once(now)
         if self.reloader is not None:
             done += await self.reloader.run_due(now)
+        for job in self.extra:
+            done += await job.run_due(now)
         if self._due("routes", now, ROUTES_EVERY):
             await self.routes.load(self.store)
+            if self.tiers is not None:
+                self.tiers.clear()
+                self.tiers.update(self.routes.tiers())
         if self._due("expiry", now, EXPIRY_EVERY):
             ended, more = await self.expire(now)
             done += self._again("expiry", ended, more)
-        if self.retention and self._due("retention", now, RETENTION_EVERY):
+        if (self.retention or self.every_shop_retention) and self._due(
+                "retention", now, RETENTION_EVERY):
             emptied, more = await self.retain(now)
             done += self._again("retention", emptied, more)
         return done
@@ -102,7 +134,7 @@ class Jobs:
     async def expire(self, now: datetime) -> tuple[int, bool]:
         """(sessions ended, whether a shop had more than a batch)."""
         ended, more = 0, False
-        for shop in self.shops:
+        for shop in list(self.shops()):
             closed = await sessions.expire(self.store, shop, now, limit=self.expiry_batch)
             if closed:
                 log.info("%d conversation(s) expired", len(closed), extra={
@@ -115,7 +147,7 @@ class Jobs:
         """(bodies emptied, whether a shop had more than a batch): one short statement
         per shop (`forget_bodies` with a limit), never one transaction over a year."""
         emptied, more = 0, False
-        for shop, period in self.retention.items():
+        for shop, period in self._periods():
             bodies = await self.store.shop(shop).conversations.forget_bodies(
                 now - period, limit=self.retention_batch)
             more = more or bodies >= self.retention_batch
@@ -127,6 +159,11 @@ class Jobs:
                     "code": "retention", "shop": shop, "count": count})
             emptied += count
         return emptied, more
+
+    def _periods(self) -> list[tuple[str, timedelta]]:
+        shops = dict.fromkeys([*self.retention, *self.shops()])
+        periods = [(s, self.retention.get(s, self.every_shop_retention)) for s in shops]
+        return [(s, p) for s, p in periods if p is not None]
 
     def _again(self, job: str, done: int, more: bool) -> int:
         if more:

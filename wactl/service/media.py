@@ -83,8 +83,9 @@ def wanted(items: list[tuple[str, Event]], at: datetime) -> list[MediaFile]:
             if isinstance(e, Inbound) and e.media is not None and e.media.id]
 
 
-Fetch = Callable[[str], Awaitable[tuple[bytes, str, str]]]
-"""Download a media id: (content, mime type, sha256); raises `ChannelError`."""
+Fetch = Callable[[str, str], Awaitable[tuple[bytes, str, str]]]
+"""Download a shop's media id (with its own number's token): (content, mime type,
+sha256); raises `ChannelError`."""
 
 
 @dataclass
@@ -104,7 +105,7 @@ class MediaJob:
 
     async def _one(self, file: MediaFile, now: datetime) -> None:
         try:
-            content, mime_type, digest = await self.fetch(file.media_id)
+            content, mime_type, digest = await self.fetch(file.shop_id, file.media_id)
         except ChannelError as err:
             again = err.retryable and file.attempts + 1 < MAX_ATTEMPTS
             retry_at = now + BACKOFF * (2 ** file.attempts) if again else None

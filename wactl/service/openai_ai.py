@@ -25,6 +25,7 @@ table (`wactl.runtime.agents.pricing`).
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import os
 import random
@@ -116,6 +117,13 @@ class OpenAiClient:
         self._client = (openai.AsyncOpenAI(base_url=settings.base_url, api_key=settings.api_key,
                                            timeout=settings.timeout, max_retries=0)
                         if settings.api_key else None)
+
+    def bound(self, program: Program) -> OpenAiClient:
+        """A client answering for `program`'s agents over this one's connection (each
+        shop's own agents, in a service of many shops); closing this one closes both."""
+        other = copy.copy(self)
+        other.deploy(program)
+        return other
 
     def deploy(self, program: Program) -> None:
         """Answer for the personas of a newly deployed program."""

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -45,7 +44,6 @@ class Workers:
     dispatcher: Dispatcher
     clockwork: Clockwork
     clock: Clock
-    shops: Sequence[str]
     jobs: Jobs | None = None
     """Routing refresh, session expiry, retention (`wactl.service.jobs`)."""
 
@@ -56,7 +54,7 @@ class Workers:
         clockwork = Clockwork(conductor.store, conductor, clock, owner=owner, lease=lease)
         worker = None if inbox is None else InboxWorker(inbox, conductor, clock, owner=owner,
                                                         lease=lease, parallel=parallel)
-        return cls(conductor, worker, dispatcher, clockwork, clock, list(conductor.engines))
+        return cls(conductor, worker, dispatcher, clockwork, clock)
 
     async def round(self) -> int:
         """One round over every queue; how much work it found."""
@@ -64,7 +62,7 @@ class Workers:
         found += (await self.dispatcher.run_batch())[0]  # entries carried out, not answers
         now = self.clock.now()
         found += len(await self.clockwork.fire_timers(now))
-        for shop in self.shops:
+        for shop in list(self.conductor.engines):  # a shop deployed meanwhile joins
             found += len(await self.clockwork.tick(shop, now))
         if self.jobs is not None:
             found += await self.jobs.run_due(now)

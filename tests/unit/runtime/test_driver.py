@@ -17,6 +17,7 @@ from engine_harness import T0, WA, compile_yaml
 from wactl.cli.sources import read_sources
 from wactl.compiler.project import compile_project
 from wactl.runtime import sandbox as sandbox_module
+from wactl.runtime.driver import Outside
 from wactl.runtime.effects import (
     Effect,
     Handoff,
@@ -319,6 +320,7 @@ async def test_a_raising_adapter_becomes_an_error_answer_and_a_send_is_kept_for_
     [entry, request] = sb.store.pending_outbox()
     assert entry.message_id.startswith("out-") and request.message_id == "q1"
     sb.channel = InMemoryChannel()
+    assert isinstance(sb.dispatcher.outside, Outside)
     sb.dispatcher.outside.channel = sb.channel
     await sb.advance_to(T0 + timedelta(minutes=1))
     answer = engine.seen[-1]

@@ -8,6 +8,7 @@ import logging
 import pytest
 from engine_harness import T0, WA, compile_yaml
 
+from wactl.runtime.driver import Outside
 from wactl.runtime.effects import MarkRead, Publish
 from wactl.runtime.engine import Engine
 from wactl.runtime.events import Inbound
@@ -34,6 +35,7 @@ class Ticks:
 def _sandbox(ticks: Ticks) -> Sandbox:
     sb = Sandbox(Engine(compile_yaml(HI)), clock=ManualClock(T0))
     sb.conductor.mark_read = True
+    assert isinstance(sb.dispatcher.outside, Outside)
     sb.dispatcher.outside.reads = ticks
     return sb
 

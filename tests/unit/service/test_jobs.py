@@ -160,7 +160,7 @@ async def test_a_backlog_drains_a_batch_per_round_not_a_batch_per_period() -> No
             for k in range(2):
                 await u.conversations.append_message(
                     MessageRecord(wa_id, "in", "text", "old", T0, f"m{n}{k}"))
-    jobs = Jobs(store, ["s"], Routes(), {"s": timedelta(days=1)}, expiry_batch=2,
+    jobs = Jobs(store, lambda: ["s"], Routes(), {"s": timedelta(days=1)}, expiry_batch=2,
                 retention_batch=4)
     later = T0 + timedelta(days=2)
     assert await jobs.run_due(later) == 2 + 4  # both batches full: due again at once

@@ -107,7 +107,7 @@ async def test_the_job_retries_what_may_pass_and_gives_up_after_max_attempts() -
     await store.want([_file("a")])
     tries: list[str] = []
 
-    async def down(media_id: str) -> tuple[bytes, str, str]:
+    async def down(shop_id: str, media_id: str) -> tuple[bytes, str, str]:
         tries.append(media_id)
         raise ChannelError("circuit_open", retryable=True)
 

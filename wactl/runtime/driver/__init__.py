@@ -10,8 +10,8 @@
 
 from wactl.runtime.driver.clockwork import Clockwork
 from wactl.runtime.driver.conductor import Conductor, EngineLike, Handled
-from wactl.runtime.driver.dispatch import Dispatcher, Outside
+from wactl.runtime.driver.dispatch import Dispatcher, Outside, ShopWays
 from wactl.runtime.driver.faults import Faults, InjectedCrash
 
 __all__ = ["Clockwork", "Conductor", "Dispatcher", "EngineLike", "Faults", "Handled",
-           "InjectedCrash", "Outside"]
+           "InjectedCrash", "Outside", "ShopWays"]

@@ -19,6 +19,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from wactl.runtime.driver.conductor import Conductor, Handled
 from wactl.runtime.driver.faults import NO_FAULTS, Faults
@@ -52,10 +53,20 @@ class Outside:
     """Where `MarkRead` entries go (None: they are done without a call)."""
 
 
+class ShopWays(Protocol):
+    """A shop's own outside world, in a service that serves many shops at once."""
+
+    async def outside(self, shop_id: str) -> Outside:
+        """The channel, HTTP client, AI and read receipts for `shop_id`'s entries (never
+        raises: a shop that cannot send yet gets a channel whose sends are refused)."""
+        ...
+
+
 class Dispatcher:
     """Carries out outbox entries for every shop; see the module docstring."""
 
-    def __init__(self, store: Store, conductor: Conductor, outside: Outside, clock: Clock, *,
+    def __init__(self, store: Store, conductor: Conductor, outside: Outside | ShopWays,
+                 clock: Clock, *,
                  owner: str = "dispatcher", lease: timedelta = timedelta(seconds=60),
                  max_attempts: int = 5, backoff: timedelta = timedelta(seconds=5),
                  faults: Faults = NO_FAULTS, parallel: int = 1) -> None:
@@ -90,6 +101,12 @@ class Dispatcher:
             found = list(await asyncio.gather(*(gated(entry) for entry in entries)))
         return len(entries), [handled for handled in found if handled is not None]
 
+    async def _ways(self, shop_id: str) -> Outside:
+        """The outside world of the shop's entries (one for all, or each shop's own)."""
+        if isinstance(self.outside, Outside):
+            return self.outside
+        return await self.outside.outside(shop_id)
+
     async def dispatch(self, entry: OutboxEntry) -> Handled | None:
         self.faults.reach("claimed")
         effect = entry.effect
@@ -101,7 +118,7 @@ class Dispatcher:
             await self._mark_read(entry, effect)
             return None
         if isinstance(effect, Publish):
-            await self.outside.events.publish(effect)
+            await (await self._ways(entry.shop_id)).events.publish(effect)
             self.faults.reach("carried_out")
             await self.store.done(entry.id)
             self.faults.reach("recorded")
@@ -111,8 +128,8 @@ class Dispatcher:
     async def _mark_read(self, entry: OutboxEntry, effect: MarkRead) -> None:
         """Blue ticks, tried once (the client retries outages itself): a refusal is
         logged and the entry ends, so a missing tick never holds the replies behind it."""
-        reads = self.outside.reads
         try:
+            reads = (await self._ways(entry.shop_id)).reads
             if reads is not None:
                 await reads.mark_read(effect.message_id)
         except ChannelError as err:
@@ -126,7 +143,8 @@ class Dispatcher:
     async def _send(self, entry: OutboxEntry) -> Handled | None:
         assert isinstance(entry.effect, SENDS)
         try:
-            wa_message_id = await self.outside.channel.send(entry.effect)
+            channel = (await self._ways(entry.shop_id)).channel
+            wa_message_id = await channel.send(entry.effect)
         except ChannelError as err:
             return await self._refused(entry, err.code, str(err), err.retryable)
         except Exception as exc:  # an adapter bug or an outage: try again later
@@ -161,7 +179,7 @@ class Dispatcher:
 
     async def _http(self, entry: OutboxEntry, request: HttpRequest) -> HttpResult:
         try:
-            result = await self.outside.http.request(request)
+            result = await (await self._ways(entry.shop_id)).http.request(request)
         except Exception as exc:  # the port promised not to raise: treat it as no answer
             write_log(entry.wa_id, Log("error", "http_client", f"{type(exc).__name__}: {exc}"),
                       entry.shop_id)
@@ -172,7 +190,7 @@ class Dispatcher:
 
     async def _ai(self, entry: OutboxEntry, request: AiRequest) -> AiResult:
         try:
-            result = await self.outside.ai.ask(request)
+            result = await (await self._ways(entry.shop_id)).ai.ask(request)
         except Exception as exc:  # the port promised not to raise: treat the model as down
             write_log(entry.wa_id, Log("error", "ai_client", f"{type(exc).__name__}: {exc}"),
                       entry.shop_id)

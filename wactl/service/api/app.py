@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from wactl.service.api import accounts, conversations, customers, flows, insights, search
+from wactl.service.api import accounts, agents, conversations, customers, flows, insights, search
 from wactl.service.api.context import CONTEXT, ApiContext, context
 from wactl.service.api.errors import ApiError, Handler, error_middleware
 from wactl.service.api.models import ShopOut
@@ -31,6 +31,7 @@ ENDPOINTS: list[Endpoint] = [
     *accounts.ENDPOINTS,
     *search.ENDPOINTS,
     *flows.ENDPOINTS,
+    *agents.ENDPOINTS,
     *insights.ENDPOINTS,
 ]
 PUBLIC = {"/api/openapi.json"}

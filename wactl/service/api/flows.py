@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Literal
 
 from pydantic import ValidationError
 
@@ -20,6 +21,7 @@ from wactl.runtime.engine import Engine
 from wactl.service.api.context import context
 from wactl.service.api.errors import ApiError
 from wactl.service.api.models import (
+    AgentPlanEntry,
     DeployPlan,
     DeployRequest,
     FlowList,
@@ -30,6 +32,7 @@ from wactl.service.api.models import (
 )
 from wactl.service.api.spec import Call, Endpoint
 from wactl.service.postgres.deployments import Deployments, VersionRow
+from wactl.service.postgres.programs import ProgramRow, Programs, agent_hash
 
 log = logging.getLogger("wactl.api")
 
@@ -65,12 +68,8 @@ def checked_bundle(data: Mapping[str, object], shop: str) -> Program:
     return program
 
 
-async def deploy(call: Call) -> DeployPlan:
-    b: DeployRequest = call.body
-    program = checked_bundle(b.bundle, call.shop)
-    deployments = _deployments(call)
-    active = {v.flow: v.version for v in await deployments.active()}
-    runs = await deployments.runs_in_progress()
+def _flow_entries(program: Program, active: dict[str, str],
+                  runs: dict[str, int]) -> list[PlanEntry]:
     entries = []
     for flow in program.flows:
         old = active.get(flow.id)
@@ -78,16 +77,43 @@ async def deploy(call: Call) -> DeployPlan:
         entries.append(PlanEntry(flow=flow.id, action=action, old_version=old,
                                  new_version=flow.hash, runs_in_progress=runs.get(old or "", 0)))
     wanted = {f.id for f in program.flows}
-    entries += [PlanEntry(flow=flow, action="remove", old_version=old, new_version=None,
-                          runs_in_progress=runs.get(old, 0))
-                for flow, old in sorted(active.items()) if flow not in wanted]
-    changes = sum(e.action != "keep" for e in entries)
+    return entries + [PlanEntry(flow=flow, action="remove", old_version=old, new_version=None,
+                                runs_in_progress=runs.get(old, 0))
+                      for flow, old in sorted(active.items()) if flow not in wanted]
+
+
+def _agent_entries(program: Program, served: ProgramRow | None) -> list[AgentPlanEntry]:
+    old = {a.id: agent_hash(a) for a in (served.agents if served else [])}
+    new = {a.id: agent_hash(a) for a in program.agents}
+    return [AgentPlanEntry(agent=name, old_hash=old.get(name), new_hash=new.get(name),
+                           action="add" if name not in old else "remove" if name not in new
+                           else "keep" if old[name] == new[name] else "change")
+            for name in sorted(old.keys() | new.keys())]
+
+
+def _settings(program: Program, served: ProgramRow | None) -> Literal["add", "change", "keep"]:
+    if served is None:
+        return "add"
+    return "keep" if served.project == program.project else "change"
+
+
+async def deploy(call: Call) -> DeployPlan:
+    b: DeployRequest = call.body
+    program = checked_bundle(b.bundle, call.shop)
+    deployments = _deployments(call)
+    served = await Programs(context(call.request).pool).latest(call.shop)
+    active = {v.flow: v.version for v in await deployments.active()}
+    entries = _flow_entries(program, active, await deployments.runs_in_progress())
+    agents, settings = _agent_entries(program, served), _settings(program, served)
+    changes = (sum(e.action != "keep" for e in entries)
+               + sum(e.action != "keep" for e in agents) + (settings != "keep"))
     if not b.dry_run and changes:
-        await deployments.deploy(list(program.flows), datetime.now(UTC))
+        await deployments.deploy(program, datetime.now(UTC))
         log.info("deployed %d change(s)", changes, extra={
             "code": "deployed", "shop": call.shop, "bundle": program.hash})
     return DeployPlan(shop_id=call.shop, bundle_hash=program.hash, entries=entries,
-                      changes=changes, applied=not b.dry_run and changes > 0)
+                      agents=agents, settings=settings, changes=changes,
+                      applied=not b.dry_run and changes > 0)
 
 
 async def list_flows(call: Call) -> FlowList:

@@ -292,12 +292,34 @@ class PlanEntry(BaseModel):
     runs_in_progress: int = Field(description="Runs on the old version: they finish on it.")
 
 
+class AgentPlanEntry(BaseModel):
+    agent: str
+    action: Literal["add", "change", "remove", "keep"]
+    old_hash: str | None
+    new_hash: str | None
+
+
 class DeployPlan(BaseModel):
     shop_id: str
     bundle_hash: str
-    entries: list[PlanEntry]
-    changes: int
+    entries: list[PlanEntry] = Field(description="The flows.")
+    agents: list[AgentPlanEntry] = Field(default_factory=list)
+    settings: Literal["add", "change", "keep"] = Field(
+        "keep", description="The project's settings (language, templates, egress, ...).")
+    changes: int = Field(description="Flows, agents and settings added, changed or removed.")
     applied: bool
+
+
+class AgentOut(BaseModel):
+    agent: str
+    hash: str
+    model: str
+    definition: dict[str, JsonValue] = Field(description="The agent as compiled (IR).")
+
+
+class AgentList(BaseModel):
+    items: list[AgentOut]
+    deployed_at: datetime | None = Field(description="When the served agents were deployed.")
 
 
 class StepOut(BaseModel):

@@ -10,10 +10,9 @@ from datetime import datetime
 
 import asyncpg
 
-from wactl.compiler.ir import IRFlow
+from wactl.compiler.ir import IRFlow, Program
+from wactl.service.postgres.programs import CHANNEL, keep_flows, record
 from wactl.service.postgres.text import dec, enc
-
-CHANNEL = "wactl_deploy"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,22 +55,13 @@ class Deployments:
             "FROM active_runs WHERE shop_id = $1 GROUP BY 1", enc(self.shop))
         return {dec(r["version"] or ""): r["n"] for r in rows}
 
-    async def deploy(self, flows: list[IRFlow], at: datetime) -> list[str]:
-        """Keep every flow's version (new ones added) and make exactly these the active
-        ones, in one transaction; the versions that were new."""
+    async def deploy(self, program: Program, at: datetime) -> list[str]:
+        """Keep every flow's version (new ones added), make exactly these the active
+        ones and the program's settings and agents the served ones, in one transaction;
+        the versions that were new."""
         async with self.pool.acquire() as conn, conn.transaction():
-            new = []
-            for flow in flows:
-                added = await conn.fetchval(
-                    "INSERT INTO flow_versions (shop_id, flow, version, ir, deployed_at) "
-                    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING version",
-                    enc(self.shop), enc(flow.id), enc(flow.hash), flow.model_dump_json(), at)
-                if added is not None:
-                    new.append(flow.hash)
-            await conn.execute(
-                "UPDATE flow_versions SET active = (version = ANY($2::text[])) "
-                "WHERE shop_id = $1 AND (active OR version = ANY($2::text[]))",
-                enc(self.shop), [enc(f.hash) for f in flows])
+            new = await keep_flows(conn, self.shop, list(program.flows), at)
+            await record(conn, program, "api", at)
             await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, self.shop)
         return new
 

@@ -27,6 +27,7 @@ from wactl.runtime.effect_codec import effect_from_data, effect_to_data
 from wactl.runtime.effects import AiRequest, HttpRequest
 from wactl.runtime.records import Account, ClaimedTimer, OutboxEffect, OutboxEntry
 from wactl.service.postgres.db import Db
+from wactl.service.postgres.programs import keep_flows
 from wactl.service.postgres.stores import (
     PostgresConversationStore,
     PostgresCustomerStore,
@@ -148,19 +149,7 @@ class PostgresFlowVersionStore:
 
     async def keep(self, flows: list[IRFlow], *, at: datetime) -> list[str]:
         async with self.pool.acquire() as conn, conn.transaction():
-            new = []
-            for flow in flows:
-                added = await conn.fetchval(
-                    "INSERT INTO flow_versions (shop_id, flow, version, ir, deployed_at) "
-                    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING version",
-                    self.shop, enc(flow.id), enc(flow.hash), flow.model_dump_json(), at)
-                if added is not None:
-                    new.append(flow.hash)
-            await conn.execute(
-                "UPDATE flow_versions SET active = (version = ANY($2::text[])) "
-                "WHERE shop_id = $1 AND (active OR version = ANY($2::text[]))",
-                self.shop, [enc(f.hash) for f in flows])
-        return new
+            return await keep_flows(conn, dec(self.shop), flows, at)
 
     async def versions(self) -> list[IRFlow]:
         rows = await self.pool.fetch(

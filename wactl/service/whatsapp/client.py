@@ -98,6 +98,11 @@ class GraphClient:
         self._redact = Redactor(access_token)
         self._session: aiohttp.ClientSession | None = None
 
+    def use_token(self, access_token: str) -> None:
+        """Send with a new access token from now on (a token changed through the API);
+        the rate limit and the breaker carry on."""
+        self._token, self._redact = access_token, Redactor(access_token)
+
     def __repr__(self) -> str:
         return f"GraphClient({self.base_url!r}, phone_number_id={self.phone_number_id!r})"
 
