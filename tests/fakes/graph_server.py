@@ -66,6 +66,8 @@ class FakeGraph:
 
     access_token: str = "EAAG-fake-token"
     phone_number_id: str = "106540352242922"
+    numbers: dict[str, str] = field(default_factory=dict)
+    """More numbers served, each with its own access token (many shops' numbers)."""
     requests: list[Recorded] = field(default_factory=list)
     media: dict[str, StoredMedia] = field(default_factory=dict)
     base_url: str = ""
@@ -213,10 +215,12 @@ class FakeGraph:
         return Answer(200, self._accepted(str(body.get("to", ""))), hang)
 
     def _refusal(self, request: web.Request, body: dict[str, Any] | None) -> Answer | None:
-        if request.headers.get("Authorization") != f"Bearer {self.access_token}":
+        tokens = {self.phone_number_id: self.access_token, **self.numbers}
+        token = tokens.get(request.match_info["number"], self.access_token)
+        if request.headers.get("Authorization") != f"Bearer {token}":
             return Answer(401, _envelope(190, "Invalid OAuth access token - Cannot parse "
                                               "access token"))
-        if request.match_info["number"] != self.phone_number_id:
+        if request.match_info["number"] not in tokens:
             return Answer(400, _envelope(100, "Unsupported post request. Object with ID "
                                               f"'{request.match_info['number']}' does not "
                                               "exist", subcode=33))
