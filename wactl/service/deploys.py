@@ -8,7 +8,8 @@ deploy is announced (`LISTEN wactl_deploy`, `postgres.listen`) and, as a safety 
 every `EVERY` (every `QUIET` while the announcements are heard).  The new engine runs
 the active versions; every other version the shop served stays known, so runs pinned
 to one finish on it.  An engine that cannot be built (a stored version this build
-refuses) is logged, and the shop keeps the engine it had.
+refuses, a secret that does not decrypt) is logged, and the shop keeps the engine it
+had.
 """
 
 from __future__ import annotations
@@ -19,10 +20,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from pydantic import ValidationError
+
 from wactl.compiler.ir import IRFlow, Program
 from wactl.runtime.driver import Conductor
 from wactl.runtime.engine import Engine
 from wactl.runtime.ports import Store
+from wactl.service.crypto import CipherError
 
 log = logging.getLogger("wactl.service")
 EVERY = timedelta(seconds=2)
@@ -102,24 +106,27 @@ class Reloader:
         return sum([await self.reload(shop, stamps.get(shop, "")) for shop in changed])
 
     async def reload(self, shop_id: str, stamp: str) -> int:
-        """1 when the shop's engine was (re)built."""
-        self.seen[shop_id] = stamp
-        found = await self.deploys.program(shop_id, self.base.get(shop_id))
-        if found is None:
-            return 0
-        program, older = found
-        secrets = dict(self.secrets) if shop_id in self.base else {}
-        if self.shop_secrets is not None:
-            secrets |= await self.shop_secrets.secrets(shop_id)
+        """1 when the shop's engine was (re)built.  A store that fails raises (the round
+        is tried again); a deploy that cannot be served is logged and left."""
         try:
-            engine = Engine(program, secrets=secrets, versions=older)
-        except Exception:  # a stored version this build refuses: keep serving the old one
-            log.exception("shop %s: its deploy cannot be served", shop_id, extra={
-                "code": "deploy_refused", "shop": shop_id})
+            found = await self.deploys.program(shop_id, self.base.get(shop_id))
+            secrets = dict(self.secrets) if shop_id in self.base else {}
+            if found is not None and self.shop_secrets is not None:
+                secrets |= await self.shop_secrets.secrets(shop_id)
+            engine = None if found is None else Engine(found[0], secrets=secrets,
+                                                       versions=found[1])
+        except (ValidationError, CipherError, ValueError, LookupError) as error:
+            self.seen[shop_id] = stamp  # not again until it changes
+            log.error("shop %s: its deploy cannot be served (%s); it keeps what it served",
+                      shop_id, type(error).__name__, extra={
+                          "code": "deploy_refused", "shop": shop_id})
+            return 0
+        self.seen[shop_id] = stamp
+        if engine is None:
             return 0
         engines = dict(self.conductor.engines)
         engines[shop_id] = engine
         self.conductor.engines = engines
-        log.info("flows loaded: %d active", len(program.flows), extra={
+        log.info("flows loaded: %d active", len(engine.program.flows), extra={
             "code": "flows_reloaded", "shop": shop_id})
         return 1
