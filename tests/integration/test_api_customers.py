@@ -2,12 +2,64 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from api_kit import Api, api_on_postgres
 
+from wactl.compiler.project import compile_project
+from wactl.runtime.driver import Conductor, Dispatcher, Outside
+from wactl.runtime.effect_codec import effect_from_data
+from wactl.runtime.effects import Publish
+from wactl.runtime.engine import Engine
+from wactl.runtime.events import Inbound
+from wactl.runtime.memory import (
+    InMemoryChannel,
+    SystemClock,
+    UnavailableAiClient,
+    UnavailableHttpClient,
+)
+from wactl.service.postgres import PostgresStore
+
 pytestmark = pytest.mark.service
+
+STOP = {"flows/stop.yaml": """
+flow: stop
+trigger: {keyword: [stop]}
+steps:
+  - {id: out, consent: opted_out}
+"""}
+
+
+class Recording:
+    """An `EventPublisher` that keeps what it is given."""
+
+    def __init__(self) -> None:
+        self.events: list[Publish] = []
+
+    async def publish(self, event: Publish) -> None:
+        self.events.append(event)
+
+
+def _dispatcher(api: Api, events: Recording) -> Dispatcher:
+    store = PostgresStore(api.pool)
+    outside = Outside(InMemoryChannel(), UnavailableHttpClient(), UnavailableAiClient(), events)
+    return Dispatcher(store, Conductor(store, {}), outside, SystemClock())
+
+
+async def _dispatch_all(api: Api, events: Recording) -> None:
+    """Run a dispatcher until the outbox is empty (one entry per conversation a run)."""
+    dispatcher = _dispatcher(api, events)
+    while (await dispatcher.run_batch())[0]:
+        pass
+
+
+async def _outbox(api: Api) -> list[Any]:
+    rows = await api.pool.fetch("SELECT effect FROM outbox ORDER BY id")
+    return [effect_from_data(json.loads(r["effect"])) for r in rows]
 
 
 @pytest.fixture
@@ -39,6 +91,63 @@ async def test_a_customer_is_created_tagged_given_fields_and_consent(api: Api) -
     assert status == 200 and got == consented
 
 
+async def test_a_consent_change_publishes_its_event_through_the_outbox_once(api: Api) -> None:
+    wa_id = "84900000001"
+    await api.call("POST", "/customers", json={"wa_id": wa_id})
+    status, first = await api.call("PUT", f"/customers/{wa_id}/consent",
+                                   json={"status": "opted_in", "source": "web form"})
+    assert status == 200 and first["consent"] == "opted_in"
+    [entry] = await _outbox(api)
+    assert isinstance(entry, Publish) and entry.name == "CustomerOptInChanged"
+    at = datetime.fromisoformat(entry.payload.pop("at"))
+    assert at == datetime.fromisoformat(first["consent_at"]) and at.tzinfo is not None
+    assert entry.payload == {"wa_id": wa_id, "consent": "opted_in", "status": "opted_in",
+                             "source": "web form"}
+
+    status, again = await api.call("PUT", f"/customers/{wa_id}/consent",
+                                   json={"status": "opted_in", "source": "a chat"})
+    assert status == 200 and again == first, "the same status again keeps its time and source"
+    assert len(await _outbox(api)) == 1
+
+    events = Recording()
+    await _dispatcher(api, events).run_once()
+    await _dispatcher(api, events).run_once()
+    assert [(e.name, e.payload["consent"]) for e in events.events] == [
+        ("CustomerOptInChanged", "opted_in")]
+    assert await _outbox(api) == []
+
+
+async def test_the_apis_event_has_the_payload_a_flows_consent_step_gives(api: Api) -> None:
+    program = compile_project(STOP).program
+    assert program is not None
+    store = PostgresStore(api.pool)
+    done = await Conductor(store, {"alpha": Engine(program)}).handle(
+        "alpha", Inbound("84900000002", datetime.now(UTC), "text", id="wamid.1", text="stop"))
+    [flows] = [e for e in done.effects if isinstance(e, Publish)
+               and e.name == "CustomerOptInChanged"]
+    await api.call("POST", "/customers", json={"wa_id": "84900000001"})
+    await api.call("PUT", "/customers/84900000001/consent",
+                   json={"status": "opted_out", "source": "call centre"})
+    events = Recording()
+    await _dispatch_all(api, events)
+    by_customer = {e.payload["wa_id"]: e for e in events.events
+                   if e.name == "CustomerOptInChanged"}
+    assert by_customer["84900000002"] == flows
+    ours = by_customer["84900000001"]
+    assert ours.name == flows.name == "CustomerOptInChanged"
+    assert {k: v for k, v in ours.payload.items() if k not in ("status", "at", "source")} == {
+        **flows.payload, "wa_id": "84900000001"}
+    assert (ours.payload["status"], ours.payload["source"]) == ("opted_out", "call centre")
+
+
+async def test_consent_for_no_such_customer_is_404_and_writes_nothing(api: Api) -> None:
+    status, error = await api.call("PUT", "/customers/84900000009/consent",
+                                   json={"status": "opted_in", "source": "web form"})
+    assert status == 404 and error["error"]["code"] == "not_found"
+    assert await api.pool.fetchval("SELECT count(*) FROM customers") == 0
+    assert await _outbox(api) == []
+
+
 async def test_the_list_filters_and_pages_with_a_cursor_each_customer_once(api: Api) -> None:
     for n in range(7):
         await api.call("POST", "/customers", json={
@@ -60,6 +169,32 @@ async def test_the_list_filters_and_pages_with_a_cursor_each_customer_once(api: 
     assert [c["wa_id"] for c in found["items"]] == ["84900000003"]
     _, none = await api.call("GET", "/customers", params={"consent": "opted_in"})
     assert none["items"] == []
+
+
+async def test_the_list_filters_by_opt_in_status_with_tag_and_text(api: Api) -> None:
+    people = [("84900000001", "Mai", "opted_in", ["vip"]), ("84900000002", "Lan", "opted_out",
+              ["vip"]), ("84900000003", "Mai Anh", None, []), ("84900000004", "Minh",
+              "opted_in", [])]
+    for wa_id, name, consent, tags in people:
+        await api.call("POST", "/customers", json={"wa_id": wa_id, "name": name, "tags": tags})
+        if consent is not None:
+            await api.call("PUT", f"/customers/{wa_id}/consent",
+                           json={"status": consent, "source": "web form"})
+
+    async def listed(**params: str) -> list[str]:
+        status, page = await api.call("GET", "/customers", params=params)
+        assert status == 200, (params, page)
+        return [c["wa_id"][-1] for c in page["items"]]
+
+    assert await listed(consent="opted_in") == ["1", "4"]
+    assert await listed(consent="opted_out") == ["2"]
+    assert await listed(consent="unknown") == ["3"]
+    assert await listed(consent="opted_in", tag="vip") == ["1"]
+    assert await listed(consent="opted_in", q="mai") == ["1"]
+    assert await listed(consent="unknown", q="MAI") == ["3"]
+    assert await listed(consent="opted_out", q="mai") == []
+    status, error = await api.call("GET", "/customers", params={"consent": "maybe"})
+    assert status == 422 and error["error"]["code"] == "invalid"
 
 
 async def test_sql_like_and_pattern_text_in_a_filter_is_only_text(api: Api) -> None:

@@ -96,6 +96,32 @@ async def test_a_deploy_is_planned_applied_and_runs_finish_on_their_version() ->
         assert (await api.call("GET", "/flows/hello", "beta"))[0] == 404
 
 
+async def test_activate_makes_the_latest_or_a_chosen_version_active() -> None:
+    async with api_on_postgres() as api:
+        for question in ("Tên bạn?", "Bạn tên là gì?"):
+            await _deploy(api, _program({"flows/hello.yaml": _flow(question)}), dry_run=False)
+        await api.call("POST", "/flows/hello/deactivate")
+
+        async def active(body: dict[str, Any]) -> list[int]:
+            status, got = await api.call("POST", "/flows/hello/activate", json=body)
+            assert status == 200, got
+            return [v["number"] for v in got["versions"] if v["active"]]
+
+        assert await active({}) == [2], "the latest by default"
+        assert await active({"version": 1}) == [1]
+        assert await active({"version": 1}) == [1], "again: the same"
+        _, flows = await api.call("GET", "/flows")
+        assert [(f["flow"], f["number"]) for f in flows["items"]] == [("hello", 1)]
+        for flow, body, shop in [("hello", {"version": 3}, "alpha"), ("nope", {}, "alpha"),
+                                 ("nope", {"version": 1}, "alpha"), ("hello", {}, "beta")]:
+            status, error = await api.call("POST", f"/flows/{flow}/activate", shop, json=body)
+            assert (status, error["error"]["code"]) == (404, "not_found"), (flow, body, shop)
+        status, error = await api.call("POST", "/flows/hello/activate", json={"version": 0})
+        assert (status, error["error"]["code"]) == (422, "invalid")
+        _, kept = await api.call("GET", "/flows/hello")
+        assert [(v["number"], v["active"]) for v in kept["versions"]] == [(1, True), (2, False)]
+
+
 async def test_a_removed_flow_is_planned_as_removed() -> None:
     async with api_on_postgres() as api:
         await _deploy(api, _program({"flows/hello.yaml": _flow("Tên?")}), dry_run=False)

@@ -20,10 +20,13 @@ ALPHA_BUNDLE = json.loads(_ALPHA.to_json())
 
 
 TABLES = ("customers", "sessions", "messages", "outbox", "conversation_states", "accounts",
-          "shop_secrets", "flow_versions")
+          "shop_secrets", "flow_versions", "shop_programs")
 NUMBER = "106540352242922"
 CREATES = {("POST", "/customers"), ("PUT", "/secrets/{name}")}
 """Made in the caller's own shop: checked apart."""
+WALKED = {("PUT", "/customers/{wa_id}/consent"), ("POST", "/flows/{flow}/activate"),
+          ("POST", "/flows/{flow}/rollback"), ("POST", "/flows/{flow}/deactivate")}
+"""Changes of the other shop's rows the walk must try (among all the endpoints)."""
 
 
 def _path(template: str) -> str:
@@ -67,12 +70,16 @@ async def test_every_endpoint_with_another_shops_key_sees_and_changes_nothing_of
                                json={"value": "alpha"}))[0] == 204
         assert (await api.call("POST", "/deploy", "alpha", json={
             "bundle": ALPHA_BUNDLE, "dry_run": False}))[0] == 200
+        assert (await api.call("PUT", _path("/customers/{wa_id}/consent"), "alpha", json={
+            "status": "opted_in", "source": "web form"}))[0] == 200
         before = [await api.pool.fetch(f"SELECT * FROM {t} ORDER BY 1, 2") for t in TABLES]
         assert all(before), "alpha has rows in every table"
         assert ENDPOINTS, "the API has endpoints"
+        walked: set[tuple[str, str]] = set()
         for e in ENDPOINTS:
             if (e.method, e.path) in CREATES:
                 continue  # what it makes is the other shop's own: checked below
+            walked.add((e.method, e.path))
             params = {"q": "hi"} if e.path == "/messages/search" else None
             status, body = await api.call(e.method, _path(e.path), "beta",
                                           json=_body(e.method, e.path), params=params)
@@ -82,6 +89,7 @@ async def test_every_endpoint_with_another_shops_key_sees_and_changes_nothing_of
                 assert not body.get("items", body.get("names", body.get("steps"))), e.path
             else:
                 assert status in (403, 404, 409), (e.method, e.path, status, body)
+        assert WALKED <= walked
         after = [await api.pool.fetch(f"SELECT * FROM {t} ORDER BY 1, 2") for t in TABLES]
         assert after == before
         status, made = await api.call("POST", "/customers", "beta",

@@ -1,4 +1,7 @@
-"""`/api/customers`: the shop's customers, their tags, fields and consent, export, forget."""
+"""`/api/customers`: the shop's customers, their tags, fields and consent, export, forget.
+
+A change of consent publishes `CustomerOptInChanged` through the outbox, as a flow's
+consent step does, so integrations hear of it however it was made."""
 
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ from wactl.service.api.models import (
     TagsChange,
 )
 from wactl.service.api.spec import Call, Endpoint
-from wactl.service.postgres.crm import CustomerEdit, CustomerFilter, CustomerRow
+from wactl.service.postgres.crm import CustomerEdit, CustomerFilter, CustomerRow, record_consent
 
 log = logging.getLogger("wactl.api")
 _NOT_FOUND = ApiError(404, "not_found", "no such customer")
@@ -78,14 +81,12 @@ async def change_fields(call: Call) -> CustomerOut:
 
 
 async def change_consent(call: Call) -> CustomerOut:
+    """In the conversation's unit of work, as a flow's consent step: the change and its
+    `CustomerOptInChanged` event in the outbox commit together (see `record_consent`)."""
     b: ConsentChange = call.body
-    before = await context(call.request).crm(call.shop).customer(call.path["wa_id"])
-    after = await _edit(call, CustomerEdit(consent=(b.status, b.source, datetime.now(UTC))))
-    if before is not None and before.consent != after.consent:
-        log.info("event CustomerOptInChanged", extra={
-            "code": "published", "event": "CustomerOptInChanged", "shop": call.shop,
-            "status": after.consent, "source": b.source})
-    return after
+    store = context(call.request).store
+    async with store.shop(call.shop).unit(call.path["wa_id"]) as u:
+        return _out(await record_consent(u, b.status, b.source, datetime.now(UTC)))
 
 
 async def export_customer(call: Call) -> CustomerExport:

@@ -21,6 +21,7 @@ from wactl.runtime.engine import Engine
 from wactl.service.api.context import context
 from wactl.service.api.errors import ApiError
 from wactl.service.api.models import (
+    Activate,
     AgentPlanEntry,
     DeployPlan,
     DeployRequest,
@@ -144,6 +145,17 @@ async def rollback(call: Call) -> FlowVersions:
     return await _activate(call, b.to)
 
 
+async def activate(call: Call) -> FlowVersions:
+    b: Activate = call.body
+    number = b.version
+    if number is None:
+        versions = await _deployments(call).versions(call.path["flow"])
+        if not versions:
+            raise ApiError(404, "not_found", "no such flow")
+        number = versions[-1].number  # in number order
+    return await _activate(call, number)
+
+
 async def deactivate(call: Call) -> FlowVersions:
     return await _activate(call, None)
 
@@ -156,5 +168,7 @@ ENDPOINTS = [
     Endpoint("GET", _ONE, get_flow, "A flow's versions and runs in progress", FlowVersions),
     Endpoint("POST", _ONE + "/rollback", rollback, "Make an earlier (or any) version active",
              FlowVersions, body=Rollback),
+    Endpoint("POST", _ONE + "/activate", activate, "Make a version active (the latest by "
+             "default)", FlowVersions, body=Activate, errors=(404,)),
     Endpoint("POST", _ONE + "/deactivate", deactivate, "Stop starting the flow", FlowVersions),
 ]

@@ -383,3 +383,8 @@ class FunnelStep(BaseModel):
 class Funnel(BaseModel):
     flow: str
     steps: list[FunnelStep]
+
+
+class Activate(Strict):
+    version: Annotated[int, Field(ge=1, le=1_000_000)] | None = Field(
+        None, description="The version number to make active; the latest when left out.")

@@ -3,7 +3,9 @@ exported and forgotten, and conversations read and worked.
 
 A change to a customer takes the conversation's advisory lock (the one a unit of work
 holds), so it lands before or after the runtime's unit for that customer, never inside
-it: neither overwrites the other.  Text goes through `text.enc`/`dec` as everywhere.
+it: neither overwrites the other.  A change of consent is made inside the runtime's unit
+itself (`record_consent`), because it publishes an event through the unit's outbox.
+Text goes through `text.enc`/`dec` as everywhere.
 """
 
 from __future__ import annotations
@@ -18,7 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
+from wactl.runtime.driver.writes import write_effect
+from wactl.runtime.effects import Publish
+from wactl.runtime.ports import UnitOfWork
 from wactl.runtime.state import encode_value
+from wactl.service.postgres.store import PostgresUnit
 from wactl.service.postgres.text import dec, dec_opt, enc, enc_opt
 
 if TYPE_CHECKING:
@@ -55,7 +61,8 @@ class CustomerFilter:
 
 @dataclass
 class CustomerEdit:
-    """A change to a customer; None leaves a value as it is."""
+    """A change to a customer; None leaves a value as it is.  (Consent is changed by
+    `record_consent`, which publishes its event.)"""
 
     name: str | None = None
     language: str | None = None
@@ -63,8 +70,14 @@ class CustomerEdit:
     remove_tags: list[str] = field(default_factory=list)
     set_fields: dict[str, Any] = field(default_factory=dict)
     unset_fields: list[str] = field(default_factory=list)
-    consent: tuple[str, str, datetime] | None = None
-    """(status, source, at)."""
+
+
+OPT_IN_CHANGED = "CustomerOptInChanged"
+"""The event a flow's consent step publishes; the API's consent change publishes it too."""
+
+_SET_CONSENT = f"""
+UPDATE customers SET consent = $3, consent_at = $4, consent_source = $5
+ WHERE shop_id = $1 AND wa_id = $2 AND consent IS DISTINCT FROM $3 RETURNING {_COLUMNS}"""
 
 
 def _row(r: asyncpg.Record) -> CustomerRow:
@@ -85,12 +98,10 @@ def apply_edit(row: CustomerRow, edit: CustomerEdit) -> CustomerRow:
     tags += [t for t in dict.fromkeys(edit.add_tags) if t not in tags]
     fields = {k: v for k, v in row.fields.items() if k not in edit.unset_fields}
     fields.update(encode_value(edit.set_fields))
-    consent, at, source = row.consent, row.consent_at, row.consent_source
-    if edit.consent is not None and edit.consent[0] != row.consent:
-        consent, source, at = edit.consent
     return CustomerRow(row.wa_id, edit.name if edit.name is not None else row.name,
                        edit.language if edit.language is not None else row.language, tags,
-                       fields, consent, at, source, row.first_contacted_at, row.created_at)
+                       fields, row.consent, row.consent_at, row.consent_source,
+                       row.first_contacted_at, row.created_at)
 
 
 class Crm:
@@ -194,6 +205,29 @@ class Crm:
             await conn.execute("INSERT INTO customers (shop_id, wa_id) VALUES ($1, $2) "
                                "ON CONFLICT DO NOTHING", self.shop, pseudonym)
             return True
+
+
+async def record_consent(u: UnitOfWork, status: str, source: str,
+                         at: datetime) -> CustomerRow | None:
+    """The unit's customer after recording `status` (given through `source` at `at`);
+    None when there is no such customer.
+
+    Only a change of status is recorded: with its time and source, and with the event a
+    flow's consent step publishes (its payload plus status, time and source) put in the
+    unit's outbox, so the event goes out once the change commits, and never without it.
+    The same status again changes nothing and publishes nothing.
+    """
+    assert isinstance(u, PostgresUnit), "the API's store is PostgreSQL's"
+    shop, wa_id = enc(u.shop_id), enc(u.wa_id)
+    changed = await u.db.fetchrow(_SET_CONSENT, shop, wa_id, enc(status), at, enc(source))
+    if changed is not None:
+        await write_effect(u, Publish(OPT_IN_CHANGED, {
+            "wa_id": u.wa_id, "consent": status, "status": status, "at": at.isoformat(),
+            "source": source}), at)
+        return _row(changed)
+    found = await u.db.fetchrow(f"SELECT {_COLUMNS} FROM customers WHERE shop_id = $1 "
+                                "AND wa_id = $2", shop, wa_id)
+    return None if found is None else _row(found)
 
 
 def _as_dict(c: CustomerRow) -> dict[str, Any]:
