@@ -259,3 +259,22 @@ async def test_bad_bodies_get_json_errors_and_change_nothing(api: Api) -> None:
     assert await api.pool.fetchval("SELECT count(*) FROM customers") == 0
     got, error = await api.call("GET", "/nowhere")
     assert got == 404 and error["error"]["code"] == "not_found"
+
+
+async def test_a_flows_consent_step_stamps_the_time_and_source_the_api_shows(api: Api) -> None:
+    program = compile_project(STOP).program
+    assert program is not None
+    conductor = Conductor(PostgresStore(api.pool), {"alpha": Engine(program)})
+    await api.call("POST", "/customers", json={"wa_id": "84900000003"})
+    await api.call("PUT", "/customers/84900000003/consent",
+                   json={"status": "opted_in", "source": "web form"})
+    _, before = await api.call("GET", "/customers/84900000003")
+    await conductor.handle("alpha", Inbound("84900000003", datetime.now(UTC), "text",
+                                            id="wamid.stop1", text="stop"))
+    _, after = await api.call("GET", "/customers/84900000003")
+    assert (after["consent"], after["consent_source"]) == ("opted_out", "flow")
+    assert after["consent_at"] is not None and after["consent_at"] >= before["consent_at"]
+    await conductor.handle("alpha", Inbound("84900000003", datetime.now(UTC), "text",
+                                            id="wamid.hello", text="hello"))
+    _, unchanged = await api.call("GET", "/customers/84900000003")
+    assert unchanged["consent_at"] == after["consent_at"], "no change, no new stamp"

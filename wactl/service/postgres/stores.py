@@ -58,10 +58,18 @@ class Bound:
 
 _CUSTOMER = "wa_id, name, language, tags, fields, consent, first_contacted_at"
 _SAVE_CUSTOMER = f"""
-INSERT INTO customers (shop_id, {_CUSTOMER}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+INSERT INTO customers (shop_id, {_CUSTOMER}, consent_at, consent_source)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $7::text IS NOT NULL THEN now() END,
+        CASE WHEN $7::text IS NOT NULL THEN 'flow' END)
 ON CONFLICT (shop_id, wa_id) DO UPDATE SET name = EXCLUDED.name,
     language = EXCLUDED.language, tags = EXCLUDED.tags, fields = EXCLUDED.fields,
-    consent = EXCLUDED.consent, first_contacted_at = EXCLUDED.first_contacted_at"""
+    consent = EXCLUDED.consent, first_contacted_at = EXCLUDED.first_contacted_at,
+    consent_at = CASE WHEN customers.consent IS DISTINCT FROM EXCLUDED.consent
+                      THEN now() ELSE customers.consent_at END,
+    consent_source = CASE WHEN customers.consent IS DISTINCT FROM EXCLUDED.consent
+                          THEN 'flow' ELSE customers.consent_source END"""
+"""A consent changed by a flow (its `consent` step) is stamped with the time of the unit
+and the source `flow`, as the API stamps its own (`crm.record_consent`)."""
 
 
 def _customer(row: asyncpg.Record) -> Customer:
