@@ -6,7 +6,10 @@ the old engine of a shop whose deploy cannot be served."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +22,7 @@ from wactl.runtime.driver import Conductor
 from wactl.runtime.engine import Engine
 from wactl.service.deploys import Reloader
 from wactl.service.postgres import PostgresStore
+from wactl.service.postgres.listen import RETRY, DeployListener
 from wactl.service.postgres.programs import Programs
 from wactl.service.postgres.secrets import PostgresSecrets
 
@@ -126,3 +130,39 @@ async def test_the_reloader_serves_every_deployed_shop_with_its_secrets() -> Non
         assert await reloader.run_due(T0) == 1, "beta's secret moved; alpha's row is refused"
         assert conductor.engines["alpha"] is alpha, "the shop keeps the engine it had"
         assert await reloader.run_due(T0) == 0
+
+
+@dataclass
+class Hearer:
+    listening: bool = False
+    heard: int = 0
+
+    def announce(self) -> None:
+        self.heard += 1
+
+
+async def test_a_deploy_is_heard_through_listen_and_a_lost_connection_is_noticed() -> None:
+    url = os.environ["WACTL_TEST_DATABASE_URL"]
+    async with api_on_postgres() as api:
+        hearer = Hearer()
+        listener = DeployListener(url, hearer)
+        assert await listener.run_due(T0) == 0 and hearer.listening
+        assert hearer.heard == 1, "what was announced while not listening"
+        await _deploy(api, _program())
+        for _ in range(100):
+            if hearer.heard > 1:
+                break
+            await asyncio.sleep(0.02)
+        assert hearer.heard == 2
+        assert listener.conn is not None
+        await api.pool.execute("SELECT pg_terminate_backend($1)",
+                               listener.conn.get_server_pid())
+        for _ in range(100):
+            if not hearer.listening:
+                break
+            await asyncio.sleep(0.02)
+        assert not hearer.listening, "back to polling"
+        assert await listener.run_due(T0 + RETRY / 2) == 0 and not hearer.listening
+        await listener.run_due(T0 + RETRY)
+        assert hearer.listening and hearer.heard == 3
+        await listener.close()

@@ -169,3 +169,25 @@ async def test_a_backlog_drains_a_batch_per_round_not_a_batch_per_period() -> No
     assert [s.status for n in range(3)
             for s in await shop.sessions.history(f"8490000000{n}")] == ["expired"] * 3
 
+
+
+async def test_every_shop_served_gets_the_service_wide_retention_and_its_tier() -> None:
+    store = MemoryStore()
+    for shop in ("a", "b"):
+        async with store.shop(shop).unit("84900000001") as u:
+            await u.conversations.append_message(
+                MessageRecord("84900000001", "in", "text", "old", T0, f"m{shop}"))
+    served = ["a"]
+    routes = Routes({n: a for n, a in [
+        ("1", Account("1", "a", tier=1000)), ("2", Account("2", "a", tier=250)),
+        ("3", Account("3", "a", tier=10, status="suspended")), ("4", Account("4", "b"))]})
+    assert routes.tiers() == {"a": 250, "b": -1}, "the lowest active tier; none: unlimited"
+    tiers: dict[str, int] = {}
+    await store.accounts.put(Account("5", "b", tier=50))
+    jobs = Jobs(store, lambda: served, routes, every_shop_retention=timedelta(days=1),
+                tiers=tiers)
+    assert await jobs.run_due(T0 + timedelta(days=2)) == 1, "only shop a is served yet"
+    assert tiers == {"b": 50}, "read again with the routes"
+    served.append("b")  # a shop deployed since joins the next pass
+    del jobs.last["retention"]
+    assert await jobs.run_due(T0 + timedelta(days=2)) == 1
