@@ -8,6 +8,8 @@ and the service reads the token under the new key once the old one is gone."""
 from __future__ import annotations
 
 import asyncio
+import io
+import json
 import sys
 from pathlib import Path
 
@@ -131,11 +133,13 @@ async def test_two_shops_are_served_from_their_own_numbers_and_survive_a_restart
             assert b_sent[0] == ("84900000001", "Shop B xin chào!", f"Bearer {OTHER_TOKEN}")
             assert a_sent == [("84900000002", ASKED, f"Bearer {graph.access_token}")]
 
+            await _bad_deploys_change_nothing(served.url, key_a, key_b, repo_b)
             code, out = await _wactl(repo_a, {"WACTL_API_KEY": key_a}, "deploy",
                                      "--service", served.url)
             assert code == 0 and "Applied" in out, out
         finally:
             await served.stop()
+        assert OTHER_TOKEN.encode() not in served.drain.result(), "no token in any log line"
         served = await start_service(served_dir, graph, fresh_database, **settings)
         try:  # the same files again: the deploy made through the API stays active
             assert await _signed(served.url, _hi(PHONE_NUMBER_ID, "84900000003", 101)) == 200
@@ -148,6 +152,36 @@ async def test_two_shops_are_served_from_their_own_numbers_and_survive_a_restart
                                               repo_b)
         finally:
             await served.stop()
+
+
+async def _bad_deploys_change_nothing(url: str, key_a: str, key_b: str, repo_b: Path) -> None:
+    """Another shop's bundle, an edited bundle, a 10 MB body, a revoked key: each a JSON
+    error, and the shops' flows as they were."""
+    code, out = await _wactl(repo_b, {}, "compile", "-o", "bundle.json")
+    assert code == 0, out
+    bundle = json.loads((repo_b / "bundle.json").read_text())
+    edited = json.loads(json.dumps(bundle).replace("Shop B xin", "Shop B chào"))
+    before = [await _get(url, k, "/flows") for k in (key_a, key_b)]
+    for key, data, status, code_ in [
+            (key_a, {"bundle": bundle}, 403, "wrong_shop"),
+            (key_b, {"bundle": edited}, 422, "bad_bundle"),
+            (key_b, {"bundle": {"flows": "x" * (10 << 20)}}, 413, None),
+            ("wak_0000000000000000_" + "A" * 43, {"bundle": bundle}, 401, "unauthorized")]:
+        async with aiohttp.ClientSession() as s, s.post(
+                f"{url}/api/deploy", data=io.BytesIO(json.dumps(data).encode()),
+                headers={"Authorization": f"Bearer {key}",
+                         "Content-Type": "application/json"}) as answer:
+            error = await answer.json()
+            assert answer.status == status, error
+            assert code_ is None or error["error"]["code"] == code_, error
+    assert [await _get(url, k, "/flows") for k in (key_a, key_b)] == before
+
+
+async def _get(url: str, key: str, path: str) -> object:
+    async with aiohttp.ClientSession() as s, s.get(
+            f"{url}/api{path}", headers={"Authorization": f"Bearer {key}"}) as answer:
+        assert answer.status == 200
+        return await answer.json()
 
 
 async def _rotate_while_webhooks_flow(url: str, graph: FakeGraph, database: str,
