@@ -36,6 +36,13 @@ async def test_a_number_is_connected_changed_suspended_and_disconnected(
             "webhook_url": "https://shop.example/hook", "access_token": TOKEN + "-new"})
         assert status == 200 and changed["webhook_url"] == "https://shop.example/hook"
         assert await PostgresSecrets(api.pool, KEYRING).token(NUMBER) == TOKEN + "-new"
+        _, tiered = await api.call("PATCH", f"/accounts/{NUMBER}", json={"tier": 1000})
+        assert tiered["tier"] == 1000 and tiered["webhook_url"] == "https://shop.example/hook"
+        assert (await api.call("PATCH", f"/accounts/{NUMBER}", json={"tier": 7}))[0] == 422
+        _, kept = await api.call("PATCH", f"/accounts/{NUMBER}", json={})
+        assert kept["tier"] == 1000
+        _, unlimited = await api.call("PATCH", f"/accounts/{NUMBER}", json={"tier": "unlimited"})
+        assert unlimited["tier"] is None
         _, suspended = await api.call("POST", f"/accounts/{NUMBER}/suspend")
         assert suspended["status"] == "suspended"
         _, active = await api.call("POST", f"/accounts/{NUMBER}/activate")

@@ -69,7 +69,7 @@ async def change(call: Call) -> AccountOut:
     number = call.path["phone_number_id"]
     secrets = _secrets(call) if b.access_token is not None else None
     if not await _admin(call).change(number, display_phone=b.display_phone,
-                                     webhook_url=b.webhook_url):
+                                     webhook_url=b.webhook_url, tier=b.tier):
         raise _NONE
     if secrets is not None and b.access_token is not None:
         await secrets.set_token(number, b.access_token)

@@ -224,6 +224,9 @@ class AccountConnect(Strict):
 class AccountChange(Strict):
     access_token: AccessToken | None = None
     display_phone: Annotated[str, Field(max_length=32)] | None = None
+    tier: Tier | Literal["unlimited"] | None = Field(
+        None, description="The messaging tier Meta gave the number (distinct customers "
+        "reached per 24 h); the service caps business-initiated sends to it.")
     webhook_url: Annotated[str, Field(max_length=2000, pattern=r"^https://")] | None = None
 
 

@@ -4,6 +4,7 @@ encrypted, by `secrets.PostgresSecrets`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import asyncpg
 
@@ -53,13 +54,18 @@ class AccountsAdmin:
         return bool(done)
 
     async def change(self, phone_number_id: str, *, display_phone: str | None = None,
-                     webhook_url: str | None = None, status: str | None = None) -> bool:
+                     webhook_url: str | None = None, status: str | None = None,
+                     tier: int | Literal["unlimited"] | None = None) -> bool:
+        """Change what is given (None: kept); `tier` "unlimited" clears the cap."""
         done = await self.pool.fetchval(
             "UPDATE accounts SET display_phone = coalesce($3, display_phone), "
-            "webhook_url = coalesce($4, webhook_url), status = coalesce($5, status) "
+            "webhook_url = coalesce($4, webhook_url), status = coalesce($5, status), "
+            "tier = CASE WHEN $6::text IS NULL THEN tier WHEN $6 = 'unlimited' THEN NULL "
+            "ELSE $6::int END "
             "WHERE shop_id = $1 AND phone_number_id = $2 RETURNING true",
             enc(self.shop), enc(phone_number_id),
-            None if display_phone is None else enc(display_phone), webhook_url, status)
+            None if display_phone is None else enc(display_phone), webhook_url, status,
+            None if tier is None else str(tier))
         return bool(done)
 
     async def disconnect(self, phone_number_id: str) -> bool:
