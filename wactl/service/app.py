@@ -21,7 +21,7 @@ import logging
 import os
 import socket
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -122,7 +122,9 @@ async def build_service(config: ServiceConfig, program: Program, *,
     pool = getattr(store, "pool", None)
     shop_id = program.project.shop or "default"
     tier = None if config.tier == UNLIMITED else config.tier
-    await store.accounts.put(await _single_account(store, config.phone_number_id, shop_id, tier))
+    account = await _single_account(store, config.phone_number_id, shop_id, tier)
+    if account is not None:
+        await store.accounts.put(account)
     secrets = _secrets(config, pool)
     api = _api_context(config, store, secrets) if stores is None else None
     deploys = await _deploy_files(store, program, clock.now(), api)
@@ -233,12 +235,20 @@ def _api_context(config: ServiceConfig, store: Store,
 
 
 async def _single_account(store: Store, phone_number_id: str, shop_id: str,
-                          tier: int | None) -> Account:
-    """The single-shop number as this start configures it; a suspension made meanwhile
-    (by an operator, for this shop) stays in force across restarts."""
+                          tier: int | None) -> Account | None:
+    """The start number as this start configures it; what was changed meanwhile through
+    the API (a suspension, a tier, for this shop) stays in force across restarts unless
+    `WACTL_TIER` says otherwise.  None (with an error logged) when another shop owns the
+    number: a start never takes a number from the shop it was connected to."""
     kept = await store.accounts.get(phone_number_id)
-    status = kept.status if kept is not None and kept.shop_id == shop_id else "active"
-    return Account(phone_number_id, shop_id, tier=tier, status=status)
+    if kept is None:
+        return Account(phone_number_id, shop_id, tier=tier)
+    if kept.shop_id != shop_id:
+        log.error("WACTL_PHONE_NUMBER_ID %s belongs to shop %s, not %s: left to it",
+                  phone_number_id, kept.shop_id, shop_id, extra={
+                      "code": "number_of_another_shop", "phone_number_id": phone_number_id})
+        return None
+    return replace(kept, tier=kept.tier if tier is None else tier)
 
 
 Readiness = Callable[[], Awaitable[str | None]]

@@ -111,6 +111,30 @@ async def test_a_suspension_outlasts_a_restart() -> None:
     await second.close()
 
 
+async def test_a_start_keeps_the_tier_set_meanwhile_and_never_takes_another_shops_number(
+        caplog: pytest.LogCaptureFixture) -> None:
+    store, clock = MemoryStore(), ManualClock(T0)
+    first, _ = await _service(clock, store=store)
+    shop = next(iter(first.conductor.engines))
+    await store.accounts.put(Account(PHONE_NUMBER_ID, shop, tier=1000))
+    await first.close()
+    second, _ = await _service(clock, store=store)
+    assert (await store.accounts.get(PHONE_NUMBER_ID)) == Account(PHONE_NUMBER_ID, shop,
+                                                                   tier=1000)
+    assert second.conductor.tiers == {shop: 1000}
+    await second.close()
+    third, _ = await _service(clock, store=store, WACTL_TIER="250")
+    assert third.conductor.tiers == {shop: 250}, "WACTL_TIER given: it wins"
+    await third.close()
+
+    await store.accounts.put(Account(PHONE_NUMBER_ID, "another_shop"))
+    fourth, _ = await _service(clock, store=store)
+    assert (await store.accounts.get(PHONE_NUMBER_ID)) == Account(PHONE_NUMBER_ID,
+                                                                   "another_shop")
+    assert "number_of_another_shop" in [getattr(r, "code", "") for r in caplog.records]
+    await fourth.close()
+
+
 async def test_a_quiet_conversation_expires_and_its_closing_is_published(
         caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="wactl.service")
