@@ -2,8 +2,8 @@
 
 Compiles the project (nothing is sent when it does not compile), asks the service for
 the plan (flows added, changed, removed, with the runs in progress on each changed one:
-they finish on the version they started on), prints it as a table, and applies it
-unless `--dry-run`.  As `terraform plan -detailed-exitcode`: with `--detailed-exitcode`
+they finish on the version they started on; agents and the project's settings too),
+prints it as a table, and applies it unless `--dry-run`.  As `terraform plan -detailed-exitcode`: with `--detailed-exitcode`
 a plan with changes exits 2 (0: nothing to do).  `--markdown` prints the plan as a
 Markdown table (for a pull-request comment).
 """
@@ -55,12 +55,24 @@ def _verdict(plan: dict[str, Any]) -> str:
     return f"{done}: {changes} change(s) for shop {plan['shop_id']}."
 
 
+def _rows(plan: dict[str, Any]) -> list[tuple[str, str, str, str, str, str]]:
+    """(symbol, what, action, old, new, runs in progress) for flows, agents, settings."""
+    rows = [(SYMBOLS[e["action"]], e["flow"], e["action"], (e["old_version"] or "")[:12],
+             (e["new_version"] or "")[:12], str(e["runs_in_progress"]))
+            for e in plan["entries"]]
+    rows += [(SYMBOLS[a["action"]], f"agent {a['agent']}", a["action"],
+              (a["old_hash"] or "")[:12], (a["new_hash"] or "")[:12], "")
+             for a in plan.get("agents", [])]
+    settings = plan.get("settings", "keep")
+    if settings != "keep":
+        rows.append((SYMBOLS[settings], "settings", settings, "", "", ""))
+    return rows
+
+
 def render_table(plan: dict[str, Any]) -> str:
     table = Table("", "flow", "action", "old", "new", "runs in progress", box=None)
-    for e in plan["entries"]:
-        table.add_row(SYMBOLS[e["action"]], e["flow"], e["action"],
-                      (e["old_version"] or "")[:12], (e["new_version"] or "")[:12],
-                      str(e["runs_in_progress"]))
+    for row in _rows(plan):
+        table.add_row(*row)
     console = Console(width=100, record=True, force_terminal=False)
     with console.capture() as out:
         console.print(table)
@@ -70,7 +82,6 @@ def render_table(plan: dict[str, Any]) -> str:
 
 def render_markdown(plan: dict[str, Any]) -> str:
     lines = ["| | flow | action | old | new | runs in progress |", "|---|---|---|---|---|---|"]
-    lines += [f"| {SYMBOLS[e['action']]} | `{e['flow']}` | {e['action']} | "
-              f"{(e['old_version'] or '')[:12]} | {(e['new_version'] or '')[:12]} | "
-              f"{e['runs_in_progress']} |" for e in plan["entries"]]
+    lines += [f"| {sym} | `{what}` | {action} | {old} | {new} | {runs} |"
+              for sym, what, action, old, new, runs in _rows(plan)]
     return "\n".join([*lines, "", _verdict(plan)]) + "\n"
