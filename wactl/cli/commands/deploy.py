@@ -3,9 +3,9 @@
 Compiles the project (nothing is sent when it does not compile), asks the service for
 the plan (flows added, changed, removed, with the runs in progress on each changed one:
 they finish on the version they started on; agents and the project's settings too),
-prints it as a table, and applies it unless `--dry-run`.  As `terraform plan -detailed-exitcode`: with `--detailed-exitcode`
-a plan with changes exits 2 (0: nothing to do).  `--markdown` prints the plan as a
-Markdown table (for a pull-request comment).
+prints it as a table, and applies it unless `--dry-run`.  As `terraform plan
+-detailed-exitcode`: with `--detailed-exitcode` a plan with changes exits 2 (0: nothing
+to do).  `--markdown` prints the plan as a Markdown table (for a pull-request comment).
 """
 
 from __future__ import annotations
