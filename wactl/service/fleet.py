@@ -24,7 +24,14 @@ from wactl.compiler.egress import EgressPolicy, project_policy
 from wactl.compiler.ir import Program
 from wactl.runtime.driver import EngineLike, Outside
 from wactl.runtime.effects import SendEffect
-from wactl.runtime.ports import AiClient, Channel, ChannelError, EventPublisher, HttpClient
+from wactl.runtime.ports import (
+    Account,
+    AiClient,
+    Channel,
+    ChannelError,
+    EventPublisher,
+    HttpClient,
+)
 from wactl.service.config import ServiceConfig
 from wactl.service.crypto import CipherError
 from wactl.service.http_client import AiohttpHttpClient
@@ -59,6 +66,20 @@ class Refusing:
         raise ChannelError(self.code, f"the shop cannot send: {self.code}", retryable=True)
 
 
+def _senders(accounts: Mapping[str, Account], start: str) -> dict[str, str]:
+    """Each shop's sending number: `start` when it is the shop's and active, else the
+    lowest of its active numbers."""
+    senders: dict[str, str] = {}
+    for number in sorted(accounts):
+        a = accounts[number]
+        if a.status == "active":
+            senders.setdefault(a.shop_id, number)
+    kept = accounts.get(start)
+    if kept is not None and kept.status == "active":
+        senders[kept.shop_id] = start
+    return senders
+
+
 @dataclass
 class Fleet:
     """`ShopWays` for the dispatcher: see the module docstring.  `channel`, `http` and
@@ -77,6 +98,7 @@ class Fleet:
     _fetched: dict[str, tuple[float, str | None]] = field(default_factory=dict)
     _https: dict[EgressPolicy, AiohttpHttpClient] = field(default_factory=dict)
     _ais: dict[tuple[str, str], AiClient] = field(default_factory=dict)
+    _numbers: tuple[object, dict[str, str]] = (None, {})
 
     async def outside(self, shop_id: str) -> Outside:
         program = self._program(shop_id)
@@ -99,12 +121,11 @@ class Fleet:
 
     def number(self, shop_id: str) -> str | None:
         """The number the shop sends from: the start number when it is the shop's, else
-        the first of its active numbers."""
-        mine = sorted(a.phone_number_id for a in self.routes.accounts.values()
-                      if a.shop_id == shop_id and a.status == "active")
-        if self.config.phone_number_id in mine:
-            return self.config.phone_number_id
-        return mine[0] if mine else None
+        the first of its active numbers (worked out once per refresh of the routes)."""
+        accounts = self.routes.accounts
+        if self._numbers[0] is not accounts:
+            self._numbers = (accounts, _senders(accounts, self.config.phone_number_id))
+        return self._numbers[1].get(shop_id)
 
     def _why_not(self, shop_id: str) -> str:
         return "no_number" if self.number(shop_id) is None else "no_token"
