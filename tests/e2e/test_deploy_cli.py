@@ -79,6 +79,7 @@ async def test_deploy_plans_applies_and_rolls_back_while_a_run_is_in_progress(
 
             code, status = await _wactl(repo, key, "status", *service)
             assert code == 0 and "hello" in status and "version 2" in status, status
+            assert "0 agent(s)" in status, status
             code, chart = await _wactl(repo, key, "stats", "hello", *service)
             assert code == 0 and "ask" in chart and "█" in chart, chart
             code, rolled = await _wactl(repo, key, "rollback", "hello", "--to", "1", *service)
