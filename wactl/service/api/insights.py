@@ -1,5 +1,6 @@
-"""`/api/runs` and `/api/analytics`: a run's trace, runs in progress, message volume and
-per-flow funnels (how many runs reached each step, by stable step id and version)."""
+"""`/api/runs` and `/api/analytics`: a run's trace, runs in progress, message volume,
+per-flow funnels (how many runs reached each step, by stable step id and version, and
+how the runs ended) and sessions' first-response and resolution times."""
 
 from __future__ import annotations
 
@@ -8,9 +9,15 @@ from datetime import UTC, datetime, timedelta
 from wactl.service.api.context import context
 from wactl.service.api.errors import ApiError
 from wactl.service.api.models import (
-    Funnel,
-    FunnelQuery,
+    Durations,
+    FunnelEnd,
+    FunnelOutcomeQuery,
+    FunnelOutcomes,
     FunnelStep,
+    FunnelVersion,
+    ResponseDay,
+    ResponseTimes,
+    ResponseTimesQuery,
     RunOut,
     RunPage,
     RunQuery,
@@ -21,7 +28,8 @@ from wactl.service.api.models import (
     VolumeQuery,
 )
 from wactl.service.api.spec import Call, Endpoint
-from wactl.service.postgres.insights import Insights
+from wactl.service.postgres.insights import Durations as DurationRow
+from wactl.service.postgres.insights import EndRow, Insights
 
 
 def _insights(call: Call) -> Insights:
@@ -56,11 +64,42 @@ async def volume(call: Call) -> Volume:
                          for v in await _insights(call).volume(since)])
 
 
-async def funnel(call: Call) -> Funnel:
-    q: FunnelQuery = call.query
-    rows = await _insights(call).funnel(call.path["flow"], q.version)
-    return Funnel(flow=call.path["flow"],
-                  steps=[FunnelStep.model_validate(r, from_attributes=True) for r in rows])
+async def funnel(call: Call) -> FunnelOutcomes:
+    q: FunnelOutcomeQuery = call.query
+    flow, insights = call.path["flow"], _insights(call)
+    rows = await insights.funnel(flow, q.version)
+    idle_before = datetime.now(UTC) - timedelta(hours=q.idle_hours)
+    ends = await insights.run_ends(flow, q.version, idle_before)
+    return FunnelOutcomes(flow=flow,
+                          steps=[FunnelStep.model_validate(r, from_attributes=True)
+                                 for r in rows],
+                          versions=versions(ends))
+
+
+def versions(ends: list[EndRow]) -> list[FunnelVersion]:
+    """The end rows (ordered by version) as one answer per version."""
+    out: dict[str, FunnelVersion] = {}
+    for e in ends:
+        v = out.setdefault(e.version, FunnelVersion(version=e.version, started=0, completed=0,
+                                                    dropped=0, in_progress=0, dropped_at=[]))
+        v.started += e.runs
+        setattr(v, e.end, getattr(v, e.end) + e.runs)
+        if e.end == "dropped" and e.step is not None:
+            v.dropped_at.append(FunnelEnd(step=e.step, runs=e.runs))
+    return list(out.values())
+
+
+async def response_times(call: Call) -> ResponseTimes:
+    q: ResponseTimesQuery = call.query
+    since = datetime.now(UTC) - timedelta(days=q.days)
+    return ResponseTimes(items=[
+        ResponseDay(day=r.day, sessions=r.sessions, first_response=_durations(r.first_response),
+                    resolution=_durations(r.resolution))
+        for r in await _insights(call).response_times(since)])
+
+
+def _durations(d: DurationRow) -> Durations:
+    return Durations.model_validate(d, from_attributes=True)
 
 
 ENDPOINTS = [
@@ -68,6 +107,10 @@ ENDPOINTS = [
     Endpoint("GET", "/customers/{wa_id}/runs/{run_id}", trace, "A run's trace", RunTrace),
     Endpoint("GET", "/analytics/messages", volume, "Messages per day and direction", Volume,
              query=VolumeQuery),
-    Endpoint("GET", "/analytics/funnels/{flow}", funnel, "Runs that reached each step",
-             Funnel, query=FunnelQuery),
+    Endpoint("GET", "/analytics/funnels/{flow}", funnel,
+             "Runs that reached each step, and how they ended", FunnelOutcomes,
+             query=FunnelOutcomeQuery),
+    Endpoint("GET", "/analytics/response-times", response_times,
+             "First-response and resolution times of sessions, per day", ResponseTimes,
+             query=ResponseTimesQuery),
 ]

@@ -361,3 +361,53 @@ class FunnelStep(BaseModel):
 class Funnel(BaseModel):
     flow: str
     steps: list[FunnelStep]
+
+
+class FunnelEnd(BaseModel):
+    step: str
+    runs: int = Field(description="Dropped runs that stopped at the step.")
+
+
+class FunnelVersion(BaseModel):
+    version: str
+    started: int = Field(description="Runs of the flow (not of a flow that called it).")
+    completed: int = Field(description="Ended normally: the flow's end (or its last step), "
+                           "its own handoff step, or a link to another flow.")
+    dropped: int = Field(description="Ended another way (expired, superseded, an error, "
+                         "a rule handing over to a person), or in progress but idle for "
+                         "`idle_hours`.")
+    in_progress: int
+    dropped_at: list[FunnelEnd] = Field(description="Where the dropped runs stopped, "
+                                        "most first.")
+
+
+class FunnelOutcomes(Funnel):
+    versions: list[FunnelVersion] = Field(description="How the runs ended, per version.")
+
+
+class FunnelOutcomeQuery(FunnelQuery):
+    idle_hours: Annotated[int, Field(ge=1, le=8784)] = 24
+
+
+class ResponseTimesQuery(VolumeQuery):
+    pass
+
+
+class Durations(BaseModel):
+    count: int = Field(description="Sessions measured.")
+    median: float | None = Field(description="Seconds.")
+    p90: float | None = Field(description="Seconds; the 90th percentile.")
+    average: float | None = Field(description="Seconds.")
+
+
+class ResponseDay(BaseModel):
+    day: date = Field(description="The day (UTC) the sessions opened.")
+    sessions: int
+    first_response: Durations = Field(description="From a session's first inbound message "
+                                      "to the first outbound one after it (bot or person).")
+    resolution: Durations = Field(description="From a session's opening to its close or "
+                                  "expiry (closed and expired sessions).")
+
+
+class ResponseTimes(BaseModel):
+    items: list[ResponseDay]
