@@ -12,8 +12,9 @@ from api_kit import Api, api_on_postgres, converse
 
 from wactl.compiler.project import compile_project
 from wactl.runtime.driver import Conductor
+from wactl.runtime.effects import AiRequest
 from wactl.runtime.engine import Engine
-from wactl.runtime.events import Inbound
+from wactl.runtime.events import AiResult, Inbound, Usage
 from wactl.service.postgres import PostgresStore
 
 pytestmark = pytest.mark.service
@@ -127,3 +128,57 @@ async def _session(pool: asyncpg.Pool, wa_id: str, opened: datetime,
             "INSERT INTO messages (shop_id, wa_id, direction, kind, body, at, conversation) "
             "VALUES ('alpha', $1, $2, 'text', 'x', $3, 1)", wa_id, direction,
             opened + timedelta(seconds=seconds))
+
+
+# --------------------------------------------------------------------------- AI usage
+
+AI_PROJECT = {"agents/helper.yaml": """
+agent: helper
+model: gpt-4o-mini
+""", "flows/advice.yaml": """
+flow: advice
+trigger: {keyword: [advice]}
+steps:
+  - {id: hi, send: "Ask me anything."}
+  - {id: talk, agent: helper}
+""", "flows/refund.yaml": """
+flow: refund
+trigger: {intent: refund}
+steps:
+  - {id: sorry, send: "Sorry!"}
+"""}
+
+
+async def test_ai_tokens_and_cost_are_counted_per_day_and_agent(api: Api) -> None:
+    program = compile_project(AI_PROJECT).program
+    assert program is not None
+    conductor = Conductor(PostgresStore(api.pool), {"alpha": Engine(program)})
+    now = datetime.now(UTC)
+
+    async def ask_ai(wa_id: str, text: str, usage: Usage, *, reply: str | None = None,
+                     intent: str | None = None) -> None:
+        """The customer's `text` makes a request; its answer comes back (twice)."""
+        handled = await conductor.handle("alpha", Inbound(wa_id, now, "text",
+                                                          id=f"wamid.{wa_id}.{text}", text=text))
+        [request] = [e for e in handled.effects if isinstance(e, AiRequest)]
+        result = AiResult(wa_id, now, request.request_id, text=reply, intent=intent,
+                          confidence=None if intent is None else 0.9, usage=usage)
+        assert (await conductor.handle("alpha", result)).verdict == "handled"
+        assert (await conductor.handle("alpha", result)).verdict != "handled", "counted once"
+
+    await conductor.handle("alpha", Inbound("861", now, "text", id="w1", text="advice"))
+    await ask_ai("861", "oily skin?", Usage("gpt-4o-mini", 100, 20, 0.25),
+                 reply="Try the gel.")
+    await ask_ai("861", "and dry skin?", Usage("gpt-4o-mini", 50, 10, 0.5), reply="A cream.")
+    await ask_ai("862", "I want my money back", Usage("gpt-4o-mini", 30, 2, 0.125),
+                 intent="refund")
+    status, usage = await api.call("GET", "/analytics/ai", params={"days": "2"})
+    assert status == 200
+    day = now.date().isoformat()
+    assert usage["items"] == [
+        {"day": day, "purpose": "intent", "agent": None, "model": "gpt-4o-mini", "calls": 1,
+         "prompt_tokens": 30, "completion_tokens": 2, "cost": 0.125},
+        {"day": day, "purpose": "reply", "agent": "helper", "model": "gpt-4o-mini",
+         "calls": 2, "prompt_tokens": 150, "completion_tokens": 30, "cost": 0.75}]
+    assert (await api.call("GET", "/analytics/ai", "beta"))[1] == {"items": []}
+    assert (await api.call("GET", "/analytics/ai", params={"days": "0"}))[0] == 422

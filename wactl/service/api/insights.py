@@ -1,14 +1,19 @@
 """`/api/runs` and `/api/analytics`: a run's trace, runs in progress, message volume,
 per-flow funnels (how many runs reached each step, by stable step id and version, and
-how the runs ended) and sessions' first-response and resolution times."""
+how the runs ended), sessions' first-response and resolution times, and the shop's AI
+usage per day and agent."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from wactl.service.api.context import context
 from wactl.service.api.errors import ApiError
 from wactl.service.api.models import (
+    AiUsageDays,
+    AiUsageOut,
+    AiUsageQuery,
     Durations,
     FunnelEnd,
     FunnelOutcomeQuery,
@@ -102,6 +107,20 @@ def _durations(d: DurationRow) -> Durations:
     return Durations.model_validate(d, from_attributes=True)
 
 
+async def ai_usage(call: Call) -> AiUsageDays:
+    q: AiUsageQuery = call.query
+    since = (datetime.now(UTC) - timedelta(days=q.days)).date()
+    rows = await context(call.request).store.shop(call.shop).runs.usage(since)
+    return AiUsageDays(items=[AiUsageOut(
+        day=u.day, purpose=PURPOSES.get(u.purpose, "other"),
+        agent=u.agent or None, model=u.model, calls=u.calls, prompt_tokens=u.prompt_tokens,
+        completion_tokens=u.completion_tokens, cost=u.cost) for u in rows])
+
+
+PURPOSES: dict[str, Literal["reply", "intent", "extract", "other"]] = {
+    "reply": "reply", "intent": "intent", "extract": "extract", "other": "other"}
+
+
 ENDPOINTS = [
     Endpoint("GET", "/runs", in_progress, "Runs in progress (by flow)", RunPage, query=RunQuery),
     Endpoint("GET", "/customers/{wa_id}/runs/{run_id}", trace, "A run's trace", RunTrace),
@@ -113,4 +132,7 @@ ENDPOINTS = [
     Endpoint("GET", "/analytics/response-times", response_times,
              "First-response and resolution times of sessions, per day", ResponseTimes,
              query=ResponseTimesQuery),
+    Endpoint("GET", "/analytics/ai", ai_usage,
+             "AI calls, tokens and cost per day, agent and model", AiUsageDays,
+             query=AiUsageQuery),
 ]

@@ -411,3 +411,24 @@ class ResponseDay(BaseModel):
 
 class ResponseTimes(BaseModel):
     items: list[ResponseDay]
+
+
+class AiUsageQuery(VolumeQuery):
+    pass
+
+
+class AiUsageOut(BaseModel):
+    day: date = Field(description="The day (UTC) the answers arrived.")
+    purpose: Literal["reply", "intent", "extract", "other"] = Field(
+        description="What asked: an agent's reply, the intent classifier, an ask reading "
+        "values from an answer, or an answer nothing waited for any more.")
+    agent: str | None = Field(description="The agent, for replies.")
+    model: str
+    calls: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost: float = Field(description="What the AI layer computed the calls cost.")
+
+
+class AiUsageDays(BaseModel):
+    items: list[AiUsageOut]
