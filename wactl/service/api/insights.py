@@ -83,15 +83,21 @@ async def funnel(call: Call) -> FunnelOutcomes:
 
 def versions(ends: list[EndRow]) -> list[FunnelVersion]:
     """The end rows (ordered by version) as one answer per version."""
-    out: dict[str, FunnelVersion] = {}
+    by: dict[str, list[EndRow]] = {}
     for e in ends:
-        v = out.setdefault(e.version, FunnelVersion(version=e.version, started=0, completed=0,
-                                                    dropped=0, in_progress=0, dropped_at=[]))
-        v.started += e.runs
-        setattr(v, e.end, getattr(v, e.end) + e.runs)
-        if e.end == "dropped" and e.step is not None:
-            v.dropped_at.append(FunnelEnd(step=e.step, runs=e.runs))
-    return list(out.values())
+        by.setdefault(e.version, []).append(e)
+    return [_version(version, rows) for version, rows in by.items()]
+
+
+def _version(version: str, rows: list[EndRow]) -> FunnelVersion:
+    def ended(end: str) -> int:
+        return sum(r.runs for r in rows if r.end == end)
+
+    return FunnelVersion(
+        version=version, started=sum(r.runs for r in rows), completed=ended("completed"),
+        dropped=ended("dropped"), in_progress=ended("in_progress"),
+        dropped_at=[FunnelEnd(step=r.step, runs=r.runs) for r in rows
+                    if r.end == "dropped" and r.step is not None])
 
 
 async def response_times(call: Call) -> ResponseTimes:
