@@ -31,6 +31,12 @@ flow: menu
 trigger: {keyword: [menu]}
 steps:
   - {id: show, send: "Menu"}
+""", "flows/refund.yaml": """
+flow: refund
+trigger: {keyword: [refund]}
+rule: true
+steps:
+  - {id: human, handoff: "A person will help you.", team: returns}
 """}
 
 
@@ -62,13 +68,14 @@ async def test_the_funnel_says_how_runs_ended_and_where_the_dropped_ones_stopped
     await say(api.pool, "842", "hi", "An", "menu")                # superseded at `phone`
     await say(api.pool, "843", "hi")                              # in progress
     await say(api.pool, "844", "hi", at=datetime.now(UTC) - timedelta(hours=30))  # idle
+    await say(api.pool, "845", "hi", "refund")                    # a rule hands over
     status, funnel = await api.call("GET", "/analytics/funnels/hello")
     assert status == 200
     assert [(s["step"], s["runs"]) for s in funnel["steps"]] == [
-        ("ask", 4), ("phone", 2), ("greet", 1), ("end", 1)]
+        ("ask", 5), ("phone", 2), ("greet", 1), ("end", 1)]
     [version] = funnel["versions"]
-    assert (version["started"], version["completed"], version["dropped"],
-            version["in_progress"]) == (4, 1, 2, 1)
+    assert (version["started"], version["completed"], version["handed_off"],
+            version["dropped"], version["in_progress"]) == (5, 1, 1, 2, 1)
     assert sorted((d["step"], d["runs"]) for d in version["dropped_at"]) == [
         ("ask", 1), ("phone", 1)]
     _, patient = await api.call("GET", "/analytics/funnels/hello",
@@ -78,6 +85,8 @@ async def test_the_funnel_says_how_runs_ended_and_where_the_dropped_ones_stopped
     assert version["dropped_at"] == [{"step": "phone", "runs": 1}]
     _, menu = await api.call("GET", "/analytics/funnels/menu")
     assert [(v["started"], v["completed"]) for v in menu["versions"]] == [(1, 1)]
+    _, rule = await api.call("GET", "/analytics/funnels/refund")
+    assert [(v["started"], v["handed_off"]) for v in rule["versions"]] == [(1, 1)]
     _, other = await api.call("GET", "/analytics/funnels/hello", "beta")
     assert other == {"flow": "hello", "steps": [], "versions": []}
     status, _ = await api.call("GET", "/analytics/funnels/hello", params={"idle_hours": "0"})

@@ -26,13 +26,16 @@ def test_how_the_runs_ended_is_beneath_the_bars_of_their_version() -> None:
         {"step": "ask", "version": "v1aaaaaaaaaaaaa", "runs": 4},
         {"step": "phone", "version": "v1aaaaaaaaaaaaa", "runs": 2},
         {"step": "ask", "version": "v2bbbbbbbbbbbbb", "runs": 1}], "versions": [
-        {"version": "v1aaaaaaaaaaaaa", "started": 4, "completed": 1, "dropped": 2,
+        {"version": "v1aaaaaaaaaaaaa", "started": 5, "completed": 1, "handed_off": 1,
+         "dropped": 2,
          "in_progress": 1, "dropped_at": [{"step": "phone", "runs": 1},
                                           {"step": "ask", "runs": 1}]},
-        {"version": "v2bbbbbbbbbbbbb", "started": 1, "completed": 1, "dropped": 0,
+        {"version": "v2bbbbbbbbbbbbb", "started": 1, "completed": 1, "handed_off": 0,
+         "dropped": 0,
          "in_progress": 0, "dropped_at": []}]})
     lines = text.splitlines()
-    assert lines[3] == ("  started 4 · completed 1 · dropped 2 (phone 1, ask 1) · "
-                        "in progress 1")
+    assert lines[3] == ("  started 5 · completed 1 · handed off 1 · dropped 2 (phone 1, "
+                        "ask 1) · in progress 1")
     assert lines[4] == "order @ v2bbbbbbbbbb"
-    assert lines[6] == "  started 1 · completed 1 · dropped 0 · in progress 0"
+    assert lines[6] == ("  started 1 · completed 1 · handed off 0 · dropped 0 · "
+                        "in progress 0")

@@ -48,8 +48,8 @@ def render_funnel(funnel: dict[str, Any]) -> str:
 
 
 def render_ends(v: dict[str, Any]) -> str:
-    """`started 4 · completed 1 · dropped 2 (phone 1, ask 1) · in progress 1`."""
+    """`started 4 · completed 1 · handed off 0 · dropped 2 (phone 1, ask 1) · in progress 1`."""
     where = ", ".join(f"{d['step']} {d['runs']}" for d in v["dropped_at"])
     dropped = f"dropped {v['dropped']}" + (f" ({where})" if where else "")
-    return (f"  started {v['started']} · completed {v['completed']} · {dropped} · "
-            f"in progress {v['in_progress']}")
+    return (f"  started {v['started']} · completed {v['completed']} · "
+            f"handed off {v.get('handed_off', 0)} · {dropped} · in progress {v['in_progress']}")

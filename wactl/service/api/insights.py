@@ -95,7 +95,7 @@ def _version(version: str, rows: list[EndRow]) -> FunnelVersion:
 
     return FunnelVersion(
         version=version, started=sum(r.runs for r in rows), completed=ended("completed"),
-        dropped=ended("dropped"), in_progress=ended("in_progress"),
+        handed_off=ended("handed_off"), dropped=ended("dropped"), in_progress=ended("in_progress"),
         dropped_at=[FunnelEnd(step=r.step, runs=r.runs) for r in rows
                     if r.end == "dropped" and r.step is not None])
 

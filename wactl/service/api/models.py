@@ -371,11 +371,12 @@ class FunnelEnd(BaseModel):
 class FunnelVersion(BaseModel):
     version: str
     started: int = Field(description="Runs of the flow (not of a flow that called it).")
-    completed: int = Field(description="Ended normally: the flow's end (or its last step), "
-                           "its own handoff step, or a link to another flow.")
-    dropped: int = Field(description="Ended another way (expired, superseded, an error, "
-                         "a rule handing over to a person), or in progress but idle for "
-                         "`idle_hours`.")
+    completed: int = Field(description="Ended normally: the flow's end (or its last step) "
+                           "or a link to another flow.")
+    handed_off: int = Field(description="A person took over: a handoff or agent step "
+                            "handed over, or a rule did.")
+    dropped: int = Field(description="Ended another way (expired, superseded, an error), "
+                         "or in progress but idle for `idle_hours`.")
     in_progress: int
     dropped_at: list[FunnelEnd] = Field(description="Where the dropped runs stopped, "
                                         "most first.")

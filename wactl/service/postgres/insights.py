@@ -65,7 +65,8 @@ class ResponseRow:
 
 @dataclass(frozen=True, slots=True)
 class EndRow:
-    """Runs of one version that ended one way (`completed`, `dropped`, `in_progress`);
+    """Runs of one version that ended one way (`completed`, `handed_off`, `dropped`,
+    `in_progress`);
     `step` is where a dropped one stopped."""
 
     version: str
@@ -74,11 +75,13 @@ class EndRow:
     runs: int
 
 
-NORMAL_ENDS = ("completed", "handed off")
-"""Run ends (the `end` rows of the run-step log) that count as completing the flow:
-its last step or falling off its graph, and its own `handoff` step; `linked to …` is
-one too (the flow passed the customer on by design).  Every other end (expired,
-superseded, error, a rule handing the customer to a person) is a drop."""
+COMPLETED = ("completed",)
+"""Run ends (the `end` rows of the run-step log) that complete the flow: its `end` step
+or falling off its graph; `linked to …` is one too (the flow passed the customer on by
+design)."""
+HANDED_OFF = ("handed off", "handed off to a person")
+"""A person took over: a `handoff` or `agent` step of the flow handed over, or a rule
+did in the middle of it.  Every other end (expired, superseded, an error) is a drop."""
 
 _SESSIONS = """
 WITH s AS (
@@ -121,7 +124,8 @@ WITH runs AS (
 ), ends AS (
     SELECT version, coalesce(end_step, last_step) AS step, CASE
         WHEN ended = ANY($4::text[]) OR ended LIKE 'linked to %' THEN 'completed'
-        WHEN ended IS NOT NULL OR last_at < $5 THEN 'dropped'
+        WHEN ended = ANY($5::text[]) THEN 'handed_off'
+        WHEN ended IS NOT NULL OR last_at < $6 THEN 'dropped'
         ELSE 'in_progress' END AS end_
     FROM runs WHERE flow = $2 AND ($3::text IS NULL OR version = $3)
 )
@@ -193,7 +197,7 @@ class Insights:
                        ) -> list[EndRow]:
         """How the flow's runs ended, per version (see `_ENDS`)."""
         rows = await self.pool.fetch(_ENDS, self.shop, enc(flow), enc_opt(version),
-                                     list(NORMAL_ENDS), idle_before)
+                                     list(COMPLETED), list(HANDED_OFF), idle_before)
         return [EndRow(dec(r["version"]), r["end_"], dec_opt(r["step"]), r["runs"])
                 for r in rows]
 
