@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
+import pytest
+
 from contract.kits import T0, PortKit
-from wactl.runtime.records import RunStep
+from wactl.runtime.records import AiUsage, RunStep
 from wactl.runtime.state import Frame, Run, TraceEntry, Waiting, run_to_data
 
 
@@ -73,3 +76,31 @@ async def test_two_conversations_runs_of_one_id_keep_their_own_steps(kit: PortKi
     await kit.runs.append_steps([RunStep("2", "run1", "f", "v1", "b", "send", "next", T0)])
     assert [s.step for s in await kit.runs.steps("1", "run1")] == ["a"]
     assert [s.step for s in await kit.runs.steps("2", "run1")] == ["b"]
+
+
+async def test_ai_usage_adds_up_per_day_purpose_agent_and_model(kit: PortKit) -> None:
+    day = T0.date()
+    reply = AiUsage(day, "reply", "helper", "gpt-4o-mini", 1, 100, 20, 0.25)
+    await kit.runs.add_usage(reply)
+    await kit.runs.add_usage(replace(reply, prompt_tokens=50, cost=0.5))
+    await kit.runs.add_usage(AiUsage(day, "intent", "", "gpt-4o-mini", 1, 30, 2, 0.125))
+    await kit.runs.add_usage(replace(reply, day=day - timedelta(days=2)))
+    await kit.other.runs.add_usage(reply)
+    async with kit.shop.unit("1") as u:
+        await u.runs.add_usage(replace(reply, model="gpt-4o"))
+    assert await kit.runs.usage(day) == [
+        AiUsage(day, "intent", "", "gpt-4o-mini", 1, 30, 2, 0.125),
+        AiUsage(day, "reply", "helper", "gpt-4o", 1, 100, 20, 0.25),
+        AiUsage(day, "reply", "helper", "gpt-4o-mini", 2, 150, 40, 0.75)]
+    assert [u.day for u in await kit.runs.usage(day - timedelta(days=3))] == [
+        day - timedelta(days=2), day, day, day]
+    assert [u.calls for u in await kit.other.runs.usage(day)] == [1]
+
+
+async def test_ai_usage_counted_in_a_unit_that_fails_is_not_counted(kit: PortKit) -> None:
+    usage = AiUsage(T0.date(), "reply", "helper", "m", 1, 1, 1, 0.5)
+    with pytest.raises(RuntimeError):
+        async with kit.shop.unit("1") as u:
+            await u.runs.add_usage(usage)
+            raise RuntimeError("crash before commit")
+    assert await kit.runs.usage(T0.date()) == []

@@ -39,6 +39,10 @@ async def test_a_number_is_connected_changed_suspended_and_disconnected(
         _, tiered = await api.call("PATCH", f"/accounts/{NUMBER}", json={"tier": 1000})
         assert tiered["tier"] == 1000 and tiered["webhook_url"] == "https://shop.example/hook"
         assert (await api.call("PATCH", f"/accounts/{NUMBER}", json={"tier": 7}))[0] == 422
+        for url in ("https://shop.example/\u0000hook", "https://shop .example", "http://x.vn"):
+            status, error = await api.call("PATCH", f"/accounts/{NUMBER}",
+                                           json={"webhook_url": url})
+            assert status == 422 and error["error"]["code"], error
         _, kept = await api.call("PATCH", f"/accounts/{NUMBER}", json={})
         assert kept["tier"] == 1000
         _, unlimited = await api.call("PATCH", f"/accounts/{NUMBER}", json={"tier": "unlimited"})

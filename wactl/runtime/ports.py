@@ -22,7 +22,7 @@ return copies: changing a returned object never changes what is stored.
 from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol, runtime_checkable
 
 from wactl.compiler.ir import IRFlow
@@ -31,6 +31,7 @@ from wactl.runtime.events import AiResult, HttpResult
 from wactl.runtime.records import (
     DEFAULT_SHOP,
     Account,
+    AiUsage,
     ClaimedTimer,
     CustomerChange,
     MessageRecord,
@@ -45,7 +46,7 @@ from wactl.runtime.sessions import Session, SessionStatus
 from wactl.runtime.state import ConversationState, Customer, Run
 
 __all__ = [
-    "DEFAULT_SHOP", "UNSET_AT", "Account", "AccountStore", "AiClient", "ChannelError",
+    "DEFAULT_SHOP", "UNSET_AT", "Account", "AccountStore", "AiClient", "AiUsage", "ChannelError",
     "Channel", "ClaimedTimer", "FlowVersionStore", "SessionStore",
     "Clock", "ConversationStore", "CustomerChange", "CustomerStore", "EventPublisher",
     "HttpClient", "MessageRecord", "OutboxEntry", "RunStep", "RunStore", "SettableClock",
@@ -126,7 +127,8 @@ class ConversationStore(Protocol):
 
 
 class RunStore(Protocol):
-    """Runs: at most one active run per conversation, the finished ones, and run steps."""
+    """Runs: at most one active run per conversation, the finished ones, run steps, and
+    the shop's AI usage per day (the calls its runs and triggers made)."""
 
     async def save(self, wa_id: str, run: Run, *, finished: bool = False) -> None:
         """Store `run`.  Not finished: it becomes the conversation's active run.
@@ -146,6 +148,15 @@ class RunStore(Protocol):
 
     async def steps(self, wa_id: str, run_id: str) -> list[RunStep]:
         """The steps of the conversation's run `run_id`, in the order they were appended."""
+        ...
+
+    async def add_usage(self, usage: AiUsage) -> None:
+        """Count AI calls into the shop's totals for `usage.key` (added, never replaced:
+        two units at once both count)."""
+        ...
+
+    async def usage(self, since: date) -> list[AiUsage]:
+        """The totals of every day from `since` on, by day, purpose, agent and model."""
         ...
 
 

@@ -9,7 +9,7 @@ carry `shop_id`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from wactl.runtime.effects import (
@@ -143,6 +143,50 @@ class RunStep:
     outcome: str
     at: datetime
     changed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AiUsage:
+    """AI calls of one shop on one day (UTC), by what asked and the model that answered.
+
+    `purpose` is `reply` (an agent's answer; `agent` names it), `intent` (classifying a
+    message no trigger took), `extract` (an `ask` reading values from an answer) or
+    `other` (an answer nothing waited for any more).  No customer is named: the
+    numbers are the shop's, kept past any customer's forgetting."""
+
+    day: date
+    purpose: str
+    agent: str
+    model: str
+    calls: int = 1
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost: float = 0.0
+
+    @property
+    def key(self) -> tuple[date, str, str, str]:
+        return self.day, self.purpose, self.agent, self.model
+
+    def plus(self, other: AiUsage) -> AiUsage:
+        """This and `other` (of the same key) added up."""
+        return AiUsage(self.day, self.purpose, self.agent, self.model,
+                       self.calls + other.calls, self.prompt_tokens + other.prompt_tokens,
+                       self.completion_tokens + other.completion_tokens,
+                       self.cost + other.cost)
+
+
+AI_USAGE_EVENT = "AITokenUsage"
+"""The event the engine publishes per AI answer that used tokens (see `usage_of`)."""
+
+
+def usage_of(event: Publish, day: date) -> AiUsage | None:
+    """The AI call an `AITokenUsage` event tells of, to count on `day`; None for others."""
+    p = event.payload
+    if event.name != AI_USAGE_EVENT:
+        return None
+    return AiUsage(day, str(p.get("purpose") or "other"), str(p.get("agent") or ""),
+                   str(p.get("model") or ""), 1, int(p.get("prompt_tokens") or 0),
+                   int(p.get("completion_tokens") or 0), float(p.get("cost") or 0.0))
 
 
 @dataclass(frozen=True, slots=True)

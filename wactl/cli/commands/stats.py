@@ -1,5 +1,6 @@
 """`wactl stats FLOW [--version V] [--service URL]`: a flow's funnel as a bar chart —
-how many runs reached each step (in the order runs first reached them), per version."""
+how many runs reached each step (in the order runs first reached them), per version —
+and beneath it how the runs ended: completed, dropped (and where), in progress."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ def render_funnel(funnel: dict[str, Any]) -> str:
     if not steps:
         return f"{funnel['flow']}: no run has reached a step yet\n"
     lines: list[str] = []
+    ends = {v["version"]: v for v in funnel.get("versions", [])}
     for version in dict.fromkeys(s["version"] for s in steps):
         mine = [s for s in steps if s["version"] == version]
         top = max(s["runs"] for s in mine) or 1
@@ -40,4 +42,14 @@ def render_funnel(funnel: dict[str, Any]) -> str:
         for s in mine:
             bar = "█" * max(1, round(WIDTH * s["runs"] / top))
             lines.append(f"  {s['step']:<{name}}  {bar} {s['runs']}")
+        if version in ends:
+            lines.append(render_ends(ends[version]))
     return "\n".join(lines) + "\n"
+
+
+def render_ends(v: dict[str, Any]) -> str:
+    """`started 4 · completed 1 · handed off 0 · dropped 2 (phone 1, ask 1) · in progress 1`."""
+    where = ", ".join(f"{d['step']} {d['runs']}" for d in v["dropped_at"])
+    dropped = f"dropped {v['dropped']}" + (f" ({where})" if where else "")
+    return (f"  started {v['started']} · completed {v['completed']} · "
+            f"handed off {v.get('handed_off', 0)} · {dropped} · in progress {v['in_progress']}")

@@ -1,15 +1,16 @@
 """What one engine outcome writes in its unit of work, and the logs it leaves after commit.
 
 Everything is a write of the unit: customer changes, timers, the message log, the
-run-step log, the state and runs, and an outbox entry for whatever leaves the process
-(sends, HTTP and AI requests, published events).  Nothing here does I/O beyond the
-unit; `Log` and `Handoff` become log records only once the unit has committed.
+run-step log, the state and runs, the shop's AI usage per agent and day, and an
+outbox entry for whatever leaves the process (sends, HTTP and AI requests, published
+events).  Nothing here does I/O beyond the unit; `Log` and `Handoff` become log
+records only once the unit has committed.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 
 from wactl.runtime.effects import (
     AiRequest,
@@ -31,7 +32,7 @@ from wactl.runtime.effects import (
 )
 from wactl.runtime.events import Inbound
 from wactl.runtime.ports import UnitOfWork
-from wactl.runtime.records import MessageRecord, RunStep, TimerRecord
+from wactl.runtime.records import MessageRecord, RunStep, TimerRecord, usage_of
 from wactl.runtime.state import ConversationState, Customer, Run
 
 log = logging.getLogger("wactl.runtime")
@@ -53,6 +54,10 @@ async def write_effect(u: UnitOfWork, effect: Effect, at: datetime) -> str | Non
         return entry.message_id
     if isinstance(effect, HttpRequest | AiRequest | Publish):
         await u.enqueue(effect, at=at)
+        usage = usage_of(effect, at.astimezone(UTC).date()) if isinstance(
+            effect, Publish) else None
+        if usage is not None:
+            await u.runs.add_usage(usage)
     elif isinstance(effect, CUSTOMER_CHANGES):
         await u.customers.apply(effect)
     elif isinstance(effect, ScheduleTimer):

@@ -27,7 +27,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from wactl.compiler.ir import IRFlow, IRIntentTrigger, IRScheduleTrigger
+from wactl.compiler.ir import IRAgentStep, IRFlow, IRIntentTrigger, IRScheduleTrigger
 from wactl.runtime.effects import AiRequest
 from wactl.runtime.engine import agent as engine_agent
 from wactl.runtime.engine import ask as engine_ask
@@ -35,9 +35,10 @@ from wactl.runtime.engine import loop
 from wactl.runtime.engine.messages import remember
 from wactl.runtime.engine.triggers import Match
 from wactl.runtime.engine.turn import Turn
-from wactl.runtime.events import AiResult, CustomerEvent, Inbound, ScheduleTick
+from wactl.runtime.events import AiResult, CustomerEvent, Inbound, ScheduleTick, Usage
 from wactl.runtime.expressions import ExprError
 from wactl.runtime.inbound_bounds import bound_inbound
+from wactl.runtime.records import AI_USAGE_EVENT
 from wactl.runtime.state import Pending, Run, storable
 
 DEFAULT_MIN_CONFIDENCE = 0.5
@@ -175,14 +176,7 @@ def _classify(t: Turn, msg: Pending) -> None:
 
 def on_ai_result(t: Turn, result: AiResult) -> None:
     if result.usage is not None:
-        u = result.usage
-        totals = t.state.ai_usage
-        for key, value in (("prompt_tokens", u.prompt_tokens),
-                           ("completion_tokens", u.completion_tokens), ("cost", u.cost)):
-            totals[key] = totals.get(key, 0) + value
-        t.publish("AITokenUsage", model=u.model, prompt_tokens=u.prompt_tokens,
-                  completion_tokens=u.completion_tokens, cost=u.cost,
-                  request_id=result.request_id)
+        _count(t, result.request_id, result.usage)
     pending = t.state.pending
     if pending is not None and pending.request_id == result.request_id:
         t.state.pending = None
@@ -198,6 +192,35 @@ def on_ai_result(t: Turn, result: AiResult) -> None:
             loop.resume(t, run, "agent", engine_agent.on_reply(t, run, result))
             return
     t.log("info", "stale_result", f"AI answer {result.request_id} has no run waiting for it")
+
+
+def _count(t: Turn, request_id: str, u: Usage) -> None:
+    """The call's tokens add up per conversation (`ai_usage`) and go out as an event
+    that names what asked, which the driver also counts per shop, agent and day."""
+    totals = t.state.ai_usage
+    for key, value in (("prompt_tokens", u.prompt_tokens),
+                       ("completion_tokens", u.completion_tokens), ("cost", u.cost)):
+        totals[key] = totals.get(key, 0) + value
+    purpose, agent = _asker(t, request_id)
+    t.publish(AI_USAGE_EVENT, model=u.model, prompt_tokens=u.prompt_tokens,
+              completion_tokens=u.completion_tokens, cost=u.cost, request_id=request_id,
+              purpose=purpose, agent=agent)
+
+
+def _asker(t: Turn, request_id: str) -> tuple[str, str | None]:
+    """(purpose, agent) of the request an answer is for: the intent classifier, an
+    ask's extraction, an agent step's reply, or `other` when nothing waits for it."""
+    pending = t.state.pending
+    if pending is not None and pending.request_id == request_id:
+        return "intent", None
+    run = t.state.run
+    w = None if run is None else run.waiting
+    if run is None or w is None or w.id != request_id:
+        return "other", None
+    if w.kind == "extract":
+        return "extract", None
+    step = engine_ask.current_step(t, run.top)
+    return "reply", step.params.agent if isinstance(step, IRAgentStep) else None
 
 
 def _on_intent(t: Turn, result: AiResult, pending: Pending) -> None:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from wactl.runtime.memory.tables import Tables, Tx
 from wactl.runtime.records import (
+    AiUsage,
     CustomerChange,
     MessageRecord,
     MessageStatus,
@@ -231,6 +232,20 @@ class MemoryRunStore(Bound):
 
     async def steps(self, wa_id: str, run_id: str) -> list[RunStep]:
         return list(self.begin().log("steps", (self.shop, wa_id, run_id)))
+
+    async def add_usage(self, usage: AiUsage) -> None:
+        """Appended, and added up when read: two units at once each keep their count
+        (a read-modify-write of one total would lose one at commit)."""
+        tx = self.begin()
+        tx.append("ai_usage", self.shop, usage)
+        self.end(tx)
+
+    async def usage(self, since: date) -> list[AiUsage]:
+        totals: dict[tuple[date, str, str, str], AiUsage] = {}
+        for u in self.begin().log("ai_usage", self.shop):
+            if u.day >= since:
+                totals[u.key] = totals[u.key].plus(u) if u.key in totals else u
+        return [totals[k] for k in sorted(totals)]
 
 
 class MemoryTimerStore(Bound):

@@ -213,12 +213,16 @@ class AccountList(BaseModel):
     items: list[AccountOut]
 
 
+WebhookUrl = Annotated[str, Field(max_length=2000, pattern=r"^https://[^\x00-\x20\x7f]+$")]
+"""An https URL without spaces or control characters."""
+
+
 class AccountConnect(Strict):
     phone_number_id: PhoneNumberId
     access_token: AccessToken
     display_phone: Annotated[str, Field(max_length=32)] = ""
     tier: Tier | None = None
-    webhook_url: Annotated[str, Field(max_length=2000, pattern=r"^https://")] | None = None
+    webhook_url: WebhookUrl | None = None
 
 
 class AccountChange(Strict):
@@ -227,7 +231,7 @@ class AccountChange(Strict):
     tier: Tier | Literal["unlimited"] | None = Field(
         None, description="The messaging tier Meta gave the number (distinct customers "
         "reached per 24 h); the service caps business-initiated sends to it.")
-    webhook_url: Annotated[str, Field(max_length=2000, pattern=r"^https://")] | None = None
+    webhook_url: WebhookUrl | None = None
 
 
 class SecretNames(BaseModel):
@@ -391,3 +395,75 @@ class Funnel(BaseModel):
 class Activate(Strict):
     version: Annotated[int, Field(ge=1, le=1_000_000)] | None = Field(
         None, description="The version number to make active; the latest when left out.")
+
+
+class FunnelEnd(BaseModel):
+    step: str
+    runs: int = Field(description="Dropped runs that stopped at the step.")
+
+
+class FunnelVersion(BaseModel):
+    version: str
+    started: int = Field(description="Runs of the flow (not of a flow that called it).")
+    completed: int = Field(description="Ended normally: the flow's end (or its last step) "
+                           "or a link to another flow.")
+    handed_off: int = Field(description="A person took over: a handoff or agent step "
+                            "handed over, or a rule did.")
+    dropped: int = Field(description="Ended another way (expired, superseded, an error), "
+                         "or in progress but idle for `idle_hours`.")
+    in_progress: int
+    dropped_at: list[FunnelEnd] = Field(description="Where the dropped runs stopped, "
+                                        "most first.")
+
+
+class FunnelOutcomes(Funnel):
+    versions: list[FunnelVersion] = Field(description="How the runs ended, per version.")
+
+
+class FunnelOutcomeQuery(FunnelQuery):
+    idle_hours: Annotated[int, Field(ge=1, le=8784)] = 24
+
+
+class ResponseTimesQuery(VolumeQuery):
+    pass
+
+
+class Durations(BaseModel):
+    count: int = Field(description="Sessions measured.")
+    median: float | None = Field(description="Seconds.")
+    p90: float | None = Field(description="Seconds; the 90th percentile.")
+    average: float | None = Field(description="Seconds.")
+
+
+class ResponseDay(BaseModel):
+    day: date = Field(description="The day (UTC) the sessions opened.")
+    sessions: int
+    first_response: Durations = Field(description="From a session's first inbound message "
+                                      "to the first outbound one after it (bot or person).")
+    resolution: Durations = Field(description="From a session's opening to its close or "
+                                  "expiry (closed and expired sessions).")
+
+
+class ResponseTimes(BaseModel):
+    items: list[ResponseDay]
+
+
+class AiUsageQuery(VolumeQuery):
+    pass
+
+
+class AiUsageOut(BaseModel):
+    day: date = Field(description="The day (UTC) the answers arrived.")
+    purpose: Literal["reply", "intent", "extract", "other"] = Field(
+        description="What asked: an agent's reply, the intent classifier, an ask reading "
+        "values from an answer, or an answer nothing waited for any more.")
+    agent: str | None = Field(description="The agent, for replies.")
+    model: str
+    calls: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost: float = Field(description="What the AI layer computed the calls cost.")
+
+
+class AiUsageDays(BaseModel):
+    items: list[AiUsageOut]

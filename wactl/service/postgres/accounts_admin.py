@@ -25,8 +25,9 @@ class AccountRow:
 
 
 def _row(r: asyncpg.Record) -> AccountRow:
+    url = r["webhook_url"]
     return AccountRow(dec(r["phone_number_id"]), dec(r["display_phone"]), r["tier"],
-                      r["status"], r["webhook_url"], r["has_token"])
+                      r["status"], None if url is None else dec(url), r["has_token"])
 
 
 class AccountsAdmin:
@@ -50,7 +51,8 @@ class AccountsAdmin:
         done = await self.pool.fetchval(
             "INSERT INTO accounts (phone_number_id, shop_id, display_phone, tier, webhook_url) "
             "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING true",
-            enc(phone_number_id), enc(self.shop), enc(display_phone), tier, webhook_url)
+            enc(phone_number_id), enc(self.shop), enc(display_phone), tier,
+            None if webhook_url is None else enc(webhook_url))
         return bool(done)
 
     async def change(self, phone_number_id: str, *, display_phone: str | None = None,
@@ -64,7 +66,8 @@ class AccountsAdmin:
             "ELSE $6::int END "
             "WHERE shop_id = $1 AND phone_number_id = $2 RETURNING true",
             enc(self.shop), enc(phone_number_id),
-            None if display_phone is None else enc(display_phone), webhook_url, status,
+            None if display_phone is None else enc(display_phone),
+            None if webhook_url is None else enc(webhook_url), status,
             None if tier is None else str(tier))
         return bool(done)
 

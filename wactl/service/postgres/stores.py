@@ -9,7 +9,7 @@ JSON text.  Reads return fresh objects built from rows, so nothing aliases the s
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import asyncpg
@@ -17,6 +17,7 @@ import asyncpg
 from wactl.runtime.effect_codec import effect_from_data, effect_to_data
 from wactl.runtime.effects import SendTemplate
 from wactl.runtime.records import (
+    AiUsage,
     CustomerChange,
     MessageRecord,
     MessageStatus,
@@ -274,6 +275,29 @@ class PostgresRunStore(Bound):
         return [RunStep(dec(r["wa_id"]), dec(r["run_id"]), dec(r["flow"]), dec(r["version"]),
                         dec(r["step"]), dec(r["kind"]), dec(r["outcome"]), r["at"],
                         tuple(dec(c) for c in r["changed"])) for r in rows]
+
+    async def add_usage(self, usage: AiUsage) -> None:
+        await self.db.execute(_ADD_USAGE, self.shop, usage.day, enc(usage.purpose),
+                              enc(usage.agent), enc(usage.model), usage.calls,
+                              usage.prompt_tokens, usage.completion_tokens, usage.cost)
+
+    async def usage(self, since: date) -> list[AiUsage]:
+        rows = await self.db.fetch(
+            "SELECT day, purpose, agent, model, calls, prompt_tokens, completion_tokens, cost "
+            "FROM ai_usage WHERE shop_id = $1 AND day >= $2 "
+            "ORDER BY day, purpose, agent, model", self.shop, since)
+        return [AiUsage(r["day"], dec(r["purpose"]), dec(r["agent"]), dec(r["model"]),
+                        r["calls"], r["prompt_tokens"], r["completion_tokens"], r["cost"])
+                for r in rows]
+
+
+_ADD_USAGE = """
+INSERT INTO ai_usage AS u (shop_id, day, purpose, agent, model, calls, prompt_tokens,
+    completion_tokens, cost) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+ON CONFLICT (shop_id, day, purpose, agent, model) DO UPDATE SET
+    calls = u.calls + EXCLUDED.calls, prompt_tokens = u.prompt_tokens + EXCLUDED.prompt_tokens,
+    completion_tokens = u.completion_tokens + EXCLUDED.completion_tokens,
+    cost = u.cost + EXCLUDED.cost"""
 
 
 # --------------------------------------------------------------------------- timers
