@@ -135,10 +135,32 @@ class IREdge(Node):
 
 def _absent(value: Any) -> bool:
     """A param the author did not give (None, empty, or a part with nothing given):
-    left out of the JSON, so the IR only says what the author said."""
-    if isinstance(value, Node) and is_dataclass(value):
-        return all(_absent(getattr(value, f.name)) for f in fields(value))
-    return value is None or value == [] or value == {}
+    left out of the JSON, so the IR only says what the author said.
+
+    Called by the serializer for every `Omit` field of every step, so the common
+    answers (None, a string) come first and a part's field names are looked up once
+    per class.
+    """
+    if value is None:
+        return True
+    if isinstance(value, Node):
+        names = _field_names(type(value))
+        if names is not None:
+            return all(_absent(getattr(value, name)) for name in names)
+    return bool(value == [] or value == {})
+
+
+_FIELD_NAMES: dict[type[Any], tuple[str, ...] | None] = {}
+
+
+def _field_names(cls: type[Any]) -> tuple[str, ...] | None:
+    """The dataclass field names of `cls` (None when it is not a dataclass), memoised."""
+    try:
+        return _FIELD_NAMES[cls]
+    except KeyError:
+        names = tuple(f.name for f in fields(cls)) if is_dataclass(cls) else None
+        _FIELD_NAMES[cls] = names
+        return names
 
 
 Omit = Annotated[T, Field(exclude_if=_absent)]
