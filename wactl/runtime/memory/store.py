@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from datetime import datetime, timedelta
 from itertools import count
+from types import TracebackType
 from typing import Any
 
 from wactl.compiler.ir import IRFlow
@@ -288,14 +288,7 @@ class MemoryShop:
         self.flow_versions = MemoryFlowVersionStore(tables, shop_id)
 
     def unit(self, wa_id: str) -> AbstractAsyncContextManager[MemoryUnit]:
-        return self._unit(wa_id)
-
-    @asynccontextmanager
-    async def _unit(self, wa_id: str) -> AsyncIterator[MemoryUnit]:
-        async with self.store.lock(self.shop_id, wa_id):
-            tx = self.store.tables.begin()
-            yield MemoryUnit(self.store, self.shop_id, wa_id, tx)
-            tx.commit()
+        return _UnitScope(self.store, self.shop_id, wa_id)
 
     async def cursor(self, flow: str) -> datetime | None:
         at: datetime | None = self.store.tables.kv["cursors"].get((self.shop_id, flow))
@@ -308,6 +301,37 @@ class MemoryShop:
         counts = self.store.tables.kv["left_out"]
         return sum(n for (shop, f), n in counts.items()
                    if shop == self.shop_id and flow in (None, f))
+
+
+class _UnitScope:
+    """`MemoryShop.unit`: the conversation's lock held, committed on a clean exit only.
+
+    A plain class rather than `asynccontextmanager`, whose generator machinery cost as
+    much as the rest of an empty unit (measured in bench/engine.py's conductor rows).
+    """
+
+    __slots__ = ("lock", "shop_id", "store", "tx", "wa_id")
+
+    def __init__(self, store: MemoryStore, shop_id: str, wa_id: str) -> None:
+        self.store, self.shop_id, self.wa_id = store, shop_id, wa_id
+        self.lock: asyncio.Lock | None = None
+        self.tx: Tx | None = None
+
+    async def __aenter__(self) -> MemoryUnit:
+        lock = self.store.lock(self.shop_id, self.wa_id)
+        await lock.acquire()
+        self.lock = lock
+        self.tx = self.store.tables.begin()
+        return MemoryUnit(self.store, self.shop_id, self.wa_id, self.tx)
+
+    async def __aexit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        assert self.lock is not None and self.tx is not None
+        try:
+            if kind is None:
+                self.tx.commit()
+        finally:
+            self.lock.release()
 
 
 class MemoryUnit:
