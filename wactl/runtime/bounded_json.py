@@ -36,7 +36,10 @@ def read_json(text: str, *, max_chars: int = MAX_JSON_CHARS, max_depth: int = MA
     if len(text) > max_chars:
         raise JsonLimit(f"is {len(text):,} characters, over the limit of {max_chars:,}")
     try:
-        value = json.loads(text, parse_constant=_no_constant)
+        if isinstance(text, str) and not text.startswith("\ufeff"):
+            value = _DECODER.decode(text)
+        else:  # bytes, or the BOM `json.loads` refuses with its own message
+            value = json.loads(text, parse_constant=_no_constant)
     except RecursionError:
         raise JsonLimit(f"is nested more than {max_depth} levels deep") from None
     _check_shape(value, max_depth, max_values)
@@ -62,3 +65,7 @@ def _check_shape(value: Any, max_depth: int, max_values: int) -> None:
 
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_no_constant)
+"""Made once: `json.loads` with an option builds a decoder (and its scanner) per call."""
