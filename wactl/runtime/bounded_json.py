@@ -24,6 +24,7 @@ from wactl.runtime.state import MAX_DATA_DEPTH
 MAX_JSON_CHARS = 1_000_000
 MAX_JSON_DEPTH = MAX_DATA_DEPTH
 MAX_JSON_VALUES = 100_000
+_CONTAINER = (dict, list)
 
 
 class JsonLimit(ValueError):
@@ -50,7 +51,7 @@ def _check_shape(value: Any, max_depth: int, max_values: int) -> None:
     """JsonLimit when `value` nests deeper than `max_depth` or holds over `max_values`."""
     count = 1
     todo: list[tuple[dict[str, Any] | list[Any], int]] = []
-    if isinstance(value, dict | list):
+    if isinstance(value, _CONTAINER):
         todo.append((value, 0))
     while todo:
         node, depth = todo.pop()
@@ -60,7 +61,7 @@ def _check_shape(value: Any, max_depth: int, max_values: int) -> None:
         count += len(items)
         if count > max_values:
             raise JsonLimit(f"holds more than {max_values:,} values")
-        todo.extend((item, depth + 1) for item in items if isinstance(item, dict | list))
+        todo.extend((item, depth + 1) for item in items if isinstance(item, _CONTAINER))
 
 
 def _no_constant(name: str) -> Any:

@@ -25,6 +25,8 @@ MAX_DATA_DEPTH = 64
 WaitKind = Literal["ask", "wait", "call", "agent", "ai", "extract"]
 MAX_TRACE = 500
 MAX_HISTORY = 50
+_SEQUENCE = (list, tuple)
+"""Built once: `list | tuple` in `isinstance` makes a union object per call."""
 
 
 @dataclass(slots=True)
@@ -183,7 +185,7 @@ def encode_value(value: Any) -> Any:
         return {"$date": value.isoformat()}
     if isinstance(value, dict):
         return {k: encode_value(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
+    if isinstance(value, _SEQUENCE):
         return [encode_value(v) for v in value]
     return value
 

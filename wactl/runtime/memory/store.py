@@ -34,6 +34,9 @@ from wactl.runtime.memory.tables import Tables, Tx
 from wactl.runtime.ports import UnitOfWork
 from wactl.runtime.records import Account, ClaimedTimer, OutboxEffect, OutboxEntry
 
+REQUESTS = (HttpRequest, AiRequest)
+"""Entries whose answer comes back as an event (a tuple: no union built per check)."""
+
 
 class MemoryStore:
     """Every shop's data; `shop(id)` gives one shop's stores."""
@@ -174,7 +177,7 @@ def remove_entry(tx: Tx, entry_id: int) -> None:
     tx.delete("outbox", entry_id)
     tx.delete("outbox_leases", entry_id)
     tx.delete("outbox_not_before", entry_id)
-    if isinstance(entry.effect, HttpRequest | AiRequest):
+    if isinstance(entry.effect, REQUESTS):
         tx.delete("requests", (*key, entry.effect.request_id))
 
 
@@ -356,7 +359,7 @@ class MemoryUnit:
     async def enqueue(self, effect: OutboxEffect, *, at: datetime,
                       message_id: str = "") -> OutboxEntry:
         entry_id = self.store.next_id()
-        if isinstance(effect, HttpRequest | AiRequest):
+        if isinstance(effect, REQUESTS):
             message_id = effect.request_id
             self.tx.put("requests", (self.shop_id, self.wa_id, message_id), entry_id)
         entry = OutboxEntry(entry_id, self.shop_id, self.wa_id, effect,
