@@ -323,9 +323,14 @@ class _UnitScope:
     async def __aenter__(self) -> MemoryUnit:
         lock = self.store.lock(self.shop_id, self.wa_id)
         await lock.acquire()
+        try:
+            self.tx = self.store.tables.begin()
+            unit = MemoryUnit(self.store, self.shop_id, self.wa_id, self.tx)
+        except BaseException:
+            lock.release()
+            raise
         self.lock = lock
-        self.tx = self.store.tables.begin()
-        return MemoryUnit(self.store, self.shop_id, self.wa_id, self.tx)
+        return unit
 
     async def __aexit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                         tb: TracebackType | None) -> None:
