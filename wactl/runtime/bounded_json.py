@@ -24,6 +24,7 @@ from wactl.runtime.state import MAX_DATA_DEPTH
 MAX_JSON_CHARS = 1_000_000
 MAX_JSON_DEPTH = MAX_DATA_DEPTH
 MAX_JSON_VALUES = 100_000
+_CONTAINER = (dict, list)
 
 
 class JsonLimit(ValueError):
@@ -36,7 +37,10 @@ def read_json(text: str, *, max_chars: int = MAX_JSON_CHARS, max_depth: int = MA
     if len(text) > max_chars:
         raise JsonLimit(f"is {len(text):,} characters, over the limit of {max_chars:,}")
     try:
-        value = json.loads(text, parse_constant=_no_constant)
+        if isinstance(text, str) and not text.startswith("\ufeff"):
+            value = _DECODER.decode(text)
+        else:  # bytes, or the BOM `json.loads` refuses with its own message
+            value = json.loads(text, parse_constant=_no_constant)
     except RecursionError:
         raise JsonLimit(f"is nested more than {max_depth} levels deep") from None
     _check_shape(value, max_depth, max_values)
@@ -47,7 +51,7 @@ def _check_shape(value: Any, max_depth: int, max_values: int) -> None:
     """JsonLimit when `value` nests deeper than `max_depth` or holds over `max_values`."""
     count = 1
     todo: list[tuple[dict[str, Any] | list[Any], int]] = []
-    if isinstance(value, dict | list):
+    if isinstance(value, _CONTAINER):
         todo.append((value, 0))
     while todo:
         node, depth = todo.pop()
@@ -57,8 +61,12 @@ def _check_shape(value: Any, max_depth: int, max_values: int) -> None:
         count += len(items)
         if count > max_values:
             raise JsonLimit(f"holds more than {max_values:,} values")
-        todo.extend((item, depth + 1) for item in items if isinstance(item, dict | list))
+        todo.extend((item, depth + 1) for item in items if isinstance(item, _CONTAINER))
 
 
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_no_constant)
+"""Made once: `json.loads` with an option builds a decoder (and its scanner) per call."""

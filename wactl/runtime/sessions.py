@@ -75,8 +75,10 @@ def on_message(current: Session | None, wa_id: str, direction: Literal["in", "ou
     session the message belongs to."""
     if current is not None and current.status == "active" and not is_stale(current, at, window):
         inbound = at if direction == "in" else current.last_inbound_at
-        return [replace(current, last_message_at=max(at, current.last_message_at),
-                        last_inbound_at=inbound)]
+        latest = max(at, current.last_message_at)
+        if latest is current.last_message_at and inbound is current.last_inbound_at:
+            return [current]  # frozen, and the very same values: `replace` would copy it
+        return [replace(current, last_message_at=latest, last_inbound_at=inbound)]
     ended = [expired(current, window)] if current is not None and current.status == "active" \
         else []
     number = 1 if current is None else current.number + 1

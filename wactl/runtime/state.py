@@ -25,6 +25,8 @@ MAX_DATA_DEPTH = 64
 WaitKind = Literal["ask", "wait", "call", "agent", "ai", "extract"]
 MAX_TRACE = 500
 MAX_HISTORY = 50
+_SEQUENCE = (list, tuple)
+"""Built once: `list | tuple` in `isinstance` makes a union object per call."""
 
 
 @dataclass(slots=True)
@@ -183,7 +185,7 @@ def encode_value(value: Any) -> Any:
         return {"$date": value.isoformat()}
     if isinstance(value, dict):
         return {k: encode_value(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
+    if isinstance(value, _SEQUENCE):
         return [encode_value(v) for v in value]
     return value
 
@@ -256,10 +258,35 @@ def run_to_data(run: Run) -> dict[str, Any]:
         "waiting": None if run.waiting is None else {
             "kind": run.waiting.kind, "id": run.waiting.id, "timer": run.waiting.timer,
             "text": run.waiting.text},
-        "trace": [[t.at.isoformat(), t.flow, t.step, t.kind, t.outcome, t.version,
-                   *t.changed] for t in run.trace],
+        "trace": _trace_rows(run.trace),
         "pins": dict(run.pins),
     }
+
+
+def _trace_rows(trace: list[TraceEntry]) -> list[list[str]]:
+    """The trace as rows; an event's entries share one time, written once per run of
+    entries with the same `at` object (`isoformat` was most of a state's encoding)."""
+    rows: list[list[str]] = []
+    last: datetime | None = None
+    text = ""
+    for t in trace:
+        if t.at is not last:
+            last, text = t.at, t.at.isoformat()
+        rows.append([text, t.flow, t.step, t.kind, t.outcome, t.version, *t.changed])
+    return rows
+
+
+def _trace_entries(rows: list[list[Any]]) -> list[TraceEntry]:
+    """Trace rows back to entries; entries with the same time text share one datetime
+    (immutable), so encoding them again hits `_trace_rows`' shortcut."""
+    entries: list[TraceEntry] = []
+    last_text: str | None = None
+    at = datetime.min
+    for t in rows:
+        if t[0] != last_text:
+            last_text, at = t[0], datetime.fromisoformat(t[0])
+        entries.append(TraceEntry(at, t[1], t[2], t[3], t[4], tuple(t[6:]), t[5]))
+    return entries
 
 
 def state_to_json(state: ConversationState) -> bytes:
@@ -300,7 +327,6 @@ def run_from_data(data: dict[str, Any]) -> Run:
               for f in data["frames"]]
     w = data.get("waiting")
     waiting = None if w is None else Waiting(w["kind"], w["id"], w.get("timer"), w.get("text", ""))
-    trace = [TraceEntry(datetime.fromisoformat(t[0]), t[1], t[2], t[3], t[4], tuple(t[6:]),
-                        t[5]) for t in data.get("trace", [])]
+    trace = _trace_entries(data.get("trace", []))
     return Run(data["id"], data["flow"], datetime.fromisoformat(data["started_at"]), frames,
                waiting, trace, dict(data.get("pins", {})))

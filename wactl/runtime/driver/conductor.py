@@ -54,6 +54,8 @@ from wactl.runtime.tiers import UNLIMITED
 
 log = logging.getLogger("wactl.runtime")
 WINDOW = timedelta(hours=24)
+_ANSWERS = (HttpResult, AiResult)
+_BUSINESS_INITIATED = (ScheduleTick, CustomerEvent, StartFlow)
 
 Verdict = Literal["handled", "duplicate", "unknown_shop", "unknown_request", "stale_timer",
                   "left_out"]
@@ -142,7 +144,7 @@ class Conductor:
 
     async def _precheck(self, u: UnitOfWork, event: Event) -> Verdict | None:
         """Events that must match something stored: a request's answer, a timer."""
-        if isinstance(event, HttpResult | AiResult):
+        if isinstance(event, _ANSWERS):
             return None if await u.complete(event.request_id) else "unknown_request"
         if isinstance(event, TimerFired):
             timer = await u.timers.get(event.wa_id, event.timer_id)
@@ -154,7 +156,7 @@ class Conductor:
     async def _within_tier(self, u: UnitOfWork, shop_id: str, before: ConversationState,
                            event: Event, outcome: Outcome) -> bool:
         """Record a business-initiated reach; False when the tier leaves the customer out."""
-        if not isinstance(event, ScheduleTick | CustomerEvent | StartFlow):
+        if not isinstance(event, _BUSINESS_INITIATED):
             return True
         if _window_open(before, event.at) or not any(
                 isinstance(e, SENDS) for e in outcome.effects):

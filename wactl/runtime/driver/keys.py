@@ -19,6 +19,8 @@ from wactl.runtime.events import (
     TimerFired,
 )
 
+_ANSWERS = (HttpResult, AiResult)
+
 
 def event_key(event: Event) -> str | None:
     """The key of `event`, or None when only the caller can tell (StartFlow, ...)."""
@@ -26,7 +28,7 @@ def event_key(event: Event) -> str | None:
         return f"in:{event.wa_id}:{event.id}" if event.id else None
     if isinstance(event, TimerFired):
         return f"timer:{event.wa_id}:{event.timer_id}:{event.at.isoformat()}"
-    if isinstance(event, HttpResult | AiResult):
+    if isinstance(event, _ANSWERS):
         return f"result:{event.wa_id}:{event.request_id}"
     if isinstance(event, ScheduleTick):
         return f"tick:{event.wa_id}:{event.flow}:{event.at.isoformat()}"

@@ -39,6 +39,8 @@ log = logging.getLogger("wactl.runtime")
 LEVELS = {"info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
 SENDS = (SendText, SendMedia, SendInteractive, SendTemplate)
 CUSTOMER_CHANGES = (TagsChanged, FieldsChanged, ConsentChanged)
+OUTBOUND = (HttpRequest, AiRequest, Publish)
+"""Effects that only go to the outbox (tuples, not `A | B`: no union built per check)."""
 
 
 async def write_effect(u: UnitOfWork, effect: Effect, at: datetime) -> str | None:
@@ -52,7 +54,7 @@ async def write_effect(u: UnitOfWork, effect: Effect, at: datetime) -> str | Non
             effect.to, "out", kind, text, entry.created_at, entry.message_id,
             status="queued", fallback=fallback))
         return entry.message_id
-    if isinstance(effect, HttpRequest | AiRequest | Publish):
+    if isinstance(effect, OUTBOUND):
         await u.enqueue(effect, at=at)
         usage = usage_of(effect, at.astimezone(UTC).date()) if isinstance(
             effect, Publish) else None
