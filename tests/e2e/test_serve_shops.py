@@ -1,9 +1,10 @@
 """Many shops on one `wactl serve`, as a subprocess on PostgreSQL: a second shop connects
 its own number and token through the API and deploys its flows with `wactl deploy`;
 the service answers each shop's customers with that shop's flows, from that shop's
-number, with that shop's token.  A restart on the same files keeps a deploy made
-through the API since.  The encryption keys rotate while webhooks flow: nothing is lost,
-and the service reads the token under the new key once the old one is gone."""
+number (the one the customer wrote to, once it has two), with that number's token.  A
+restart on the same files keeps a deploy made through the API since.  The encryption
+keys rotate while webhooks flow: nothing is lost, and the service reads the token under
+the new key once the old one is gone."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from wactl.service.webhook.signature import sign
 pytestmark = pytest.mark.service
 
 OTHER_NUMBER, OTHER_TOKEN = "200000000000002", "EAAG-other-shop-token"
+SECOND_NUMBER, SECOND_TOKEN = "200000000000003", "EAAG-other-shop-second"
 OTHER_FLOW = """
 flow: welcome
 trigger: {keyword: [hi]}
@@ -112,7 +114,8 @@ async def test_two_shops_are_served_from_their_own_numbers_and_survive_a_restart
     key_file.write_text(Keyring.generate_line("k1") + "\n")
     settings = {"WACTL_ENCRYPTION_KEY_FILE": str(key_file)}
     async with FakeGraph(phone_number_id=PHONE_NUMBER_ID,
-                         numbers={OTHER_NUMBER: OTHER_TOKEN}) as graph:
+                         numbers={OTHER_NUMBER: OTHER_TOKEN,
+                                  SECOND_NUMBER: SECOND_TOKEN}) as graph:
         served = await start_service(served_dir, graph, fresh_database, **settings)
         try:
             key_a, key_b = await _keys(fresh_database)
@@ -133,6 +136,7 @@ async def test_two_shops_are_served_from_their_own_numbers_and_survive_a_restart
             assert b_sent[0] == ("84900000001", "Shop B xin chào!", f"Bearer {OTHER_TOKEN}")
             assert a_sent == [("84900000002", ASKED, f"Bearer {graph.access_token}")]
 
+            await _a_second_number_answers_its_own_customers(served.url, graph, key_b)
             await _bad_deploys_change_nothing(served.url, key_a, key_b, repo_b)
             code, out = await _wactl(repo_a, {"WACTL_API_KEY": key_a}, "deploy",
                                      "--service", served.url)
@@ -147,11 +151,29 @@ async def test_two_shops_are_served_from_their_own_numbers_and_survive_a_restart
             a_sent = await _until(graph, PHONE_NUMBER_ID, 2)
             assert a_sent[1][:2] == ("84900000003", NEW_ASK), a_sent
             assert ("84900000004", "Shop B xin chào!", f"Bearer {OTHER_TOKEN}") in \
-                await _until(graph, OTHER_NUMBER, len(b_sent) + 1)
+                await _until(graph, OTHER_NUMBER, len(b_sent) + 2)
             await _rotate_while_webhooks_flow(served.url, graph, fresh_database, key_file,
                                               repo_b)
         finally:
             await served.stop()
+
+
+async def _a_second_number_answers_its_own_customers(url: str, graph: FakeGraph,
+                                                     key_b: str) -> None:
+    """Shop B connects a second number: a customer who writes to it is answered from it,
+    with its token, and from the first number once they write there."""
+    assert await _api(url, key_b, "POST", "/accounts", {
+        "phone_number_id": SECOND_NUMBER, "access_token": SECOND_TOKEN}) == 201
+    for n in range(200, 260):  # until the routes are read again (every 10 s)
+        assert await _signed(url, _hi(SECOND_NUMBER, "84900000005", n)) == 200
+        if await _until(graph, SECOND_NUMBER, 1, 0.5):
+            break
+    assert _sent(graph, SECOND_NUMBER)[0] == ("84900000005", "Shop B xin chào!",
+                                              f"Bearer {SECOND_TOKEN}")
+    first = len(_sent(graph, OTHER_NUMBER))
+    assert await _signed(url, _hi(OTHER_NUMBER, "84900000005", 300)) == 200
+    assert (await _until(graph, OTHER_NUMBER, first + 1))[first] == (
+        "84900000005", "Shop B xin chào!", f"Bearer {OTHER_TOKEN}")
 
 
 async def _bad_deploys_change_nothing(url: str, key_a: str, key_b: str, repo_b: Path) -> None:

@@ -14,7 +14,7 @@ from wactl.service.postgres.migrate import MIGRATIONS_TABLE, applied, migrations
 TABLES = {"customers", "conversation_states", "messages", "active_runs", "runs", "run_steps",
           "timers", "outbox", "handled_keys", "schedule_cursors", "reach", "left_out", "inbox",
           "sessions", "accounts", "flow_versions", "inbox_heads", "media", "shops", "api_keys",
-          "shop_secrets", "shop_programs", "ai_usage", MIGRATIONS_TABLE}
+          "shop_secrets", "shop_programs", "ai_usage", "customer_numbers", MIGRATIONS_TABLE}
 
 
 def test_the_migrations_ship_in_order_with_the_package() -> None:

@@ -37,6 +37,7 @@ from wactl.compiler.egress import EgressPolicy, project_policy
 from wactl.compiler.ir import Program
 from wactl.runtime.driver import Conductor, Dispatcher
 from wactl.runtime.effects import Publish
+from wactl.runtime.events import Inbound
 from wactl.runtime.inbox import InboxStore
 from wactl.runtime.memory import MemoryStore, SystemClock, UnavailableAiClient
 from wactl.runtime.ports import Account, AiClient, Channel, Clock, HttpClient, Store
@@ -49,6 +50,7 @@ from wactl.service.http_client import AiohttpHttpClient
 from wactl.service.jobs import Jobs, Periodic, Routes
 from wactl.service.keywatch import KeyFileWatch
 from wactl.service.media import MediaJob, MediaStore, MemoryMediaStore, wanted
+from wactl.service.numbers import MemoryNumbers, Numbers, Seen
 from wactl.service.runner import Workers
 from wactl.service.webhook.parse import Malformed, WebhookEvent, parse_webhook
 from wactl.service.webhook.signature import Refused, verify_handshake, verify_signature
@@ -86,19 +88,24 @@ class Service:
     """Inbound media to fetch and fetched (`wactl.service.media`)."""
     api: ApiContext | None = None
     """The management API's database and keys (on PostgreSQL only), served at `/api`."""
+    numbers: Numbers = field(default_factory=MemoryNumbers)
+    """The number each customer of a many-number shop last wrote to (`numbers`)."""
     group: GroupCommit = field(init=False)
     """The webhook handlers' way into the inbox: concurrent bodies written together."""
 
     def __post_init__(self) -> None:
         self.group = GroupCommit(self.inbox)
 
-    async def keep(self, items: list[tuple[str, WebhookEvent]]) -> None:
+    async def keep(self, items: list[tuple[str, WebhookEvent]],
+                   seen: list[Seen] | None = None) -> None:
         """Keep a body's events in the inbox before the 200 (with the bodies of
-        concurrent handlers: one write, each handler awaiting its commit), and note its
-        media for the media job."""
+        concurrent handlers: one write, each handler awaiting its commit), note its
+        media for the media job and the numbers its customers wrote to (`seen`)."""
         now = self.clock.now()
         await self.group.put(list(items), at=now)
         await self.media.want(wanted(list(items), now))
+        if seen:
+            await self.numbers.note(seen, now)
 
     async def close(self) -> None:
         for close in reversed(self.closers):
@@ -137,8 +144,13 @@ async def build_service(config: ServiceConfig, program: Program, *,
         http = AiohttpHttpClient(_policy(program))
         closers.append(http.close)
     ai = ai or await _ai(config, program, closers)
+    numbers: Numbers = MemoryNumbers()
+    if pool is not None:
+        from wactl.service.postgres.numbers import PostgresNumbers
+
+        numbers = PostgresNumbers(pool)
     fleet = Fleet(config, routes, lambda: conductor.engines, LoggedEvents(), ai,
-                  tokens=secrets, channel=channel, http=http)
+                  tokens=secrets, channel=channel, http=http, numbers=numbers)
     closers.append(fleet.close)
     lease = timedelta(seconds=config.lease_seconds)
     owner = f"{socket.gethostname()}-{os.getpid()}"
@@ -154,7 +166,7 @@ async def build_service(config: ServiceConfig, program: Program, *,
         else timedelta(days=config.retention_days),
         extra=await _watches(config, pool, reloader, secrets, closers))
     return Service(config, routes, store, conductor, inbox, workers, clock, closers, ready,
-                   media, api)
+                   media, api, numbers)
 
 
 def _policy(program: Program) -> EgressPolicy:
@@ -336,16 +348,20 @@ async def _webhook(request: web.Request) -> web.Response:
     if isinstance(parsed, Malformed):
         return _answer(400, f"malformed body: {parsed.reason}")
     items: list[tuple[str, WebhookEvent]] = []
+    seen: list[Seen] = []
     for change in parsed.changes:
-        shop, why = service.routes.shop(change.phone_number_id or "")
+        number = change.phone_number_id or ""
+        shop, why = service.routes.shop(number)
         if shop is None:
             if change.events:
                 log.warning("webhook for a number not served (%s)", why, extra={
                     "code": why, "phone_number_id": change.phone_number_id})
             continue
         items += [(shop, event) for event in change.events]
+        if len(service.routes.active(shop)) > 1:  # which of its numbers they wrote to
+            seen += [(shop, e.wa_id, number) for e in change.events if isinstance(e, Inbound)]
     try:
-        await service.keep(items)
+        await service.keep(items, seen)
     except Exception:  # the store is down: WhatsApp must deliver this body again
         log.exception("webhook not stored", extra={"code": "store_down"})
         return _answer(503, "try again")

@@ -1,7 +1,8 @@
 """Each shop's own outside world, in a service that serves many shops in one process.
 
-A shop's messages go out from its own number with its own access token: the first of its
-active numbers (the one `wactl serve` was started with, for its shop), and the token
+A shop's messages go out from its own number with its own access token: the number the
+customer last wrote to (`numbers`, for shops with several), else its main number (the
+one `wactl serve` was started with, for its shop; else the lowest active), and the token
 kept for that number, encrypted (`postgres.secrets`), read again every `TOKEN_EVERY` so
 a token changed through the API is used within seconds; only the start number may fall
 back to `WACTL_ACCESS_TOKEN`.  A shop with no number or no token cannot send yet: its
@@ -25,7 +26,6 @@ from wactl.compiler.ir import Program
 from wactl.runtime.driver import EngineLike, Outside
 from wactl.runtime.effects import SendEffect
 from wactl.runtime.ports import (
-    Account,
     AiClient,
     Channel,
     ChannelError,
@@ -36,6 +36,7 @@ from wactl.service.config import ServiceConfig
 from wactl.service.crypto import CipherError
 from wactl.service.http_client import AiohttpHttpClient
 from wactl.service.jobs import Routes
+from wactl.service.numbers import Numbers
 
 if TYPE_CHECKING:
     from wactl.service.whatsapp.client import GraphClient
@@ -66,20 +67,6 @@ class Refusing:
         raise ChannelError(self.code, f"the shop cannot send: {self.code}", retryable=True)
 
 
-def _senders(accounts: Mapping[str, Account], start: str) -> dict[str, str]:
-    """Each shop's sending number: `start` when it is the shop's and active, else the
-    lowest of its active numbers."""
-    senders: dict[str, str] = {}
-    for number in sorted(accounts):
-        a = accounts[number]
-        if a.status == "active":
-            senders.setdefault(a.shop_id, number)
-    kept = accounts.get(start)
-    if kept is not None and kept.status == "active":
-        senders[kept.shop_id] = start
-    return senders
-
-
 @dataclass
 class Fleet:
     """`ShopWays` for the dispatcher: see the module docstring.  `channel`, `http` and
@@ -98,40 +85,51 @@ class Fleet:
     _fetched: dict[str, tuple[float, str | None]] = field(default_factory=dict)
     _https: dict[EgressPolicy, AiohttpHttpClient] = field(default_factory=dict)
     _ais: dict[tuple[str, str], AiClient] = field(default_factory=dict)
-    _numbers: tuple[object, dict[str, str]] = (None, {})
+    numbers: Numbers | None = None
+    """Which number each customer of a many-number shop last wrote to."""
 
-    async def outside(self, shop_id: str) -> Outside:
+    async def outside(self, shop_id: str, wa_id: str = "") -> Outside:
         program = self._program(shop_id)
         if self.channel is not None:
             channel: Channel = self.channel
             reads = None
         else:
-            graph = await self._graph(shop_id)
+            graph = await self._graph(await self.sender(shop_id, wa_id))
             channel, reads = graph or Refusing(self._why_not(shop_id)), graph
         return Outside(channel, self.http or self._http(program), self._ai(shop_id, program),
                        self.events, reads)
 
     async def fetch(self, shop_id: str, media_id: str) -> tuple[bytes, str, str]:
         """A shop's inbound media file, with its own number's token (`media.Fetch`)."""
-        graph = await self._graph(shop_id)
+        graph = await self._graph(self.number(shop_id))
         if graph is None:
             raise ChannelError(self._why_not(shop_id), retryable=True)
         found = await graph.media(media_id)
         return found.content, found.mime_type, found.sha256
 
     def number(self, shop_id: str) -> str | None:
-        """The number the shop sends from: the start number when it is the shop's, else
-        the first of its active numbers (worked out once per refresh of the routes)."""
-        accounts = self.routes.accounts
-        if self._numbers[0] is not accounts:
-            self._numbers = (accounts, _senders(accounts, self.config.phone_number_id))
-        return self._numbers[1].get(shop_id)
+        """The shop's main number: the start number when it is the shop's, else the
+        lowest of its active numbers."""
+        mine = self.routes.active(shop_id)
+        if self.config.phone_number_id in mine:
+            return self.config.phone_number_id
+        return mine[0] if mine else None
+
+    async def sender(self, shop_id: str, wa_id: str) -> str | None:
+        """The number a reply to `wa_id` leaves from: the one the customer last wrote to
+        (shops with several numbers: one indexed read per send, so a customer who moves
+        to another number is answered there at once) while the shop still serves it,
+        else the main one."""
+        mine = self.routes.active(shop_id)
+        if len(mine) < 2 or self.numbers is None:
+            return self.number(shop_id)
+        noted = await self.numbers.number(shop_id, wa_id)
+        return noted if noted in mine else self.number(shop_id)
 
     def _why_not(self, shop_id: str) -> str:
         return "no_number" if self.number(shop_id) is None else "no_token"
 
-    async def _graph(self, shop_id: str) -> GraphClient | None:
-        number = self.number(shop_id)
+    async def _graph(self, number: str | None) -> GraphClient | None:
         if number is None:
             return None
         token = await self._token(number)

@@ -53,6 +53,18 @@ class Routes:
     """phone_number_id → the account that owns it, as last read from the store."""
 
     accounts: dict[str, Account] = field(default_factory=dict)
+    _active: tuple[object, dict[str, list[str]]] = (None, {})
+
+    def active(self, shop_id: str) -> list[str]:
+        """The shop's active numbers, lowest first (worked out once per refresh)."""
+        if self._active[0] is not self.accounts:
+            by_shop: dict[str, list[str]] = {}
+            for number in sorted(self.accounts):
+                a = self.accounts[number]
+                if a.status == "active":
+                    by_shop.setdefault(a.shop_id, []).append(number)
+            self._active = (self.accounts, by_shop)
+        return self._active[1].get(shop_id, [])
 
     def shop(self, phone_number_id: str) -> tuple[str | None, str]:
         """(shop id, why not) for a number: None with `unknown_number` or

@@ -5,6 +5,7 @@ gets retryable refusals.  Sends go to a fake Graph API that checks number and to
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import pytest
 from fakes.graph_server import FakeGraph
@@ -22,8 +23,10 @@ from wactl.service.crypto import CipherError
 from wactl.service.fleet import TOKEN_EVERY, Fleet
 from wactl.service.http_client import AiohttpHttpClient
 from wactl.service.jobs import Routes
+from wactl.service.numbers import MemoryNumbers
 
 START, OTHER, IDLE = "111", "222", "333"
+T0 = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 
 
 def _program(shop: str, hosts: list[str]) -> Program:
@@ -136,3 +139,29 @@ async def test_calls_go_through_the_shops_own_egress_policy_and_agents() -> None
         assert len(ai.bound_to) == 4
     finally:
         await fleet.close()
+
+
+async def test_a_reply_leaves_from_the_number_the_customer_wrote_to() -> None:
+    second = "444"
+    async with FakeGraph(phone_number_id=START, access_token="start-token",
+                         numbers={OTHER: "beta-token", second: "beta-second"}) as graph:
+        now = [0.0]
+        fleet = _fleet(graph.base_url, Tokens({OTHER: "beta-token", second: "beta-second"}),
+                       {}, now)
+        fleet.routes.accounts = {**fleet.routes.accounts, second: Account(second, "beta")}
+        fleet.numbers = MemoryNumbers()
+        await fleet.numbers.note([("beta", "8402", second), ("alpha", "8401", second)], T0)
+        try:
+            for shop, to in (("beta", "8402"), ("beta", "8403"), ("alpha", "8401")):
+                await (await fleet.outside(shop, to)).channel.send(SendText(to, "x"))
+            sent = [(r.path.split("/")[-2], r.headers["Authorization"]) for r in graph.posts()]
+            assert sent == [(second, "Bearer beta-second"), (OTHER, "Bearer beta-token"),
+                            (START, "Bearer start-token")], "noted, main, one-number shop"
+
+            fleet.routes.accounts = {**fleet.routes.accounts,
+                                     second: Account(second, "beta", status="suspended")}
+            now[0] += TOKEN_EVERY
+            await (await fleet.outside("beta", "8402")).channel.send(SendText("8402", "y"))
+            assert graph.posts()[-1].path.split("/")[-2] == OTHER, "a number no longer served"
+        finally:
+            await fleet.close()

@@ -56,9 +56,10 @@ class Outside:
 class ShopWays(Protocol):
     """A shop's own outside world, in a service that serves many shops at once."""
 
-    async def outside(self, shop_id: str) -> Outside:
-        """The channel, HTTP client, AI and read receipts for `shop_id`'s entries (never
-        raises: a shop that cannot send yet gets a channel whose sends are refused)."""
+    async def outside(self, shop_id: str, wa_id: str) -> Outside:
+        """The channel, HTTP client, AI and read receipts for `shop_id`'s entries of the
+        conversation with `wa_id` (its channel: the number the customer writes to).
+        Never raises: a shop that cannot send yet gets a channel whose sends are refused."""
         ...
 
 
@@ -101,11 +102,11 @@ class Dispatcher:
             found = list(await asyncio.gather(*(gated(entry) for entry in entries)))
         return len(entries), [handled for handled in found if handled is not None]
 
-    async def _ways(self, shop_id: str) -> Outside:
-        """The outside world of the shop's entries (one for all, or each shop's own)."""
+    async def _ways(self, entry: OutboxEntry) -> Outside:
+        """The outside world of the entry (one for all, or its shop's own)."""
         if isinstance(self.outside, Outside):
             return self.outside
-        return await self.outside.outside(shop_id)
+        return await self.outside.outside(entry.shop_id, entry.wa_id)
 
     async def dispatch(self, entry: OutboxEntry) -> Handled | None:
         self.faults.reach("claimed")
@@ -118,7 +119,7 @@ class Dispatcher:
             await self._mark_read(entry, effect)
             return None
         if isinstance(effect, Publish):
-            await (await self._ways(entry.shop_id)).events.publish(effect)
+            await (await self._ways(entry)).events.publish(effect)
             self.faults.reach("carried_out")
             await self.store.done(entry.id)
             self.faults.reach("recorded")
@@ -129,7 +130,7 @@ class Dispatcher:
         """Blue ticks, tried once (the client retries outages itself): a refusal is
         logged and the entry ends, so a missing tick never holds the replies behind it."""
         try:
-            reads = (await self._ways(entry.shop_id)).reads
+            reads = (await self._ways(entry)).reads
             if reads is not None:
                 await reads.mark_read(effect.message_id)
         except ChannelError as err:
@@ -143,7 +144,7 @@ class Dispatcher:
     async def _send(self, entry: OutboxEntry) -> Handled | None:
         assert isinstance(entry.effect, SENDS)
         try:
-            channel = (await self._ways(entry.shop_id)).channel
+            channel = (await self._ways(entry)).channel
             wa_message_id = await channel.send(entry.effect)
         except ChannelError as err:
             return await self._refused(entry, err.code, str(err), err.retryable)
@@ -179,7 +180,7 @@ class Dispatcher:
 
     async def _http(self, entry: OutboxEntry, request: HttpRequest) -> HttpResult:
         try:
-            result = await (await self._ways(entry.shop_id)).http.request(request)
+            result = await (await self._ways(entry)).http.request(request)
         except Exception as exc:  # the port promised not to raise: treat it as no answer
             write_log(entry.wa_id, Log("error", "http_client", f"{type(exc).__name__}: {exc}"),
                       entry.shop_id)
@@ -190,7 +191,7 @@ class Dispatcher:
 
     async def _ai(self, entry: OutboxEntry, request: AiRequest) -> AiResult:
         try:
-            result = await (await self._ways(entry.shop_id)).ai.ask(request)
+            result = await (await self._ways(entry)).ai.ask(request)
         except Exception as exc:  # the port promised not to raise: treat the model as down
             write_log(entry.wa_id, Log("error", "ai_client", f"{type(exc).__name__}: {exc}"),
                       entry.shop_id)

@@ -195,7 +195,8 @@ class Crm:
                                       *args)
             if gone == "DELETE 0":
                 return False
-            for table in ("conversation_states", "active_runs", "runs", "timers", "media"):
+            for table in ("conversation_states", "active_runs", "runs", "timers", "media",
+                          "customer_numbers"):
                 await conn.execute(f"DELETE FROM {table} WHERE shop_id = $1 AND wa_id = $2", *args)
             await conn.execute("UPDATE messages SET body = '', wa_id = $3 "
                                "WHERE shop_id = $1 AND wa_id = $2", *args, pseudonym)
