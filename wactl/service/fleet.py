@@ -84,6 +84,7 @@ class Fleet:
     _graphs: dict[str, GraphClient] = field(default_factory=dict)
     _fetched: dict[str, tuple[float, str | None]] = field(default_factory=dict)
     _https: dict[EgressPolicy, AiohttpHttpClient] = field(default_factory=dict)
+    _by_program: dict[str, AiohttpHttpClient] = field(default_factory=dict)
     _ais: dict[tuple[str, str], AiClient] = field(default_factory=dict)
     numbers: Numbers | None = None
     """Which number each customer of a many-number shop last wrote to."""
@@ -174,12 +175,17 @@ class Fleet:
         return None if engine is None else engine.program
 
     def _http(self, program: Program | None) -> HttpClient:
-        egress = program.project.egress if program is not None else None
-        policy = project_policy(egress.allow_hosts if egress else [],
-                                egress.allow_http if egress else False)
-        client = self._https.get(policy)
+        """The client of the program's egress policy (worked out once per program)."""
+        key = "" if program is None else program.hash
+        client = self._by_program.get(key)
         if client is None:
-            client = self._https[policy] = AiohttpHttpClient(policy)
+            egress = program.project.egress if program is not None else None
+            policy = project_policy(egress.allow_hosts if egress else [],
+                                    egress.allow_http if egress else False)
+            client = self._https.get(policy)
+            if client is None:
+                client = self._https[policy] = AiohttpHttpClient(policy)
+            self._by_program[key] = client
         return client
 
     def _ai(self, shop_id: str, program: Program | None) -> AiClient:
