@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from wactl.service.api.context import ApiContext
     from wactl.service.postgres.secrets import PostgresSecrets
 
-from wactl.compiler.egress import EgressPolicy, project_policy
 from wactl.compiler.ir import Program
 from wactl.runtime.driver import Conductor, Dispatcher
 from wactl.runtime.effects import Publish
@@ -44,7 +43,7 @@ from wactl.runtime.ports import Account, AiClient, Channel, Clock, HttpClient, S
 from wactl.runtime.tiers import UNLIMITED
 from wactl.service.config import ServiceConfig
 from wactl.service.deploys import Deploys, Reloader, StoreDeploys
-from wactl.service.fleet import Fleet
+from wactl.service.fleet import Fleet, program_policy
 from wactl.service.group_commit import GroupCommit
 from wactl.service.http_client import AiohttpHttpClient
 from wactl.service.jobs import Jobs, Periodic, Routes
@@ -141,14 +140,10 @@ async def build_service(config: ServiceConfig, program: Program, *,
     reloader = Reloader(conductor, deploys, {shop_id: program}, config.secrets, secrets)
     await reloader.run_due(clock.now())  # every shop's engine, before the first webhook
     if http is None and channel is not None:  # tests: one client, the start program's egress
-        http = AiohttpHttpClient(_policy(program))
+        http = AiohttpHttpClient(program_policy(program))
         closers.append(http.close)
     ai = ai or await _ai(config, program, closers)
-    numbers: Numbers = MemoryNumbers()
-    if pool is not None:
-        from wactl.service.postgres.numbers import PostgresNumbers
-
-        numbers = PostgresNumbers(pool)
+    numbers = _numbers(pool)
     fleet = Fleet(config, routes, lambda: conductor.engines, LoggedEvents(), ai,
                   tokens=secrets, channel=channel, http=http, numbers=numbers)
     closers.append(fleet.close)
@@ -169,9 +164,12 @@ async def build_service(config: ServiceConfig, program: Program, *,
                    media, api, numbers)
 
 
-def _policy(program: Program) -> EgressPolicy:
-    egress = program.project.egress
-    return project_policy(egress.allow_hosts, egress.allow_http)
+def _numbers(pool: asyncpg.Pool | None) -> Numbers:
+    if pool is None:
+        return MemoryNumbers()
+    from wactl.service.postgres.numbers import PostgresNumbers
+
+    return PostgresNumbers(pool)
 
 
 def _secrets(config: ServiceConfig, pool: asyncpg.Pool | None) -> PostgresSecrets | None:

@@ -50,6 +50,14 @@ class Tokens(Protocol):
     async def token(self, phone_number_id: str) -> str | None: ...
 
 
+def program_policy(program: Program | None) -> EgressPolicy:
+    """The egress policy of a program's `egress:` settings (none: the default policy)."""
+    if program is None:
+        return project_policy([], False)
+    egress = program.project.egress
+    return project_policy(egress.allow_hosts, egress.allow_http)
+
+
 @runtime_checkable
 class Bindable(Protocol):
     """An AI client that can answer for another program's agents (`OpenAiClient`)."""
@@ -179,9 +187,9 @@ class Fleet:
         key = "" if program is None else program.hash
         client = self._by_program.get(key)
         if client is None:
-            egress = program.project.egress if program is not None else None
-            policy = project_policy(egress.allow_hosts if egress else [],
-                                    egress.allow_http if egress else False)
+            if len(self._by_program) >= 10_000:  # deploys over months: forget, work out again
+                self._by_program.clear()
+            policy = program_policy(program)
             client = self._https.get(policy)
             if client is None:
                 client = self._https[policy] = AiohttpHttpClient(policy)
