@@ -16,9 +16,9 @@ retried, HTTP results and AI extractions fed back) through:
 - `transitions`: the `transitions` library's Machine with one state per step
   (`_engine_fsm`).
 
-Targets (issue 3): ours within 5x of the hand-written function per message; cheaper
-per step than `transitions` per transition; at least 10,000 inbound messages per second
-on one core.  A message's cost includes the HTTP/AI answers it leads to.  Timings are
+Targets (issue 7, which loosened issue 3's 5x): the engine within 8x of the hand-written
+function per message; cheaper per step than `transitions` per transition; the unit of
+work with the state through JSON at least 10,000 inbound messages per second on one core.  A message's cost includes the HTTP/AI answers it leads to.  Timings are
 the best of 5 runs (3 with --quick), `gc.collect()` first, implementations interleaved.
 """
 
@@ -38,7 +38,7 @@ if __package__ in (None, ""):  # run as `python bench/engine.py`
 
 from bench import _engine_conv, _engine_fsm, _engine_hand, _measure
 
-RATIO_TARGET = 5.0
+RATIO_TARGET = 8.0
 RATE_TARGET = 10_000.0
 MESSAGES = {False: 20_000, True: 2_000}
 """Inbound messages per timed run and flow: full and --quick."""
