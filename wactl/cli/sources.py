@@ -10,6 +10,7 @@ a terminal, in CI annotations and in golden tests.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     from wactl.dsl import ast
 
 PROJECT_FILE = "wactl.yaml"
+_TEST_KEY = re.compile(r"^['\"]?test['\"]?[ \t]*:", re.MULTILINE)
+"""A top-level `test:` key at the start of a line: what makes a YAML file a test file."""
 SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__"})
 """Directories never searched for flows (besides every hidden directory)."""
 
@@ -172,20 +175,33 @@ def add_project_context(
 ) -> set[str]:
     """Add the rest of the project PATHS belong to; return the keys added only as context.
 
-    Validating one file of a project must resolve its `run`, `link` and `agent` names and
-    read the project's languages, templates and secrets, so the whole project is read;
+    Validating one file of a project must resolve its `run`, `link` and `agent` names,
+    see the other flows' triggers (keyword conflicts, shadowed patterns) and read the
+    project's languages, templates and secrets, so every flow and agent file is read;
     the caller reports only on the files it was asked about (and on `wactl.yaml`).
+    Conversation tests are context only for files that declare tests themselves (two
+    tests sharing a name): nothing a test says changes a flow's or agent's diagnostics,
+    so checking one flow of a project with many tests does not parse them all.
     """
     if project_file is None:
         return set()
     extra, extra_diags = read_sources(project_paths(project_file))
     project_key = display_path(project_file)
     context = {key for key in extra if key not in sources and key != project_key}
-    for key, text in extra.items():
-        sources.setdefault(key, text)
+    if not any(declares_tests(key, text) for key, text in sources.items()):
+        context = {key for key in context if not declares_tests(key, extra[key])}
+    for key in [project_key, *sorted(context)]:
+        if key in extra:
+            sources.setdefault(key, extra[key])
     # a project too large to read is reported whichever of its files was asked about
     diags.extend(d for d in extra_diags if d.span.file == project_key or d.code == "WA113")
     return context
+
+
+def declares_tests(key: str, text: str) -> bool:
+    """True when the file is a conversation test: YAML with a top-level `test:` key (the
+    loader reads such a file as one test and nothing else); a `.flow` file never is."""
+    return not key.endswith(".flow") and _TEST_KEY.search(text) is not None
 
 
 # --------------------------------------------------------------------------- project paths

@@ -97,6 +97,51 @@ def test_project_context_is_read_around_a_named_file(project: Path) -> None:
     assert {Path(k).name for k in context} == {"b.yaml"}  # wactl.yaml is reported on
 
 
+TEST_A = "test: greets\nflow: a\nturns:\n  - user: hi\n"
+TEST_B = "test: greets\nflow: a\nturns:\n  - user: hello\n"
+
+
+def test_tests_are_context_only_for_files_that_declare_tests(project: Path) -> None:
+    """Checking one flow does not parse the project's tests (nothing in them changes a
+    flow's diagnostics); checking a test reads the others (two tests sharing a name)."""
+    write(project, {"wactl.yaml": "shop: s\npaths: {flows: [.]}\n",
+                    "a.yaml": "flow: a\nsteps: []\n", "b.flow": "flow b\n",
+                    "tests/one.yaml": TEST_A, "tests/two.yaml": "'test': x\n",
+                    "tests/three.yaml": TEST_B})
+    for asked, expected in [("a.yaml", {"b.flow"}),
+                            ("tests/one.yaml", {"a.yaml", "b.flow", "tests/two.yaml",
+                                                "tests/three.yaml"})]:
+        found, diags = sources.read_sources([asked])
+        context = sources.add_project_context(found, diags, project / "wactl.yaml")
+        assert context == expected
+        assert set(found) == {asked, "wactl.yaml", *expected}
+
+
+def test_declares_tests_reads_the_top_level_key_only() -> None:
+    assert sources.declares_tests("t.yaml", "# a test\ntest: x\nturns: []\n")
+    assert sources.declares_tests("t.yml", '"test" : x\n')
+    assert not sources.declares_tests("f.yaml", "flow: f\nsteps:\n  - test: no\n")
+    assert not sources.declares_tests("f.yaml", "flow: f\ntests: 3\n")
+    assert not sources.declares_tests("f.flow", "test: x\n")
+
+
+def test_a_duplicate_test_name_across_files_is_still_found(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from wactl.cli import app
+
+    write(project, {"wactl.yaml": "shop: s\nlanguages: [en]\npaths: {flows: [.]}\n",
+                    "a.yaml": "flow: a\ntrigger: {keyword: hi}\nsteps:\n"
+                              "  - id: s\n    send: {vi: chao, en: hi}\n",
+                    "tests/one.yaml": TEST_A, "tests/two.yaml": TEST_B})
+    monkeypatch.chdir(project)
+    result = CliRunner().invoke(app, ["validate", "tests/two.yaml"])
+    assert "WA209" in result.output, result.output
+    result = CliRunner().invoke(app, ["validate", "a.yaml"])
+    assert result.exit_code == 0 and "1 file" in result.output, result.output
+
+
 def test_validating_one_file_resolves_names_across_its_project(
         project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
