@@ -115,8 +115,15 @@ def _root(
 
 
 def main() -> None:
-    """The `wactl` console script; the last line of defence against tracebacks."""
+    """The `wactl` console script; the last line of defence against tracebacks.
+
+    A plain `wactl validate` skips typer's parsing (see `wactl.cli.quick`)."""
+    from wactl.cli import quick
+
     try:
+        plain = quick.plain_validate(sys.argv[1:])
+        if plain is not None:
+            sys.exit(quick.run(plain))
         app()
     except PASSTHROUGH:
         raise

@@ -7,7 +7,7 @@ output must suit both a person (text) and a machine (json, github, sarif).
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -58,6 +58,11 @@ def command(
         "--strict", help="Fail (exit 1) on warnings too.")] = False,
 ) -> None:
     """Check flows, agents and tests; report every problem with file:line:col."""
+    run(paths, fmt, strict)
+
+
+def run(paths: list[str] | None, fmt: OutputFormat, strict: bool) -> NoReturn:
+    """The command's work; `wactl.cli.quick` calls it without typer for plain arguments."""
     missing = usage_error_for_missing(paths or [])
     if missing:
         if fmt is OutputFormat.TEXT:
