@@ -18,8 +18,9 @@ retried, HTTP results and AI extractions fed back) through:
 
 Targets (issue 7, which loosened issue 3's 5x): the engine within 8x of the hand-written
 function per message; cheaper per step than `transitions` per transition; the unit of
-work with the state through JSON at least 10,000 inbound messages per second on one core.  A message's cost includes the HTTP/AI answers it leads to.  Timings are
-the best of 5 runs (3 with --quick), `gc.collect()` first, implementations interleaved.
+work with the state through JSON at least 10,000 inbound messages per second on one
+core.  A message's cost includes the HTTP/AI answers it leads to.  Timings are the best
+of 5 runs (3 with --quick), `gc.collect()` first, implementations interleaved.
 """
 
 from __future__ import annotations

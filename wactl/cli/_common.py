@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, NoReturn
 
-import typer
-
 from wactl.cli import sources as src
 from wactl.cli.exit_codes import ExitCode
 from wactl.diagnostics import Diagnostic, DiagnosticBag
@@ -45,13 +43,19 @@ def use_color(stream: object = None) -> bool:
 
 
 def finish(code: ExitCode) -> NoReturn:
-    """End the command with `code` (typer turns this into the process exit status)."""
-    raise typer.Exit(int(code))
+    """End the command with `code`, the process exit status.
+
+    `SystemExit` rather than typer's `Exit`: this module is also used without typer
+    (`wactl.cli.quick`), and typer lets `SystemExit` through unchanged.
+    """
+    raise SystemExit(int(code))
 
 
 def echo(text: str, err: bool = False) -> None:
     """Print already-rendered text as is (colour was decided when rendering it)."""
-    typer.echo(text, nl=False, err=err, color=True)
+    stream = sys.stderr if err else sys.stdout
+    stream.write(text)
+    stream.flush()
 
 
 def print_diagnostics(diags: Sequence[Diagnostic], sources: dict[str, str],

@@ -6,9 +6,10 @@ start-up is most of its cost.  typer coerces each parameter through a pydantic
 machinery is imported and warmed for it): more than checking a small file takes.
 The arguments `validate` takes are few, so the plain forms (paths, `--strict`,
 `--format`/`-f` with one of its choices) are read here and go straight to
-`validate.run`, the very function the typer command calls.  Anything else (`--help`,
-an unknown option, a bad choice, `--`) returns None and typer parses it as before, so
-its help and its error messages stay the only ones.  `tests/unit/cli/test_quick.py`
+`validation.run`, the very function the typer command calls (typer is not even
+imported).  Anything else (`--help`, an unknown option, a bad choice, `--`) returns
+None and typer parses it as before, so its help and its error messages stay the only
+ones.  `tests/unit/cli/test_quick.py`
 checks that both ways give the same output and exit code.
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NoReturn
 
 FORMATS = ("text", "json", "github", "sarif")
 """The values of `--format` (`_common.OutputFormat`; a test keeps the two equal)."""
@@ -55,14 +57,9 @@ def plain_validate(argv: Sequence[str]) -> Plain | None:
     return Plain(paths, fmt, strict)
 
 
-def run(plain: Plain) -> int:
-    """Run the plain call; the exit code (the command ends by raising typer's `Exit`)."""
-    import typer
-
-    from wactl.cli import validate
+def run(plain: Plain) -> NoReturn:
+    """Run the plain call; it ends the process with the command's exit code."""
+    from wactl.cli import validation
     from wactl.cli._common import OutputFormat
 
-    try:
-        validate.run(plain.paths or None, OutputFormat(plain.fmt), plain.strict)
-    except typer.Exit as done:
-        return int(done.exit_code)
+    validation.run(plain.paths or None, OutputFormat(plain.fmt), plain.strict)

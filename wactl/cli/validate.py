@@ -2,50 +2,20 @@
 
 This is the command CI runs on every push, so it must be fast (only the dsl and the
 compiler are imported; never the service's aiohttp/asyncpg/redis/openai) and its
-output must suit both a person (text) and a machine (json, github, sarif).
+output must suit both a person (text) and a machine (json, github, sarif).  The work
+is in `validation`; this module is its typer face.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
-from wactl.cli._common import (
-    Compiled,
-    OutputFormat,
-    echo,
-    finish,
-    print_diagnostics,
-    read_and_compile,
-    summary_of,
-    usage_error_for_missing,
-    use_color,
-)
-from wactl.cli.exit_codes import ExitCode
-from wactl.diagnostics import Diagnostic
+from wactl.cli._common import OutputFormat
+from wactl.cli.validation import exit_code, render, run
 
-
-def render(compiled: Compiled, fmt: OutputFormat, strict: bool) -> str:
-    """The whole report in the chosen format."""
-    from wactl.cli import render as r
-
-    diags = compiled.diagnostics
-    summary = summary_of(compiled)
-    if fmt is OutputFormat.JSON:
-        return r.render_json(diags, summary, strict)
-    if fmt is OutputFormat.GITHUB:
-        return r.render_github(diags)
-    if fmt is OutputFormat.SARIF:
-        return r.render_sarif(diags)
-    return r.render_text(diags, compiled.sources, summary, color=use_color())
-
-
-def exit_code(compiled: Compiled, strict: bool) -> ExitCode:
-    """1 when errors were found, or warnings under --strict; else 0."""
-    severities = {d.severity.value for d in compiled.diagnostics}
-    failed = "error" in severities or (strict and "warning" in severities)
-    return ExitCode.INVALID if failed else ExitCode.OK
+__all__ = ["command", "exit_code", "render", "run"]
 
 
 def command(
@@ -59,24 +29,3 @@ def command(
 ) -> None:
     """Check flows, agents and tests; report every problem with file:line:col."""
     run(paths, fmt, strict)
-
-
-def run(paths: list[str] | None, fmt: OutputFormat, strict: bool) -> NoReturn:
-    """The command's work; `wactl.cli.quick` calls it without typer for plain arguments."""
-    missing = usage_error_for_missing(paths or [])
-    if missing:
-        if fmt is OutputFormat.TEXT:
-            print_diagnostics(missing, {})
-        else:
-            echo(render(_empty_with(missing), fmt, strict))
-        finish(ExitCode.USAGE)
-    compiled = read_and_compile(paths, lower=False)
-    echo(render(compiled, fmt, strict))
-    finish(exit_code(compiled, strict))
-
-
-def _empty_with(diags: list[Diagnostic]) -> Compiled:
-    """A report holding only `diags` (for a usage error in a machine-readable format)."""
-    from wactl.compiler import compile_project
-
-    return Compiled({}, diags, compile_project({}, lower=False), 0, set())

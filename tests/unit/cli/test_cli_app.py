@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from typer.testing import CliRunner
 
@@ -20,15 +22,19 @@ def test_unknown_command_is_a_usage_error() -> None:
     assert result.exit_code == ExitCode.USAGE
 
 
-def test_main_turns_a_stray_exception_into_exit_3(monkeypatch: pytest.MonkeyPatch,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    import wactl.cli
-
-    def explode() -> None:
+@pytest.mark.parametrize(("argv", "target"), [
+    (["compile"], "wactl.cli.typer_app.app"),
+    (["validate", "x.yaml"], "wactl.cli.validation.run"),  # the quick path (no typer)
+])
+def test_main_turns_a_stray_exception_into_exit_3(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        argv: list[str], target: str) -> None:
+    def explode(*args: object) -> None:
         raise ValueError("outside any command")
 
     monkeypatch.delenv("WACTL_DEBUG", raising=False)
-    monkeypatch.setattr(wactl.cli, "app", explode)
+    monkeypatch.setattr(sys, "argv", ["wactl", *argv])
+    monkeypatch.setattr(target, explode)
     with pytest.raises(SystemExit) as exit_info:
         main()
     assert exit_info.value.code == ExitCode.INTERNAL
