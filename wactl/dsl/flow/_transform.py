@@ -269,7 +269,8 @@ class FlowTransformer:
         span = Span(self.ctx.file, (tok.line or 1) + off, col, (tok.end_line or 1) + off,
                     (tok.end_column or col) - 1)
         step = build_step(self, step_id, span, c[1], clauses)
-        step.unsure = self.ctx.settle()
+        if self.ctx.settle():  # False is the default: a model's setattr is not free
+            step.unsure = True
         return step
 
     # ------------------------------------------------------------------ flows and triggers
