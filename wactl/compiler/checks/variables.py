@@ -171,17 +171,22 @@ def _assignments(graph: FlowGraph) -> tuple[dict[str, list[str]], set[str]]:
     maybe: set[str] = set()
     for step in graph.flow.steps:
         maybe.update(_step_assigns(step))
-        if isinstance(step, ast.AskStep):
+        if step.kind == "ask" and isinstance(step, ast.AskStep):
             maybe.update(step.extract)
     return must, maybe
 
 
 def _step_assigns(step: ast.Step) -> list[str]:
-    if isinstance(step, ast.SetStep):
+    kind = step.kind  # a string comparison first: see `_walk.step_texts`
+    if kind == "set" and isinstance(step, ast.SetStep):
         return list(step.set)
-    if isinstance(step, ast.AskStep | ast.CallStep | ast.RunStep) and step.save:
+    if kind in _SAVING and isinstance(step, ast.AskStep | ast.CallStep | ast.RunStep) \
+            and step.save:
         return [step.save]
     return []
+
+
+_SAVING = frozenset({"ask", "call", "run"})
 
 
 def _regex_groups(trigger: ast.Trigger | None) -> set[str]:
