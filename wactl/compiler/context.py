@@ -10,15 +10,12 @@ expression and template sites are listed once (`step_sites()`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from wactl.compiler import _walk
 from wactl.compiler.graph import FlowGraph
 from wactl.diagnostics import DiagnosticBag
 from wactl.dsl import ast
-
-if TYPE_CHECKING:
-    from wactl.dsl.expr import ExprNode, TemplateNode
+from wactl.dsl.expr import ExprNode, TemplateNode, parse_expr, parse_template
 
 
 @dataclass
@@ -46,31 +43,31 @@ class Context:
     def expr(self, node: ast.Expr) -> ExprNode | None:
         """The parsed expression (None when it has syntax errors, reported once)."""
         key = id(node)
-        if key not in self._exprs:
-            from wactl.dsl.expr import parse_expr
-
-            parsed, diags = parse_expr(node.src, node.span)
+        if key in self._exprs:
+            return self._exprs[key]
+        parsed, diags = parse_expr(node.src, node.span)
+        if diags:
             self.bag.extend(diags)
-            self._exprs[key] = parsed
-        return self._exprs[key]
+        self._exprs[key] = parsed
+        return parsed
 
     def template(self, node: ast.Template) -> TemplateNode | None:
         """The parsed template (None when it has syntax errors, reported once)."""
         key = id(node)
-        if key not in self._templates:
-            from wactl.dsl.expr import parse_template
-
-            parsed, diags = parse_template(node.src, node.span)
+        if key in self._templates:
+            return self._templates[key]
+        parsed, diags = parse_template(node.src, node.span)
+        if diags:
             self.bag.extend(diags)
-            self._templates[key] = parsed
-        return self._templates[key]
+        self._templates[key] = parsed
+        return parsed
 
     def step_sites(self, step: ast.Step) -> list[_walk.Site]:
         """`_walk.step_sites(step)`, walked once per compile however many checks ask."""
         key = id(step)
         sites = self._sites.get(key)
         if sites is None:
-            sites = self._sites[key] = list(_walk.step_sites(step))
+            sites = self._sites[key] = _walk.step_sites(step)
         return sites
 
     def flow_sites(self, flow: ast.Flow) -> list[_walk.Site]:

@@ -24,6 +24,7 @@ class FlowGraph:
     steps: dict[str, ast.Step] = field(default_factory=dict)
     order: list[str] = field(default_factory=list)
     succ: dict[str, list[Edge]] = field(default_factory=dict)
+    _reachable: set[str] | None = field(default=None, repr=False, compare=False)
 
     @property
     def entry(self) -> str | None:
@@ -47,8 +48,14 @@ class FlowGraph:
                 for sid, edges in self.succ.items()}
 
     def reachable(self) -> set[str]:
-        """The steps a run can ever enter, through any edge, from the entry."""
-        return reachable([self.entry], self.targets()) if self.entry else set()
+        """The steps a run can ever enter, through any edge, from the entry.
+
+        Worked out once: a graph does not change after `build_graph`, and several check
+        families ask.  Callers must not change the set.
+        """
+        if self._reachable is None:
+            self._reachable = reachable([self.entry], self.targets()) if self.entry else set()
+        return self._reachable
 
 
 def build_graph(flow: ast.Flow) -> FlowGraph:

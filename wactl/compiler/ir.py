@@ -75,20 +75,35 @@ class Hashed(Generic[H]):
 
 
 def hashed_node(node: H) -> Hashed[H]:
-    """`node` hashed as `with_hash` does, encoding it only once.
+    """`node` hashed as `with_hash` does, encoding it only once (see `_spliced`)."""
+    text, digest = _spliced(node.to_data())
+    return Hashed(node.model_copy(update={"hash": digest}), text)
+
+
+def hashed_data(model: type[H], data: dict[str, Any]) -> Hashed[H]:
+    """The node of `model` whose canonical data (`to_data()`, no `hash`) is `data`, hashed.
+
+    Lowering makes the data first: it is encoded once, and pydantic builds the node from
+    it with the hash set, as reading the IR back does; no dump of the built node.
+    """
+    text, digest = _spliced(data)
+    return Hashed(model.model_validate({**data, "hash": digest}), text)
+
+
+def _spliced(body: dict[str, Any]) -> tuple[str, str]:
+    """The canonical JSON of `body` with its `hash` set to the hash of the rest, and that hash.
 
     Canonical JSON sorts keys, so the text with the hash is the keys before "hash",
     then the hash, then the keys after it: both texts are spliced from the same two
     encoded halves instead of encoding the body twice.
     """
-    body = node.to_data()
     head = canonical_json({k: v for k, v in body.items() if k < "hash"})[:-1]
     tail = canonical_json({k: v for k, v in body.items() if k > "hash"})[1:]
     inner = "," if len(head) > 1 and len(tail) > 1 else ""
     digest = hashlib.sha256(f"{head}{inner}{tail}".encode()).hexdigest()
     text = (head + ("," if len(head) > 1 else "") + f'"hash":"{digest}"'
             + ("," if len(tail) > 1 else "") + tail)
-    return Hashed(node.model_copy(update={"hash": digest}), text)
+    return text, digest
 
 
 # --------------------------------------------------------------------------- flows

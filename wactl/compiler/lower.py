@@ -1,10 +1,13 @@
 """AST → IR: one small function per step kind, dispatched on the step's type.
 
 Only called when the checks found no errors, so every target exists and ids are
-unique.  Lowering builds the typed IR models of `wactl.compiler.ir` (one per step kind,
-with its own params), so mypy checks this side of the compiler/runtime contract as it
-checks the engine's.  Every param is passed, given or not: a model leaves the ones not
-given (None, empty) out of its JSON, so the IR only says what the author said.
+unique.  Each flow is lowered straight to its canonical JSON-shaped data (the dict
+`IRFlow.to_data()` would give): a param the author did not give (None, empty) is left
+out, so the IR only says what the author said.  That one dict is encoded once for the
+hash and the program's text, and pydantic builds the typed IR models of
+`wactl.compiler.ir` from it (in Rust, as `Program.from_json` does), which also checks
+this side of the compiler/runtime contract against the models on every compile.
+Building the models in Python first and dumping them again cost twice as much.
 
 A message is {text, image, document, audio, video, caption, buttons, list}; a
 customer-facing text is a template string, or {language: template} when per-language.
@@ -12,8 +15,8 @@ customer-facing text is a template string, or {language: template} when per-lang
 
 from __future__ import annotations
 
-from functools import singledispatch
-from typing import Any, TypedDict
+from collections.abc import Callable
+from typing import Any
 
 from pydantic import TypeAdapter
 
@@ -21,10 +24,11 @@ from wactl.compiler import ir
 from wactl.compiler.checks.triggers import normalise
 from wactl.compiler.context import Context
 from wactl.compiler.graph import FlowGraph
-from wactl.compiler.ir import IREdge, Program, hashed_node
+from wactl.compiler.ir import Program, hashed_data, hashed_node
 from wactl.dsl import ast
 
 _JSON: TypeAdapter[Any] = TypeAdapter(Any)
+Data = dict[str, Any]
 
 
 def lower_program(ctx: Context) -> Program:
@@ -33,7 +37,8 @@ def lower_program(ctx: Context) -> Program:
     Each flow and agent is encoded once, for its hash; that text is reused for the
     bundle's hash and `to_json()` (see `Program.build`).
     """
-    flows = [hashed_node(lower_flow(ctx.flows[fid], ctx.graphs[fid])) for fid in sorted(ctx.flows)]
+    flows = [hashed_data(ir.IRFlow, flow_data(ctx.flows[fid], ctx.graphs[fid]))
+             for fid in sorted(ctx.flows)]
     agents = [hashed_node(lower_agent(ctx.agents[aid])) for aid in sorted(ctx.agents)]
     return Program.build(lower_project(ctx.project), flows, agents)
 
@@ -50,15 +55,25 @@ def lower_project(project: ast.Project) -> ir.IRProject:
 
 
 def lower_flow(flow: ast.Flow, graph: FlowGraph) -> ir.IRFlow:
-    steps = {sid: lower_step(graph.steps[sid], graph) for sid in graph.order}
-    return ir.IRFlow(id=flow.id, title=flow.title, description=flow.description,
-                     priority=flow.priority or 0, trigger=lower_trigger(flow.trigger),
-                     vars=_jsonable(flow.vars), rule=flow.rule, entry=graph.entry, steps=steps)
+    """The IR of one flow, without its hash (see `lower_program`)."""
+    return ir.IRFlow.model_validate(flow_data(flow, graph))
 
 
-def lower_step(step: ast.Step, graph: FlowGraph) -> ir.AnyStep:
-    edges = [IREdge(to=e.target, kind=e.kind, label=e.label) for e in graph.succ[step.id]]
-    return step_node(step, Head(when=_expr(step.when), max_visits=step.max_visits, edges=edges))
+def flow_data(flow: ast.Flow, graph: FlowGraph) -> Data:
+    """The canonical data of one flow: what `IRFlow.to_data()` gives, hash left out."""
+    trigger = lower_trigger(flow.trigger)
+    return {"id": flow.id, "title": flow.title, "description": flow.description,
+            "priority": flow.priority or 0,
+            "trigger": None if trigger is None else trigger.to_data(),
+            "vars": _jsonable(flow.vars), "rule": flow.rule, "entry": graph.entry,
+            "steps": {sid: step_data(graph.steps[sid], graph) for sid in graph.order}}
+
+
+def step_data(step: ast.Step, graph: FlowGraph) -> Data:
+    """One step's data: kind, `when`, `max_visits`, edges and its kind's params."""
+    edges = [{"to": e.target, "kind": e.kind, "label": e.label} for e in graph.succ[step.id]]
+    return {"kind": step.kind, "when": _expr(step.when), "max_visits": step.max_visits,
+            "edges": edges, "params": _params(step)}
 
 
 # --------------------------------------------------------------------------- leaves
@@ -75,6 +90,12 @@ def _jsonable(value: Any) -> Any:
     return _JSON.dump_python(value, mode="json")
 
 
+def _given(data: Data, key: str, value: Any) -> None:
+    """Set an optional param only when the author gave it (`ir.Omit`: not None or empty)."""
+    if value is not None and value != [] and value != {}:
+        data[key] = value
+
+
 def _expr(node: ast.Expr | None) -> str | None:
     return None if node is None else node.src
 
@@ -86,9 +107,10 @@ def _tpl(node: ast.Template | None) -> str | None:
 def _text(node: ast.Text | None) -> ir.Text | None:
     if node is None:
         return None
-    if node.is_plain:
-        return node.variants[""].src
-    return {lang: tpl.src for lang, tpl in sorted(node.variants.items())}
+    variants = node.variants
+    if len(variants) == 1 and "" in variants:
+        return variants[""].src
+    return {lang: tpl.src for lang, tpl in sorted(variants.items())}
 
 
 def _float(value: float | None) -> float | None:
@@ -100,33 +122,58 @@ def _seconds(node: ast.Duration | None) -> int | None:
     return None if node is None else node.seconds
 
 
-def _message(msg: ast.Message) -> ir.IRMessage:
-    return ir.IRMessage(
-        text=_text(msg.text), image=_tpl(msg.image), document=_tpl(msg.document),
-        audio=_tpl(msg.audio), video=_tpl(msg.video), caption=_text(msg.caption),
-        buttons=[b for b in map(_text, msg.buttons) if b is not None],
-        list_=_list_menu(msg.list_) if msg.list_ is not None else None)
+def _message(msg: ast.Message) -> Data:
+    data: Data = {}
+    _given(data, "text", _text(msg.text))
+    if msg.image is not None:
+        data["image"] = msg.image.src
+    if msg.document is not None:
+        data["document"] = msg.document.src
+    if msg.audio is not None:
+        data["audio"] = msg.audio.src
+    if msg.video is not None:
+        data["video"] = msg.video.src
+    _given(data, "caption", _text(msg.caption))
+    _given(data, "buttons", [b for b in map(_text, msg.buttons) if b is not None])
+    if msg.list_ is not None:
+        _given(data, "list", _list_menu(msg.list_))
+    return data
 
 
-def _list_menu(menu: ast.ListMenu) -> ir.IRListMenu:
-    sections = [ir.IRListSection(title=_text(s.title), rows=[
-        ir.IRListRow(id=r.id, title=_text(r.title), description=_text(r.description))
-        for r in s.rows]) for s in menu.sections]
-    return ir.IRListMenu(button=_text(menu.button), sections=sections)
+def _list_menu(menu: ast.ListMenu) -> Data:
+    """The list's data; empty (so left out) when it has neither a button nor sections."""
+    button, sections = _text(menu.button), [_section(s) for s in menu.sections]
+    if (button is None or button == {}) and not sections:
+        return {}
+    return {"button": button, "sections": sections}
 
 
-def _template_ref(ref: ast.TemplateRef) -> ir.IRTemplateRef:
-    return ir.IRTemplateRef(name=ref.name, language=ref.language,
-                            params=[p.src for p in ref.params])
+def _section(section: ast.ListSection) -> Data:
+    data: Data = {}
+    _given(data, "title", _text(section.title))
+    _given(data, "rows", [_row(r) for r in section.rows])
+    return data
 
 
-def _fallback(ref: ast.TemplateRef | None) -> ir.IRTemplateRef | None:
-    return None if ref is None else _template_ref(ref)
+def _row(row: ast.ListRow) -> Data:
+    data: Data = {"id": row.id}
+    _given(data, "title", _text(row.title))
+    _given(data, "description", _text(row.description))
+    return data
 
 
-def _assignments(pairs: dict[str, Any]) -> list[ir.IRAssign]:
+def _template_ref(ref: ast.TemplateRef) -> Data:
+    data: Data = {"name": ref.name}
+    _given(data, "language", ref.language)
+    _given(data, "params", [p.src for p in ref.params])
+    return data
+
+
+def _assignments(pairs: dict[str, Any]) -> Data:
     """Ordered assignments: `set: {a: 1, b: a + 1}` reads `a` after setting it."""
-    return [ir.IRAssign(name=name, value=node.src) for name, node in pairs.items()]
+    data: Data = {}
+    _given(data, "assign", [{"name": name, "value": node.src} for name, node in pairs.items()])
+    return data
 
 
 # --------------------------------------------------------------------------- triggers
@@ -150,123 +197,137 @@ def lower_trigger(trigger: ast.Trigger | None) -> ir.AnyTrigger | None:
 
 
 # --------------------------------------------------------------------------- steps
+# One function per kind: the params of `ir.IR<Kind>Params` as data, absent ones left out.
 
 
-class Head(TypedDict):
-    """What every step has besides its params."""
-
-    when: str | None
-    max_visits: int | None
-    edges: list[IREdge]
-
-
-@singledispatch
-def step_node(step: ast.StepBase, h: Head) -> ir.AnyStep:
-    """The typed IR step of an AST step: one model per kind (see `wactl.compiler.ir`)."""
-    raise TypeError(f"no IR step for {type(step).__name__}")
+def _send(step: ast.SendStep) -> Data:
+    data: Data = {}
+    _given(data, "message", _message(step.send))
+    if step.fallback_template is not None:
+        data["fallback_template"] = _template_ref(step.fallback_template)
+    return data
 
 
-@step_node.register
-def _goto(step: ast.GotoStep, h: Head) -> ir.AnyStep:
-    return ir.IRGotoStep(**h)
+def _template(step: ast.TemplateStep) -> Data:
+    return {"template": _template_ref(step.template)}
 
 
-@step_node.register
-def _send(step: ast.SendStep, h: Head) -> ir.AnyStep:
-    return ir.IRSendStep(**h, params=ir.IRSendParams(
-        message=_message(step.send), fallback_template=_fallback(step.fallback_template)))
+def _ask(step: ast.AskStep) -> Data:
+    data: Data = {"expect": step.expect or "text",
+                  "retries": 2 if step.retries is None else step.retries}
+    _given(data, "message", _message(step.ask))
+    _given(data, "save", step.save)
+    _given(data, "retry_message", _text(step.retry_message))
+    _given(data, "validate", _expr(step.validate_))
+    _given(data, "extract", dict(sorted(step.extract.items())))
+    _given(data, "timeout", _seconds(step.timeout))
+    return data
 
 
-@step_node.register
-def _template(step: ast.TemplateStep, h: Head) -> ir.AnyStep:
-    return ir.IRTemplateStep(**h, params=ir.IRTemplateParams(
-        template=_template_ref(step.template)))
+def _branch(step: ast.BranchStep) -> Data:
+    data: Data = {}
+    _given(data, "arms", [{"if": arm.if_.src, "goto": arm.goto} for arm in step.branch])
+    _given(data, "else", step.else_)
+    return data
 
 
-@step_node.register
-def _ask(step: ast.AskStep, h: Head) -> ir.AnyStep:
-    return ir.IRAskStep(**h, params=ir.IRAskParams(
-        message=_message(step.ask), expect=step.expect or "text", save=step.save,
-        retries=2 if step.retries is None else step.retries,
-        retry_message=_text(step.retry_message), validate_=_expr(step.validate_),
-        extract=dict(sorted(step.extract.items())), timeout=_seconds(step.timeout)))
+def _set(step: ast.SetStep) -> Data:
+    return _assignments(step.set)
 
 
-@step_node.register
-def _branch(step: ast.BranchStep, h: Head) -> ir.AnyStep:
-    arms = [ir.IRArm(if_=arm.if_.src, goto=arm.goto) for arm in step.branch]
-    return ir.IRBranchStep(**h, params=ir.IRBranchParams(arms=arms, else_=step.else_))
+def _tag(step: ast.TagStep) -> Data:
+    data: Data = {}
+    _given(data, "tags", list(step.tag))
+    return data
 
 
-@step_node.register
-def _set(step: ast.SetStep, h: Head) -> ir.AnyStep:
-    return ir.IRSetStep(**h, params=ir.IRAssignParams(assign=_assignments(step.set)))
+def _untag(step: ast.UntagStep) -> Data:
+    data: Data = {}
+    _given(data, "tags", list(step.untag))
+    return data
 
 
-@step_node.register
-def _tag(step: ast.TagStep, h: Head) -> ir.AnyStep:
-    return ir.IRTagStep(**h, params=ir.IRTagsParams(tags=list(step.tag)))
+def _field(step: ast.FieldStep) -> Data:
+    return _assignments(step.field)
 
 
-@step_node.register
-def _untag(step: ast.UntagStep, h: Head) -> ir.AnyStep:
-    return ir.IRUntagStep(**h, params=ir.IRTagsParams(tags=list(step.untag)))
+def _consent(step: ast.ConsentStep) -> Data:
+    return {"consent": step.consent}
 
 
-@step_node.register
-def _field(step: ast.FieldStep, h: Head) -> ir.AnyStep:
-    return ir.IRFieldStep(**h, params=ir.IRAssignParams(assign=_assignments(step.field)))
-
-
-@step_node.register
-def _consent(step: ast.ConsentStep, h: Head) -> ir.AnyStep:
-    return ir.IRConsentStep(**h, params=ir.IRConsentParams(consent=step.consent))
-
-
-@step_node.register
-def _call(step: ast.CallStep, h: Head) -> ir.AnyStep:
+def _call(step: ast.CallStep) -> Data:
     req = step.call
-    request = ir.IRRequest(
-        method=req.method.upper(), url=req.url.src,
-        headers={k: v.src for k, v in sorted(req.headers.items())},
-        timeout=_seconds(req.timeout), retries=req.retries,
-        body=None if req.body is None else _jsonable(req.body))  # `{}` is still a body
-    return ir.IRCallStep(**h, params=ir.IRCallParams(request=request, save=step.save))
+    request: Data = {"method": req.method.upper(), "url": req.url.src}
+    _given(request, "headers", {k: v.src for k, v in sorted(req.headers.items())})
+    _given(request, "timeout", _seconds(req.timeout))
+    _given(request, "retries", req.retries)
+    if req.body is not None:  # `{}` is still a body
+        request["body"] = _jsonable(req.body)
+    data: Data = {"request": request}
+    _given(data, "save", step.save)
+    return data
 
 
-@step_node.register
-def _wait(step: ast.WaitStep, h: Head) -> ir.AnyStep:
-    return ir.IRWaitStep(**h, params=ir.IRWaitParams(seconds=_seconds(step.wait),
-                                                     until=_expr(step.until)))
+def _wait(step: ast.WaitStep) -> Data:
+    data: Data = {}
+    _given(data, "seconds", _seconds(step.wait))
+    _given(data, "until", _expr(step.until))
+    return data
 
 
-@step_node.register
-def _agent(step: ast.AgentStep, h: Head) -> ir.AnyStep:
-    return ir.IRAgentStep(**h, params=ir.IRAgentParams(
-        agent=step.agent, until=_expr(step.until), max_turns=step.max_turns))
+def _agent(step: ast.AgentStep) -> Data:
+    data: Data = {"agent": step.agent}
+    _given(data, "until", _expr(step.until))
+    _given(data, "max_turns", step.max_turns)
+    return data
 
 
-@step_node.register
-def _handoff(step: ast.HandoffStep, h: Head) -> ir.AnyStep:
-    return ir.IRHandoffStep(**h, params=ir.IRHandoffParams(message=_text(step.handoff),
-                                                           team=step.team))
+def _handoff(step: ast.HandoffStep) -> Data:
+    data: Data = {}
+    _given(data, "message", _text(step.handoff))
+    _given(data, "team", step.team)
+    return data
 
 
-@step_node.register
-def _run(step: ast.RunStep, h: Head) -> ir.AnyStep:
-    args = {k: v.src for k, v in sorted(step.with_.items())}
-    return ir.IRRunStep(**h, params=ir.IRRunParams(flow=step.run, with_=args, save=step.save))
+def _goto(step: ast.GotoStep) -> Data:
+    return {}
 
 
-@step_node.register
-def _link(step: ast.LinkStep, h: Head) -> ir.AnyStep:
-    return ir.IRLinkStep(**h, params=ir.IRLinkParams(flow=step.link))
+def _run(step: ast.RunStep) -> Data:
+    data: Data = {"flow": step.run}
+    _given(data, "with", {k: v.src for k, v in sorted(step.with_.items())})
+    _given(data, "save", step.save)
+    return data
 
 
-@step_node.register
-def _end(step: ast.EndStep, h: Head) -> ir.AnyStep:
-    return ir.IREndStep(**h, params=ir.IREndParams(message=_text(step.end)))
+def _link(step: ast.LinkStep) -> Data:
+    return {"flow": step.link}
 
+
+def _end(step: ast.EndStep) -> Data:
+    data: Data = {}
+    _given(data, "message", _text(step.end))
+    return data
+
+
+_PARAMS: dict[type[Any], Callable[[Any], Data]] = {
+    ast.SendStep: _send, ast.TemplateStep: _template, ast.AskStep: _ask,
+    ast.BranchStep: _branch, ast.SetStep: _set, ast.TagStep: _tag, ast.UntagStep: _untag,
+    ast.FieldStep: _field, ast.ConsentStep: _consent, ast.CallStep: _call,
+    ast.WaitStep: _wait, ast.AgentStep: _agent, ast.HandoffStep: _handoff,
+    ast.GotoStep: _goto, ast.RunStep: _run, ast.LinkStep: _link, ast.EndStep: _end,
+}
+"""The params of each AST step class."""
+
+
+def _params(step: ast.Step) -> Data:
+    """The step's params, found by its exact class (a subclass by its nearest base)."""
+    found = _PARAMS.get(type(step))
+    if found is None:
+        found = next((_PARAMS[c] for c in type(step).__mro__ if c in _PARAMS), None)
+        if found is None:
+            raise TypeError(f"no IR step for {type(step).__name__}")
+    return found(step)
 
 
 # --------------------------------------------------------------------------- agents

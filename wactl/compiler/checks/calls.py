@@ -36,7 +36,7 @@ def check(ctx: Context) -> None:
     policy = project_policy(ctx.project.egress.allow_hosts, ctx.project.egress.allow_http)
     for flow in ctx.flows.values():
         for step in flow.steps:
-            if isinstance(step, ast.CallStep):
+            if step.kind == "call" and isinstance(step, ast.CallStep):
                 _check_url(ctx, policy, step.call)
                 _check_bounds(ctx, step.call)
 

@@ -78,7 +78,7 @@ def _can_return(graph: FlowGraph, fast: set[str]) -> bool:
 
 def _waits(step: ast.Step, edge: Edge, fast: set[str]) -> bool:
     """Whether taking `edge` out of `step` needs the customer or a timer."""
-    if isinstance(step, ast.RunStep) and edge.kind == "next":
+    if edge.kind == "next" and step.kind == "run" and isinstance(step, ast.RunStep):
         return step.run not in fast
     return edge.waits
 
@@ -107,7 +107,7 @@ def _spin_targets(ctx: Context, graph: FlowGraph, sid: str, fast: set[str]) -> l
     out = [(flow_id, e.target) for e in graph.succ[sid]
            if not _waits(step, e, fast) and e.target != ast.END
            and e.target in graph.steps and _unbounded(graph, e.target)]
-    if isinstance(step, ast.LinkStep) and step.link in ctx.graphs:
+    if step.kind == "link" and isinstance(step, ast.LinkStep) and step.link in ctx.graphs:
         target = ctx.graphs[step.link]
         if target.entry is not None and _unbounded(target, target.entry) \
                 and not is_broken(ctx, step.link):
@@ -149,7 +149,8 @@ def run_graph(ctx: Context) -> dict[str, list[str]]:
     """Which known flows each flow runs as a sub-flow."""
     return {flow_id: list(dict.fromkeys(
         s.run for s in ctx.flows[flow_id].steps
-        if isinstance(s, ast.RunStep) and s.run in ctx.flows)) for flow_id in ctx.flows}
+        if s.kind == "run" and isinstance(s, ast.RunStep) and s.run in ctx.flows))
+        for flow_id in ctx.flows}
 
 
 def _run_recursion(ctx: Context) -> None:

@@ -43,18 +43,25 @@ def check(ctx: Context) -> None:
 
 
 def _check_step(ctx: Context, step: ast.Step) -> None:
-    if isinstance(step, ast.SendStep | ast.AskStep):
-        _check_message(ctx.bag, step.send if isinstance(step, ast.SendStep) else step.ask)
-    if isinstance(step, ast.AskStep) and step.retry_message is not None:
-        _check_length(ctx.bag, step.retry_message, TEXT_MAX, "retry message")
-    if isinstance(step, ast.HandoffStep) and step.handoff is not None:
-        _check_length(ctx.bag, step.handoff, TEXT_MAX, "handoff message")
-    if isinstance(step, ast.EndStep) and step.end is not None:
-        _check_length(ctx.bag, step.end, TEXT_MAX, "closing message")
-    if isinstance(step, ast.TemplateStep):
+    """One step's texts and template references (told apart by `kind`: one string
+    comparison each, where an isinstance of a pydantic model goes through ABCMeta)."""
+    kind = step.kind
+    if kind == "send" and isinstance(step, ast.SendStep):
+        _check_message(ctx.bag, step.send)
+        if step.fallback_template is not None:
+            _check_template(ctx, step.fallback_template)
+    elif kind == "ask" and isinstance(step, ast.AskStep):
+        _check_message(ctx.bag, step.ask)
+        if step.retry_message is not None:
+            _check_length(ctx.bag, step.retry_message, TEXT_MAX, "retry message")
+    elif kind == "handoff" and isinstance(step, ast.HandoffStep):
+        if step.handoff is not None:
+            _check_length(ctx.bag, step.handoff, TEXT_MAX, "handoff message")
+    elif kind == "end" and isinstance(step, ast.EndStep):
+        if step.end is not None:
+            _check_length(ctx.bag, step.end, TEXT_MAX, "closing message")
+    elif kind == "template" and isinstance(step, ast.TemplateStep):
         _check_template(ctx, step.template)
-    if isinstance(step, ast.SendStep) and step.fallback_template is not None:
-        _check_template(ctx, step.fallback_template)
 
 
 # --------------------------------------------------------------------------- messages

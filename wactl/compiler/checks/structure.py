@@ -179,24 +179,26 @@ class WindowAnalysis:
 
     def _goes_outside(self, step: ast.Step, edge: Edge) -> str | None:
         """Why taking `edge` lands outside the window whatever the state before, if it does."""
-        if isinstance(step, ast.WaitStep) and edge.kind == "next":
+        kind = step.kind  # a string comparison first: see `_walk.step_texts`
+        if kind == "wait" and isinstance(step, ast.WaitStep) and edge.kind == "next":
             if step.until is not None or (step.wait and step.wait.seconds > WINDOW_SECONDS):
                 return f"after the wait of step `{step.id}`, which can last over 24 hours"
-        if isinstance(step, ast.AskStep) and edge.kind == "timeout" \
+        if kind == "ask" and isinstance(step, ast.AskStep) and edge.kind == "timeout" \
                 and step.timeout is not None and step.timeout.seconds > WINDOW_SECONDS:
             return f"after step `{step.id}` times out (more than 24 hours without a reply)"
-        if isinstance(step, ast.RunStep) and edge.kind == "next" \
+        if kind == "run" and isinstance(step, ast.RunStep) and edge.kind == "next" \
                 and step.run in self.exit_outside[False]:
             return f"after sub-flow `{step.run}`, which can end outside the window"
         return None
 
     def _stays_outside(self, step: ast.Step, edge: Edge) -> bool:
         """Whether a run outside the window is still outside after `edge`."""
-        if isinstance(step, ast.LinkStep):
+        kind = step.kind
+        if kind == "link":
             return False  # the conversation left this flow for good
-        if isinstance(step, ast.AskStep | ast.AgentStep) and edge.kind in ("next", "fail"):
+        if (kind == "ask" or kind == "agent") and edge.kind in ("next", "fail"):
             return False  # the customer wrote: the window is open again
-        if isinstance(step, ast.RunStep) and edge.kind == "next":
+        if kind == "run" and isinstance(step, ast.RunStep) and edge.kind == "next":
             return step.run not in self.ctx.graphs or step.run in self.exit_outside[True]
         return True
 
@@ -208,9 +210,10 @@ class WindowAnalysis:
 
 
 def _callee(step: ast.Step) -> str | None:
-    if isinstance(step, ast.RunStep):
+    kind = step.kind
+    if kind == "run" and isinstance(step, ast.RunStep):
         return step.run
-    return step.link if isinstance(step, ast.LinkStep) else None
+    return step.link if kind == "link" and isinstance(step, ast.LinkStep) else None
 
 
 def flow_calls(ctx: Context) -> dict[str, list[str]]:

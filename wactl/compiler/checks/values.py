@@ -52,20 +52,23 @@ def _step_problems(step: ast.Step) -> list[Problem]:
     out: list[Problem] = []
     if step.max_visits is not None and step.max_visits < 1:
         out.append(("WA104", "`max_visits` must be at least 1", step.span))
-    if isinstance(step, ast.TagStep | ast.UntagStep) and not (
-            step.tag if isinstance(step, ast.TagStep) else step.untag):
-        out.append(("WA104", f"`{step.kind}` needs at least one tag", step.span))
-    if isinstance(step, ast.BranchStep) and not step.branch:
+    kind = step.kind  # a string comparison first: see `_walk.step_texts`
+    if kind == "tag" and isinstance(step, ast.TagStep) and not step.tag \
+            or kind == "untag" and isinstance(step, ast.UntagStep) and not step.untag:
+        out.append(("WA104", f"`{kind}` needs at least one tag", step.span))
+    elif kind == "branch" and isinstance(step, ast.BranchStep) and not step.branch:
         out.append(("WA104", "`branch` needs at least one `if` arm", step.span))
-    if isinstance(step, ast.WaitStep):
+    elif kind == "wait" and isinstance(step, ast.WaitStep):
         out.extend(_wait_problems(step))
-    if isinstance(step, ast.SendStep | ast.AskStep):
-        out.extend(_message_problems(step.send if isinstance(step, ast.SendStep) else step.ask))
-    if isinstance(step, ast.AskStep):
+    elif kind == "send" and isinstance(step, ast.SendStep):
+        out.extend(_message_problems(step.send))
+    elif kind == "ask" and isinstance(step, ast.AskStep):
+        out.extend(_message_problems(step.ask))
         out.extend(_ask_problems(step))
-    if isinstance(step, ast.AgentStep) and step.max_turns is not None and step.max_turns < 1:
-        out.append(("WA104", "`max_turns` must be at least 1", step.span))
-    if isinstance(step, ast.CallStep):
+    elif kind == "agent" and isinstance(step, ast.AgentStep):
+        if step.max_turns is not None and step.max_turns < 1:
+            out.append(("WA104", "`max_turns` must be at least 1", step.span))
+    elif kind == "call" and isinstance(step, ast.CallStep):
         out.extend(_call_problems(step.call))
     return out
 

@@ -21,7 +21,7 @@ from importlib import resources
 from typing import Any
 
 import lark
-from lark import Lark, Transformer
+from lark import Lark
 from lark.grammar import Rule
 from lark.lark import PostLex
 from lark.lexer import TerminalDef
@@ -47,13 +47,13 @@ def fingerprint(grammar: str) -> str:
     return hashlib.sha256(basis.encode("utf-8")).hexdigest()
 
 
-def build(postlex: PostLex | None = None, transformer: Transformer[Any, Any] | None = None
+def build(postlex: PostLex | None = None, transformer: object | None = None
           ) -> Lark:
     """Analyse the grammar now (no cache of any kind)."""
     return Lark(grammar_text(), postlex=postlex, transformer=transformer, **OPTIONS)
 
 
-def load(postlex: PostLex, transformer: Transformer[Any, Any] | None) -> Lark:
+def load(postlex: PostLex, transformer: object | None) -> Lark:
     """The parser from the shipped tables, or built from the grammar when they are stale."""
     shipped = _shipped()
     if shipped is None:

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from lark import Token, Transformer
+from lark import Token
 
 from wactl.diagnostics import CODES, Diagnostic, Severity, Span, did_you_mean
 from wactl.dsl import ast
@@ -74,33 +74,40 @@ class Context:
         return doubted
 
 
-class FlowTransformer(Transformer[Token, Any]):
-    """The callbacks, one per grammar rule alias; `ctx` is swapped in for each parse."""
+class FlowTransformer:
+    """The callbacks, one per grammar rule alias; `ctx` is swapped in for each parse.
+
+    Not a `lark.Transformer`: lark calls an inline transformer's `__default__` (which
+    only builds a `Tree`) for every rule without a callback, the `_`-rules of repeats
+    included, through two extra Python calls each.  Without one, lark builds those trees
+    directly, as the bare parser does.
+    """
 
     def __init__(self) -> None:
-        super().__init__(visit_tokens=False)
         self.ctx = Context("<unknown>")
 
     # ------------------------------------------------------------------ leaves
 
     def template(self, tok: Token) -> ast.Template:
         """A quoted string as a template; its span starts after the opening quote."""
-        s = self.ctx.span(tok)
-        src = unescape(tok.value[1:-1])
-        return ast.Template(src=src, span=Span(s.file, s.line, s.col + 1, s.end_line,
-                                                max(s.end_col - 1, s.col + 1)))
+        off, col = self.ctx.line_offset, tok.column or 1
+        end_col = tok.end_column or col
+        span = Span(self.ctx.file, (tok.line or 1) + off, col + 1, (tok.end_line or 1) + off,
+                    max(end_col - 1, col + 1))
+        return ast.Template(src=unescape(tok.value[1:-1]), span=span)
 
     def string(self, tok: Token) -> str:
         return unescape(tok.value[1:-1]) if tok.type == "STRING" else str(tok.value)
 
     def expr(self, c: list[Token]) -> ast.Expr:
         tok = c[0]
-        s = self.ctx.span(tok)
+        line, col = (tok.line or 1) + self.ctx.line_offset, tok.column or 1
         if tok.type == "BEXPR":
+            end_col = tok.end_column or col
             return ast.Expr(src=unescape(tok.value[1:-1]),
-                            span=Span(s.file, s.line, s.col + 1, s.line, s.end_col - 1))
+                            span=Span(self.ctx.file, line, col + 1, line, end_col - 1))
         src = tok.value.rstrip()
-        return ast.Expr(src=src, span=Span(s.file, s.line, s.col, s.line, s.col + len(src)))
+        return ast.Expr(src=src, span=Span(self.ctx.file, line, col, line, col + len(src)))
 
     def duration(self, tok: Token) -> ast.Duration:
         seconds = parse_duration(tok.value)
@@ -257,10 +264,13 @@ class FlowTransformer(Transformer[Token, Any]):
             else:
                 clauses.append(item)
         step_id = self.check_id(c[0], "step")
-        span = self.ctx.span(c[0])
-        span = Span(span.file, span.line, span.col, span.end_line, span.end_col - 1)
+        tok, off = c[0], self.ctx.line_offset
+        col = tok.column or 1
+        span = Span(self.ctx.file, (tok.line or 1) + off, col, (tok.end_line or 1) + off,
+                    (tok.end_column or col) - 1)
         step = build_step(self, step_id, span, c[1], clauses)
-        step.unsure = self.ctx.settle()
+        if self.ctx.settle():  # False is the default: a model's setattr is not free
+            step.unsure = True
         return step
 
     # ------------------------------------------------------------------ flows and triggers

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gc
 import posixpath
+from functools import lru_cache
 from typing import Any, cast
 
 import yaml
@@ -27,26 +28,24 @@ from wactl.dsl.yaml._flow import flow, flows
 from wactl.dsl.yaml._read import Pairs, Reader, TooLarge
 
 _BASE: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_RESOLVED: dict[tuple[Any, str | None, Any], str] = {}
 _RESOLVED_MAX = 8192
 
 
-def _resolve(loader: Any, kind: Any, value: str | None, implicit: Any) -> str:
+@lru_cache(maxsize=_RESOLVED_MAX)
+def _resolved(kind: Any, value: str | None, implicit: Any) -> str:
     """PyYAML's tag resolution, memoised.
 
     libyaml calls back into PyYAML's `resolve` (regex matching in Python) for every
     node; flows repeat the same keys and values (`id`, `next`, `send`, ids) all over,
     so the answer for `(kind, value, implicit)` is remembered.  The safe loader has no
-    path resolvers, so the answer depends on nothing else.
+    path resolvers and its implicit resolvers are class data, so the answer depends on
+    nothing else, and one resolver answers for every loader.  `lru_cache` is C code: a
+    remembered answer costs libyaml no Python frame.
     """
-    key = (kind, value, implicit)
-    tag = _RESOLVED.get(key)
-    if tag is None:
-        tag = cast(str, _BASE.resolve(loader, kind, value, implicit))
-        if len(_RESOLVED) >= _RESOLVED_MAX:
-            _RESOLVED.clear()
-        _RESOLVED[key] = tag
-    return tag
+    return cast(str, _BASE.resolve(_RESOLVER, kind, value, implicit))
+
+
+_RESOLVER: Any = yaml.resolver.Resolver()
 
 
 def _no_path(loader: Any, *_node: Any) -> None:
@@ -55,7 +54,7 @@ def _no_path(loader: Any, *_node: Any) -> None:
 
 
 _LOADER: Any = _BASE if _BASE.yaml_path_resolvers else type(
-    "_Loader", (_BASE,), {"resolve": _resolve, "descend_resolver": _no_path,
+    "_Loader", (_BASE,), {"resolve": staticmethod(_resolved), "descend_resolver": _no_path,
                           "ascend_resolver": _no_path})
 """libyaml's safe composer, with the memoised resolution above (PyYAML's when no libyaml)."""
 
